@@ -1,0 +1,59 @@
+package esambat
+
+import "context"
+
+// Agency is a city agency (OPD, organisasi perangkat daerah) or a public
+// utility (BUMD) that acts on reports disposed to it. Code is our own stable
+// slug (e.g. "dinas-pupr"); Name and ShortName come from the reference data.
+type Agency struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	ShortName string `json:"short_name"`
+	// Duties lists typical complaint subjects from its tupoksi; it seeds the
+	// routing suggestion.
+	Duties string `json:"-"`
+	// Note records how certain the reference data is about this agency.
+	Note string `json:"-"`
+}
+
+// SLA classes of categories. Each maps to a completion clock in working days
+// (see SLA.Completion); the defaults are 2, 5, 14 and 60.
+const (
+	SLAClassA = "A"
+	SLAClassB = "B"
+	SLAClassC = "C"
+	SLAClassD = "D"
+)
+
+// Category is what a report is about. Each has a default agency (the route
+// an admin will most often choose), an SLA class for its completion clock
+// and an Open311 service code.
+type Category struct {
+	Code             string   `json:"code"`
+	Name             string   `json:"name"`
+	NameEN           string   `json:"-"`
+	Group            string   `json:"group"`
+	AgencyCode       string   `json:"-"`
+	SLAClass         string   `json:"sla_class"`
+	RequiresLocation bool     `json:"requires_location"`
+	ServiceCode      string   `json:"-"`
+	Keywords         []string `json:"-"`
+}
+
+// ReferenceStore keeps the reference data: regions, agencies and categories.
+type ReferenceStore interface {
+	// SeedReference inserts the given reference data when the store has none
+	// yet (first start) and returns whether it did. Existing rows are never
+	// overwritten: admins edit them through the app.
+	SeedReference(ctx context.Context, regions []Region, agencies []Agency, categories []Category) (bool, error)
+	// ListRegions returns every region, ordered by code.
+	ListRegions(ctx context.Context) ([]Region, error)
+	// ListAgencies returns every agency, ordered by name.
+	ListAgencies(ctx context.Context) ([]Agency, error)
+	// FindAgency returns ENOTFOUND for an unknown code.
+	FindAgency(ctx context.Context, code string) (Agency, error)
+	// ListCategories returns every category, ordered by group and name.
+	ListCategories(ctx context.Context) ([]Category, error)
+	// FindCategory returns ENOTFOUND for an unknown code.
+	FindCategory(ctx context.Context, code string) (Category, error)
+}

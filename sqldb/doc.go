@@ -1,0 +1,14 @@
+// Package sqldb implements E-Sambat's stores (esambat.ReportStore,
+// esambat.UserStore, esambat.ReferenceStore) once, in database/sql, for both
+// supported databases. The dialect packages sqldb/sqlite and sqldb/postgres
+// open connections, set them up, translate driver errors and carry the
+// migrations; they differ here only where SQL truly differs (placeholders,
+// time columns, full-text search).
+//
+// Writes go through a Writer. PostgreSQL's is a plain transaction per call.
+// SQLite has one writer, so its Writer queues calls and commits several of
+// them in one transaction (group commit), each inside its own SAVEPOINT so
+// that one call's failure does not undo the others; no call returns before
+// the shared COMMIT is durable. That is how intake can reach the disk's
+// one-fsync-per-commit ceiling without weakening durability.
+package sqldb

@@ -1,0 +1,165 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// GroupWriter is the Writer for a database with a single writer (SQLite).
+// One goroutine owns the write connection. Callers queue their work; the
+// goroutine takes whatever is queued (up to MaxBatch), runs each call inside
+// its own SAVEPOINT of one transaction and commits once. A failing call is
+// rolled back to its savepoint and gets its own error; the others commit.
+// Every caller is answered only after the COMMIT returned, so with
+// synchronous=FULL nothing is acknowledged before it is on disk.
+//
+// Under no load a batch holds one call, so latency is one commit; under
+// load, N waiting calls share one fsync.
+type GroupWriter struct {
+	db       *sql.DB
+	queue    chan *writeReq
+	maxBatch int
+	done     chan struct{}
+	closed   atomic.Bool
+	once     sync.Once
+
+	// Stats, read with Stats.
+	commits atomic.Int64
+	calls   atomic.Int64
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	errc chan error
+}
+
+// ErrWriterClosed is returned by Write after Close.
+var ErrWriterClosed = errors.New("sqldb: writer closed")
+
+// NewGroupWriter starts the writer goroutine on db, which must be limited
+// to one open connection.
+func NewGroupWriter(db *sql.DB, maxBatch int) *GroupWriter {
+	if maxBatch <= 0 {
+		maxBatch = 64
+	}
+	w := &GroupWriter{db: db, queue: make(chan *writeReq, 1024), maxBatch: maxBatch, done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// Write queues fn and waits for the commit of its batch.
+func (w *GroupWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if w.closed.Load() {
+		return ErrWriterClosed
+	}
+	req := &writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1)}
+	select {
+	case w.queue <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.done:
+		return ErrWriterClosed
+	}
+	// Once queued, wait for the answer even if ctx ends: the work may
+	// already be committed, and the caller must not believe otherwise.
+	return <-req.errc
+}
+
+// Stats returns how many transactions were committed and how many calls
+// they carried.
+func (w *GroupWriter) Stats() (commits, calls int64) { return w.commits.Load(), w.calls.Load() }
+
+// Close stops accepting work, finishes what is queued and stops the
+// goroutine.
+func (w *GroupWriter) Close() error {
+	w.once.Do(func() {
+		w.closed.Store(true)
+		close(w.queue)
+		<-w.done
+	})
+	return nil
+}
+
+func (w *GroupWriter) loop() {
+	defer close(w.done)
+	batch := make([]*writeReq, 0, w.maxBatch)
+	for req := range w.queue {
+		batch = append(batch[:0], req)
+	collect:
+		for len(batch) < w.maxBatch {
+			select {
+			case r, ok := <-w.queue:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		w.run(batch)
+	}
+}
+
+// run executes one batch in one transaction.
+func (w *GroupWriter) run(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	// The transaction's context must not be a caller's: one caller giving
+	// up must not abort the others' commit.
+	ctx := context.Background()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.errc <- err
+		}
+		return
+	}
+	ran := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := runProtected(r.fn, tx); err != nil {
+			errs[i] = err
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+				// The transaction is unusable: fail the whole batch.
+				_ = tx.Rollback()
+				for j, r := range batch {
+					if errs[j] == nil || j >= i {
+						errs[j] = fmt.Errorf("sqldb: batch aborted: %w", rerr)
+					}
+					r.errc <- errs[j]
+				}
+				return
+			}
+		} else {
+			ran++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for i := range batch {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	} else {
+		w.commits.Add(1)
+		w.calls.Add(int64(ran))
+	}
+	for i, r := range batch {
+		r.errc <- errs[i]
+	}
+}

@@ -1,0 +1,87 @@
+// Package postgres opens E-Sambat on PostgreSQL through pgx, for
+// deployments with several stateless instances. Writes are ordinary
+// transactions (PostgreSQL has concurrent writers); the shared SQL lives in
+// sqldb.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/sqldb"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the PostgreSQL migrations.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sub
+}
+
+// Dialect is the PostgreSQL dialect.
+var Dialect = sqldb.Dialect{
+	Name:           "postgres",
+	Placeholders:   true,
+	TranslateError: translateError,
+	// Indonesian stemming (snowball "indonesian"): "lubang" finds
+	// "berlubang" and "lubangnya".
+	SearchClause: func(q string) (string, []any) {
+		return "search @@ plainto_tsquery('indonesian', ?)", []any{q}
+	},
+	// One instance migrates at a time; the others wait, then find the
+	// migration recorded.
+	MigrationLock: "SELECT pg_advisory_xact_lock(3575001)",
+}
+
+// Open connects to the database at dsn (postgres://...) and checks that it
+// answers.
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (*sqldb.DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return sqldb.New(Dialect, pool, sqldb.TxWriter{DB: pool}, logger, pool.Close), nil
+}
+
+func translateError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return &esambat.Error{Code: esambat.ECONFLICT, Message: "Data ini sudah ada.", Err: err}
+		case "23503": // foreign_key_violation
+			return &esambat.Error{Code: esambat.EINVALID, Message: "Data rujukan tidak dikenal.", Err: err}
+		case "40001", "40P01": // serialization failure, deadlock
+			return &esambat.Error{Code: esambat.ECONFLICT, Message: "Laporan ini baru saja diubah orang lain. Coba lagi.", Err: err}
+		case "57P01", "57P02", "57P03", "53300": // shutdown, cannot connect now, too many connections
+			return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
+		}
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) {
+		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
+	}
+	return err
+}

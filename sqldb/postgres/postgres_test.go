@@ -1,0 +1,83 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat/sqldb/postgres"
+	"github.com/esambat/esambat/storetest"
+)
+
+// dsn returns the test server's DSN or skips. CI always sets it and fails
+// when this suite was skipped (see .ci/run).
+func dsn(t *testing.T) string {
+	t.Helper()
+	d := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+	if d == "" {
+		t.Skip("PostgreSQL suite skipped: set ESAMBAT_TEST_POSTGRES_DSN=postgres://... to run it (CI does)")
+	}
+	return d
+}
+
+var schemaSeq atomic.Int64
+
+// open gives each test its own schema in the test database, so tests start
+// empty and may run in parallel.
+func open(t *testing.T, now func() time.Time) storetest.Store {
+	t.Helper()
+	base := dsn(t)
+	ctx := context.Background()
+	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano()%1e9, schemaSeq.Add(1))
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	db, err := postgres.Open(ctx, withSearchPath(t, base, schema), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Now = now
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, postgres.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func withSearchPath(t *testing.T, dsn, schema string) string {
+	t.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}
+
+func TestConformance(t *testing.T) {
+	dsn(t)
+	storetest.Run(t, open)
+}

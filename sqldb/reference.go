@@ -1,0 +1,139 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/esambat/esambat"
+)
+
+var _ esambat.ReferenceStore = (*DB)(nil)
+
+// SeedReference inserts reference data on first start (when there are no
+// agencies yet). It never overwrites rows: admins own them afterwards.
+func (db *DB) SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error) {
+	seeded := false
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n); err != nil {
+			return err
+		} else if n > 0 {
+			return nil
+		}
+		for _, r := range regions {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO regions (code, name, level, parent) VALUES (?, ?, ?, ?)`), r.Code, r.Name, r.Level, r.Parent); err != nil {
+				return err
+			}
+		}
+		for _, a := range agencies {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO agencies (code, name, short_name, duties, note) VALUES (?, ?, ?, ?, ?)`), a.Code, a.Name, a.ShortName, a.Duties, a.Note); err != nil {
+				return err
+			}
+		}
+		for _, c := range categories {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO categories (code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				c.Code, c.Name, c.NameEN, c.Group, c.AgencyCode, c.SLAClass, boolInt(c.RequiresLocation), c.ServiceCode, strings.Join(c.Keywords, ";")); err != nil {
+				return err
+			}
+		}
+		seeded = true
+		return nil
+	})
+	return seeded, db.err(err)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ListRegions returns every region ordered by code.
+func (db *DB) ListRegions(ctx context.Context) ([]esambat.Region, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT code, name, level, parent FROM regions ORDER BY code`)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.Region
+	for rows.Next() {
+		var r esambat.Region
+		if err := rows.Scan(&r.Code, &r.Name, &r.Level, &r.Parent); err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, r)
+	}
+	return out, db.err(rows.Err())
+}
+
+// ListAgencies returns every agency ordered by name.
+func (db *DB) ListAgencies(ctx context.Context) ([]esambat.Agency, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT code, name, short_name, duties, note FROM agencies ORDER BY name`)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.Agency
+	for rows.Next() {
+		var a esambat.Agency
+		if err := rows.Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note); err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, a)
+	}
+	return out, db.err(rows.Err())
+}
+
+// FindAgency returns ENOTFOUND for an unknown code.
+func (db *DB) FindAgency(ctx context.Context, code string) (esambat.Agency, error) {
+	var a esambat.Agency
+	err := db.Read.QueryRowContext(ctx, db.q(`SELECT code, name, short_name, duties, note FROM agencies WHERE code = ?`), code).
+		Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note)
+	if err == sql.ErrNoRows {
+		return a, esambat.Errorf(esambat.ENOTFOUND, "Perangkat daerah %q tidak dikenal.", code)
+	}
+	return a, db.err(err)
+}
+
+const categoryCols = `code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords`
+
+func scanCategory(s interface{ Scan(...any) error }) (esambat.Category, error) {
+	var c esambat.Category
+	var req int
+	var kw string
+	err := s.Scan(&c.Code, &c.Name, &c.NameEN, &c.Group, &c.AgencyCode, &c.SLAClass, &req, &c.ServiceCode, &kw)
+	c.RequiresLocation = req != 0
+	if kw != "" {
+		c.Keywords = strings.Split(kw, ";")
+	}
+	return c, err
+}
+
+// ListCategories returns every category ordered by group and name.
+func (db *DB) ListCategories(ctx context.Context) ([]esambat.Category, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+categoryCols+` FROM categories ORDER BY grp, name`)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.Category
+	for rows.Next() {
+		c, err := scanCategory(rows)
+		if err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, c)
+	}
+	return out, db.err(rows.Err())
+}
+
+// FindCategory returns ENOTFOUND for an unknown code.
+func (db *DB) FindCategory(ctx context.Context, code string) (esambat.Category, error) {
+	c, err := scanCategory(db.Read.QueryRowContext(ctx, db.q(`SELECT `+categoryCols+` FROM categories WHERE code = ?`), code))
+	if err == sql.ErrNoRows {
+		return c, esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
+	}
+	return c, db.err(err)
+}

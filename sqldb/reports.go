@@ -1,0 +1,381 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+var _ esambat.ReportStore = (*DB)(nil)
+
+const reportCols = `id, ticket, type, category_code, title, description, lat, lng, address, kelurahan_code, kecamatan_code,
+	visibility, status, channel, COALESCE(reporter_id, 0), on_behalf_name, on_behalf_relationship, on_behalf_phone,
+	suggested_agency, COALESCE(agency_code, ''), flags, COALESCE(duplicate_of, 0), supports, rating,
+	created_at, updated_at, due_at, published_at, version`
+
+func (db *DB) scanReport(s interface{ Scan(...any) error }) (*esambat.Report, error) {
+	var r esambat.Report
+	var lat, lng sql.NullFloat64
+	var address, kec, flags, obName, obRel, obPhone string
+	err := s.Scan(&r.ID, &r.Ticket, &r.Type, &r.CategoryCode, &r.Title, &r.Description, &lat, &lng, &address, &r.KelurahanCode, &kec,
+		&r.Visibility, &r.Status, &r.Channel, &r.ReporterID, &obName, &obRel, &obPhone,
+		&r.SuggestedAgency, &r.AgencyCode, &flags, &r.DuplicateOf, &r.Supports, &r.Rating,
+		scanTime{&r.CreatedAt}, scanTime{&r.UpdatedAt}, scanTime{&r.DueAt}, scanTime{&r.PublishedAt}, &r.Version)
+	if err == sql.ErrNoRows {
+		return nil, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
+	} else if err != nil {
+		return nil, db.err(err)
+	}
+	r.Address = address
+	if lat.Valid && lng.Valid {
+		r.Location = &esambat.Location{Lat: lat.Float64, Lng: lng.Float64, Kelurahan: r.KelurahanCode, Kecamatan: kec}
+	}
+	if obName != "" {
+		r.OnBehalf = &esambat.OnBehalf{Name: obName, Relationship: obRel, Phone: obPhone}
+	}
+	if flags != "" {
+		r.Flags = strings.Split(flags, ",")
+	}
+	return &r, nil
+}
+
+// reportAddress returns the location columns of a report.
+func reportAddress(r *esambat.Report) (lat, lng any, address, kec string) {
+	if r.Location != nil {
+		return r.Location.Lat, r.Location.Lng, r.Address, r.Location.Kecamatan
+	}
+	return nil, nil, r.Address, ""
+}
+
+// CreateReport stores r and its first event; see esambat.ReportStore.
+func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.Event, idemKey string) (*esambat.Report, bool, error) {
+	submitter := "u:" + strconv.FormatInt(r.ReporterID, 10)
+	if r.ReporterID == 0 && ev != nil {
+		submitter = string(ev.ActorRole) + ":" + strconv.FormatInt(ev.ActorID, 10)
+	}
+	if idemKey != "" {
+		if existing, err := db.findIdempotent(ctx, db.Read, submitter, idemKey); err == nil {
+			return existing, false, nil
+		} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
+			return nil, false, err
+		}
+	}
+	now := db.Now().UTC().Truncate(time.Microsecond)
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
+	r.UpdatedAt, r.Version = r.CreatedAt, 1
+	var existing *esambat.Report
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		existing = nil
+		if idemKey != "" {
+			// Checked again inside the write: a concurrent retry may have
+			// committed since the read above.
+			e, err := db.findIdempotent(ctx, tx, submitter, idemKey)
+			if err == nil {
+				existing = e
+				return nil
+			} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
+				return err
+			}
+		}
+		year := r.CreatedAt.In(esambat.WIB).Year()
+		var n int64
+		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
+			ON CONFLICT (year) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n`), year).Scan(&n); err != nil {
+			return err
+		}
+		r.Ticket = fmt.Sprintf("ES-%02d-%06d", year%100, n)
+		lat, lng, address, kec := reportAddress(r)
+		var ob esambat.OnBehalf
+		if r.OnBehalf != nil {
+			ob = *r.OnBehalf
+		}
+		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO reports (ticket, type, category_code, title, description, lat, lng, address,
+			kelurahan_code, kecamatan_code, visibility, status, channel, reporter_id, on_behalf_name, on_behalf_relationship,
+			on_behalf_phone, suggested_agency, agency_code, flags, duplicate_of, supports, rating, created_at, updated_at, due_at,
+			published_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Ticket, r.Type, r.CategoryCode, r.Title, r.Description, lat, lng, address,
+			r.KelurahanCode, kec, r.Visibility, r.Status, r.Channel, nullInt(r.ReporterID), ob.Name, ob.Relationship,
+			ob.Phone, r.SuggestedAgency, nullStr(r.AgencyCode), strings.Join(r.Flags, ","), nullInt(r.DuplicateOf), r.Supports, r.Rating,
+			db.t(r.CreatedAt), db.t(r.UpdatedAt), db.t(r.DueAt), db.t(r.PublishedAt), r.Version).Scan(&r.ID)
+		if err != nil {
+			return err
+		}
+		if ev != nil {
+			ev.ReportID = r.ID
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = r.CreatedAt
+			}
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		if idemKey != "" {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`),
+				submitter, idemKey, r.ID, db.t(now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		err = db.err(err)
+		if idemKey != "" && esambat.ErrorCode(err) == esambat.ECONFLICT {
+			// A concurrent request with the same key won the race
+			// (PostgreSQL): return its report.
+			if e, ferr := db.findIdempotent(ctx, db.Read, submitter, idemKey); ferr == nil {
+				return e, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	if existing != nil {
+		return existing, false, nil
+	}
+	return r, true, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (db *DB) findIdempotent(ctx context.Context, q queryer, submitter, key string) (*esambat.Report, error) {
+	return db.scanReport(q.QueryRowContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id =
+		(SELECT report_id FROM report_idempotency WHERE submitter = ? AND key = ?)`), submitter, key))
+}
+
+// insertEvent appends ev to its report's chain: it takes the previous
+// event's hash and the next sequence number, then computes ev.Hash.
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
+	var prevSeq int
+	var prevHash string
+	err := tx.QueryRowContext(ctx, db.q(`SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1`), ev.ReportID).Scan(&prevSeq, &prevHash)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	ev.Seq, ev.PrevHash = prevSeq+1, prevHash
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = db.Now()
+	}
+	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
+	ev.Hash = ev.ComputeHash()
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return err
+	}
+	if ev.Data == nil {
+		data = []byte("{}")
+	}
+	return tx.QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
+		public_text, internal_note, data, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
+		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID)
+}
+
+// FindReportByID returns ENOTFOUND when there is no such report.
+func (db *DB) FindReportByID(ctx context.Context, id int64) (*esambat.Report, error) {
+	return db.scanReport(db.Read.QueryRowContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id = ?`), id))
+}
+
+// FindReportByTicket returns ENOTFOUND when there is no such ticket.
+func (db *DB) FindReportByTicket(ctx context.Context, ticket string) (*esambat.Report, error) {
+	return db.scanReport(db.Read.QueryRowContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE ticket = ?`), strings.ToUpper(strings.TrimSpace(ticket))))
+}
+
+// UpdateReport stores r if its Version still matches; see esambat.ReportStore.
+func (db *DB) UpdateReport(ctx context.Context, r *esambat.Report, ev *esambat.Event) error {
+	now := db.Now().UTC().Truncate(time.Microsecond)
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		lat, lng, address, kec := reportAddress(r)
+		var ob esambat.OnBehalf
+		if r.OnBehalf != nil {
+			ob = *r.OnBehalf
+		}
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE reports SET type = ?, category_code = ?, title = ?, description = ?, lat = ?, lng = ?,
+			address = ?, kelurahan_code = ?, kecamatan_code = ?, visibility = ?, status = ?, on_behalf_name = ?, on_behalf_relationship = ?,
+			on_behalf_phone = ?, agency_code = ?, flags = ?, duplicate_of = ?, supports = ?, rating = ?, updated_at = ?, due_at = ?,
+			published_at = ?, version = version + 1
+			WHERE id = ? AND version = ?`),
+			r.Type, r.CategoryCode, r.Title, r.Description, lat, lng,
+			address, r.KelurahanCode, kec, r.Visibility, r.Status, ob.Name, ob.Relationship,
+			ob.Phone, nullStr(r.AgencyCode), strings.Join(r.Flags, ","), nullInt(r.DuplicateOf), r.Supports, r.Rating, db.t(now), db.t(r.DueAt),
+			db.t(r.PublishedAt), r.ID, r.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports WHERE id = ?`), r.ID).Scan(&exists); err != nil {
+				return err
+			} else if exists == 0 {
+				return esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
+			}
+			return esambat.Errorf(esambat.ECONFLICT, "Laporan ini baru saja diubah orang lain. Muat ulang lalu coba lagi.")
+		}
+		if ev != nil {
+			ev.ReportID = r.ID
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = now
+			}
+			return db.insertEvent(ctx, tx, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return db.err(err)
+	}
+	r.Version++
+	r.UpdatedAt = now
+	return nil
+}
+
+// ListEvents returns the events of a report, oldest first.
+func (db *DB) ListEvents(ctx context.Context, reportID int64) ([]esambat.Event, error) {
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, report_id, seq, action, actor_id, actor_role, from_status, to_status,
+		public_text, internal_note, data, created_at, prev_hash, hash FROM events WHERE report_id = ? ORDER BY seq`), reportID)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.Event
+	for rows.Next() {
+		var e esambat.Event
+		var data string
+		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Action, &e.ActorID, &e.ActorRole, &e.From, &e.To,
+			&e.Public, &e.Internal, &data, scanTime{&e.CreatedAt}, &e.PrevHash, &e.Hash); err != nil {
+			return nil, db.err(err)
+		}
+		if data != "" && data != "{}" && data != "null" {
+			if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+				return nil, fmt.Errorf("event %d: bad data: %w", e.ID, err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, db.err(rows.Err())
+}
+
+// where builds the WHERE clause of a filter.
+func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
+	var conds []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		ph := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ph[i] = "?"
+			args = append(args, string(s))
+		}
+		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
+	}
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
+	if f.CategoryCode != "" {
+		add("category_code = ?", f.CategoryCode)
+	}
+	if f.AgencyCode != "" {
+		add("agency_code = ?", f.AgencyCode)
+	}
+	if f.KelurahanCode != "" {
+		add("kelurahan_code = ?", f.KelurahanCode)
+	}
+	if f.ReporterID != 0 {
+		add("reporter_id = ?", f.ReporterID)
+	}
+	if f.PublishedOnly {
+		conds = append(conds, "published_at IS NOT NULL AND visibility <> 'rahasia'")
+	}
+	if b := f.BBox; b != nil {
+		conds = append(conds, "lat >= ? AND lat <= ? AND lng >= ? AND lng <= ?")
+		args = append(args, b.MinLat, b.MaxLat, b.MinLng, b.MaxLng)
+	}
+	if !f.From.IsZero() {
+		add("created_at >= ?", db.t(f.From))
+	}
+	if !f.To.IsZero() {
+		add("created_at < ?", db.t(f.To))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		cond, qargs := db.Dialect.SearchClause(q)
+		conds = append(conds, cond)
+		args = append(args, qargs...)
+	}
+	if f.After != "" {
+		id, err := strconv.ParseInt(f.After, 36, 64)
+		if err != nil || id <= 0 {
+			return "", nil, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+		}
+		if f.OldestFirst {
+			add("id > ?", id)
+		} else {
+			add("id < ?", id)
+		}
+	}
+	if len(conds) == 0 {
+		return "", args, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// FindReports returns a page of reports, newest first unless OldestFirst.
+// Paging is by id (ids grow with submission), so the cursor is the last
+// id seen, encoded in base 36.
+func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.ReportPage, error) {
+	where, args, err := db.where(f)
+	if err != nil {
+		return esambat.ReportPage{}, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	} else if limit > 200 {
+		limit = 200
+	}
+	order := " ORDER BY id DESC"
+	if f.OldestFirst {
+		order = " ORDER BY id ASC"
+	}
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
+	if err != nil {
+		return esambat.ReportPage{}, db.err(err)
+	}
+	defer rows.Close()
+	var page esambat.ReportPage
+	for rows.Next() {
+		r, err := db.scanReport(rows)
+		if err != nil {
+			return esambat.ReportPage{}, err
+		}
+		page.Reports = append(page.Reports, r)
+	}
+	if err := rows.Err(); err != nil {
+		return esambat.ReportPage{}, db.err(err)
+	}
+	if len(page.Reports) > limit {
+		page.Reports = page.Reports[:limit]
+		page.Next = strconv.FormatInt(page.Reports[limit-1].ID, 36)
+	}
+	return page, nil
+}
+
+// CountReports counts reports matching f.
+func (db *DB) CountReports(ctx context.Context, f esambat.ReportFilter) (int, error) {
+	f.After = ""
+	where, args, err := db.where(f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = db.Read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports`+where), args...).Scan(&n)
+	return n, db.err(err)
+}

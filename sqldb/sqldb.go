@@ -1,0 +1,255 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Placeholders is true when queries must use $1, $2... instead of ?.
+	Placeholders bool
+	// TextTime stores times as fixed-width UTC text (SQLite has no time
+	// type); otherwise times are passed as time.Time (timestamptz).
+	TextTime bool
+	// TranslateError maps a driver error to an *esambat.Error where it has
+	// a domain meaning (unique violation -> ECONFLICT), else returns it.
+	TranslateError func(error) error
+	// SearchClause returns a WHERE fragment and its arguments matching
+	// reports whose title or description contain the words of q.
+	SearchClause func(q string) (string, []any)
+	// MigrationLock, when set, runs first in every migration transaction
+	// so that several instances starting at once migrate one at a time.
+	MigrationLock string
+}
+
+// Writer runs fn in a write transaction and returns after its durable
+// commit. fn must not commit or roll back tx itself. A Writer may run
+// several callers' fn in one transaction (see package doc); fn's changes
+// are undone alone when fn returns an error.
+type Writer interface {
+	Write(ctx context.Context, fn func(tx *sql.Tx) error) error
+	Close() error
+}
+
+// DB is an open database: a pool for reads and a Writer for writes.
+type DB struct {
+	Dialect Dialect
+	Read    *sql.DB
+	Writer  Writer
+	// Now is the clock; tests replace it.
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	rebound sync.Map // query -> rebound query
+	closers []func() error
+}
+
+// New returns a DB. closers run in order on Close after the Writer.
+func New(d Dialect, read *sql.DB, w Writer, logger *slog.Logger, closers ...func() error) *DB {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &DB{Dialect: d, Read: read, Writer: w, Now: time.Now, Logger: logger, closers: closers}
+}
+
+// Close stops the writer and closes the pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.Writer != nil {
+		errs = append(errs, db.Writer.Close())
+	}
+	for _, c := range db.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.Read.PingContext(ctx)
+}
+
+// q rewrites a query written with ? placeholders for the dialect.
+func (db *DB) q(query string) string {
+	if !db.Dialect.Placeholders {
+		return query
+	}
+	if v, ok := db.rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	db.rebound.Store(query, b.String())
+	return b.String()
+}
+
+// timeLayout is fixed-width so that text comparison orders times.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// t converts a time to the dialect's column value; the zero time is NULL.
+func (db *DB) t(v time.Time) any {
+	if v.IsZero() {
+		return nil
+	}
+	v = v.UTC().Truncate(time.Microsecond)
+	if db.Dialect.TextTime {
+		return v.Format(timeLayout)
+	}
+	return v
+}
+
+// scanTime scans a time column stored as text (SQLite) or timestamptz.
+type scanTime struct{ t *time.Time }
+
+func (s scanTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.t = time.Time{}
+	case time.Time:
+		*s.t = x.UTC()
+	case string:
+		return s.parse(x)
+	case []byte:
+		return s.parse(string(x))
+	default:
+		return fmt.Errorf("sqldb: cannot scan %T into time", v)
+	}
+	return nil
+}
+
+func (s scanTime) parse(x string) error {
+	t, err := time.Parse(time.RFC3339Nano, x)
+	if err != nil {
+		return fmt.Errorf("sqldb: bad time %q: %w", x, err)
+	}
+	*s.t = t.UTC()
+	return nil
+}
+
+// nullStr stores "" as NULL, so UNIQUE columns allow many empty values.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt(i int64) any {
+	if i == 0 {
+		return nil
+	}
+	return i
+}
+
+// err translates a driver error for the domain.
+func (db *DB) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *esambat.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return esambat.Errorf(esambat.ENOTFOUND, "Data tidak ditemukan.")
+	}
+	if db.Dialect.TranslateError != nil {
+		return db.Dialect.TranslateError(err)
+	}
+	return err
+}
+
+// Migrate applies the .sql files of fsys (sorted by name) that are not yet
+// recorded in schema_migrations, each in its own transaction. Migrations are
+// append-only: a file once released is never edited.
+func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		err = db.Writer.Write(ctx, func(tx *sql.Tx) error {
+			if db.Dialect.MigrationLock != "" {
+				if _, err := tx.ExecContext(ctx, db.Dialect.MigrationLock); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
+				return err
+			} else if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// TxWriter is the Writer for databases with concurrent writers
+// (PostgreSQL): one transaction per call.
+type TxWriter struct{ DB *sql.DB }
+
+// Write runs fn in its own transaction.
+func (w TxWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := w.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := runProtected(fn, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close does nothing: the pool is closed by the DB.
+func (TxWriter) Close() error { return nil }
+
+// runProtected calls fn, turning a panic into an error so that one bad
+// request cannot take down a shared transaction or the writer goroutine.
+func runProtected(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqldb: panic in transaction: %v", r)
+		}
+	}()
+	return fn(tx)
+}

@@ -1,0 +1,144 @@
+// Package sqlite opens E-Sambat's embedded default database: SQLite through
+// modernc.org/sqlite (pure Go, so the binary builds with CGO_ENABLED=0).
+//
+// Durability: WAL with synchronous=FULL, so a transaction is on disk (the
+// WAL fsynced) before COMMIT returns; NORMAL would be faster but can lose
+// the last commits on power loss, and a report is acknowledged only after
+// its commit. Writes go through one connection owned by a group-commit
+// writer (sqldb.GroupWriter) that lets concurrent requests share an fsync;
+// reads use a separate pool that WAL lets run beside the writer.
+package sqlite
+
+import (
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/sqldb"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the SQLite migrations.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sub
+}
+
+// Dialect is the SQLite dialect.
+var Dialect = sqldb.Dialect{
+	Name:           "sqlite",
+	TextTime:       true,
+	TranslateError: translateError,
+	SearchClause:   searchClause,
+}
+
+// dsn builds the connection string. Every pragma is set on every
+// connection of the pool:
+//   - journal_mode=WAL: readers do not block the writer and vice versa.
+//   - synchronous=FULL: fsync the WAL at every commit (see package doc).
+//   - busy_timeout: wait instead of failing when a backup or another
+//     process holds a lock for a moment.
+//   - foreign_keys: SQLite leaves them off by default.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// BEGIN IMMEDIATE takes the write lock at once, so a transaction
+		// never fails half-way for want of it.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path, starts its
+// writer and applies migrations.
+func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	wdb, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := wdb.Ping(); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	db := sqldb.New(Dialect, rdb, sqldb.NewGroupWriter(wdb, 64), logger, rdb.Close, wdb.Close)
+	return db, nil
+}
+
+func translateError(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &esambat.Error{Code: esambat.ECONFLICT, Message: "Data ini sudah ada.", Err: err}
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &esambat.Error{Code: esambat.EINVALID, Message: "Data rujukan tidak dikenal.", Err: err}
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
+	}
+	return err
+}
+
+// searchClause matches words of three or more characters through the
+// trigram index (any substring: "lubang" finds "berlubang") and shorter
+// ones with LIKE, all of them required.
+func searchClause(q string) (string, []any) {
+	var conds []string
+	var args []any
+	var fts []string
+	for _, w := range strings.Fields(strings.ToLower(q)) {
+		if !utf8.ValidString(w) {
+			continue
+		}
+		if utf8.RuneCountInString(w) >= 3 {
+			fts = append(fts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+			continue
+		}
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w)
+		conds = append(conds, `(lower(title) LIKE ? ESCAPE '\' OR lower(description) LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+esc+"%", "%"+esc+"%")
+	}
+	if len(fts) > 0 {
+		conds = append([]string{`id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)`}, conds...)
+		args = append([]any{strings.Join(fts, " AND ")}, args...)
+	}
+	if len(conds) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(conds, " AND ") + ")", args
+}

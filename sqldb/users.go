@@ -1,0 +1,92 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+var _ esambat.UserStore = (*DB)(nil)
+
+const userCols = `id, role, name, COALESCE(email, ''), COALESCE(phone, ''), phone_confirmed, COALESCE(nik_hash, ''), nik_sealed, nik_masked,
+	kelurahan_code, domicile_verified, COALESCE(agency_code, ''), password_hash, lang, created_at, disabled`
+
+func (db *DB) scanUser(s interface{ Scan(...any) error }) (*esambat.User, error) {
+	var u esambat.User
+	var confirmed, verified, disabled int
+	err := s.Scan(&u.ID, &u.Role, &u.Name, &u.Email, &u.Phone, &confirmed, &u.NIKHash, &u.NIKSealed, &u.NIKMasked,
+		&u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled)
+	if err == sql.ErrNoRows {
+		return nil, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
+	} else if err != nil {
+		return nil, db.err(err)
+	}
+	u.PhoneConfirmed, u.DomicileVerified, u.Disabled = confirmed != 0, verified != 0, disabled != 0
+	return &u, nil
+}
+
+// CreateUser stores u. ECONFLICT when its email, phone or NIK is taken; the
+// message does not say by which account.
+func (db *DB) CreateUser(ctx context.Context, u *esambat.User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = db.Now().UTC().Truncate(time.Microsecond)
+	}
+	if u.Lang == "" {
+		u.Lang = "id"
+	}
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, db.q(`INSERT INTO users (role, name, email, phone, phone_confirmed, nik_hash, nik_sealed, nik_masked,
+			kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed), nullStr(u.NIKHash), u.NIKSealed, u.NIKMasked,
+			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, db.t(u.CreatedAt), boolInt(u.Disabled)).Scan(&u.ID)
+	})
+	if esambat.ErrorCode(db.err(err)) == esambat.ECONFLICT {
+		return esambat.Errorf(esambat.ECONFLICT, "Email, nomor HP atau NIK ini sudah terdaftar. Silakan masuk, atau hubungi admin bila Anda tidak pernah mendaftar.")
+	}
+	return db.err(err)
+}
+
+// FindUserByID returns ENOTFOUND when there is no such user.
+func (db *DB) FindUserByID(ctx context.Context, id int64) (*esambat.User, error) {
+	return db.scanUser(db.Read.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+}
+
+// FindUserByLogin finds a user by email or E.164 phone.
+func (db *DB) FindUserByLogin(ctx context.Context, login string) (*esambat.User, error) {
+	if login == "" {
+		return nil, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
+	}
+	return db.scanUser(db.Read.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE email = ? OR phone = ?`), login, login))
+}
+
+// FindUserByNIKHash returns ENOTFOUND when no account has that NIK.
+func (db *DB) FindUserByNIKHash(ctx context.Context, hash string) (*esambat.User, error) {
+	if hash == "" {
+		return nil, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
+	}
+	return db.scanUser(db.Read.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE nik_hash = ?`), hash))
+}
+
+// UpdateUser stores the mutable fields of u.
+func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = ?, name = ?, email = ?, phone = ?, phone_confirmed = ?,
+			kelurahan_code = ?, domicile_verified = ?, agency_code = ?, password_hash = ?, lang = ?, disabled = ? WHERE id = ?`),
+			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed),
+			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, boolInt(u.Disabled), u.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
+		}
+		return nil
+	})
+	if esambat.ErrorCode(db.err(err)) == esambat.ECONFLICT {
+		return esambat.Errorf(esambat.ECONFLICT, "Email atau nomor HP ini sudah dipakai akun lain.")
+	}
+	return db.err(err)
+}

@@ -1,0 +1,665 @@
+// Package storetest is the one conformance suite every E-Sambat store
+// implementation must pass. The SQLite tests always run it; the PostgreSQL
+// tests run it when ESAMBAT_TEST_POSTGRES_DSN is set (CI always sets it).
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/refdata"
+)
+
+// Store is everything a store implementation provides.
+type Store interface {
+	esambat.ReferenceStore
+	esambat.UserStore
+	esambat.ReportStore
+}
+
+// Opener returns a fresh, migrated, empty store whose clock reads now().
+// It registers its own cleanup with t.Cleanup.
+type Opener func(t *testing.T, now func() time.Time) Store
+
+// Run runs the whole suite against stores made by open.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, open Opener)
+	}{
+		{"Reference", testReference},
+		{"Users", testUsers},
+		{"CreateReport", testCreateReport},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyConcurrent", testIdempotencyConcurrent},
+		{"ConcurrentTickets", testConcurrentTickets},
+		{"UpdateReport", testUpdateReport},
+		{"FindReports", testFindReports},
+		{"Paging", testPaging},
+		{"Search", testSearch},
+		{"Times", testTimes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
+	}
+}
+
+// clock is a settable clock for the store.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// userSeq makes phone numbers unique.
+var userSeq atomic.Int64
+
+// start is a Tuesday in WIB.
+var start = time.Date(2026, 3, 3, 9, 30, 0, 0, esambat.WIB)
+
+// seeded opens a store with the embedded reference data loaded.
+func seeded(t *testing.T, open Opener) (Store, *clock) {
+	t.Helper()
+	c := &clock{t: start}
+	s := open(t, c.now)
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, err := set.Regions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agencies, err := set.Agencies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := set.Categories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SeedReference(context.Background(), regions, agencies, cats); err != nil || !ok {
+		t.Fatalf("SeedReference = %v, %v; want true, nil", ok, err)
+	}
+	return s, c
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := esambat.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func testReference(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	if ok, err := s.SeedReference(ctx, nil, []esambat.Agency{{Code: "x", Name: "X"}}, nil); err != nil || ok {
+		t.Fatalf("second SeedReference = %v, %v; want false, nil (never overwrite)", ok, err)
+	}
+	regions, err := s.ListRegions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kel, kec := 0, 0
+	for _, r := range regions {
+		if strings.HasPrefix(r.Code, "35.75.") {
+			switch r.Level {
+			case esambat.LevelKelurahan:
+				kel++
+			case esambat.LevelKecamatan:
+				kec++
+			}
+		}
+	}
+	if kel != 34 || kec != 4 {
+		t.Errorf("city has %d kelurahan in %d kecamatan, want 34 in 4", kel, kec)
+	}
+	agencies, err := s.ListAgencies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agencies) < 20 {
+		t.Errorf("%d agencies, want every row of opd_kota_pasuruan.csv", len(agencies))
+	}
+	a, err := s.FindAgency(ctx, "dinas-pupr")
+	if err != nil || a.Name != "Dinas Pekerjaan Umum dan Penataan Ruang" || a.ShortName != "Dinas PUPR" {
+		t.Errorf("FindAgency(dinas-pupr) = %+v, %v", a, err)
+	}
+	_, err = s.FindAgency(ctx, "nope")
+	wantCode(t, err, esambat.ENOTFOUND)
+	cats, err := s.ListCategories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]bool{}
+	for _, c := range cats {
+		codes[c.Code] = true
+		if c.AgencyCode == "" || c.SLAClass == "" || c.ServiceCode == "" {
+			t.Errorf("category %s lacks agency, class or service code: %+v", c.Code, c)
+		}
+	}
+	for _, want := range []string{"jalan-jembatan", "drainase-banjir", "air-bersih", "sampah-kebersihan", "taman", "penerangan-jalan",
+		"lalu-lintas-parkir", "kesehatan-puskesmas", "rumah-sakit", "pendidikan", "administrasi-kependudukan", "bantuan-sosial",
+		"perizinan", "ketertiban-pkl", "bencana-kebakaran", "pajak-daerah", "ketenagakerjaan", "pelayanan-kelurahan", "lainnya"} {
+		if !codes[want] {
+			t.Errorf("category %s missing", want)
+		}
+	}
+	c, err := s.FindCategory(ctx, "air-bersih")
+	if err != nil || c.AgencyCode != "pdam" || !c.RequiresLocation || len(c.Keywords) == 0 {
+		t.Errorf("FindCategory(air-bersih) = %+v, %v", c, err)
+	}
+	_, err = s.FindCategory(ctx, "nope")
+	wantCode(t, err, esambat.ENOTFOUND)
+}
+
+func newUser(t *testing.T, s Store, name string) *esambat.User {
+	t.Helper()
+	u := &esambat.User{Role: esambat.RoleWarga, Name: name, Email: strings.ToLower(name) + "@example.org",
+		Phone: fmt.Sprintf("+62812%08d", userSeq.Add(1)), NIKHash: "h-" + name, NIKSealed: []byte("sealed"),
+		NIKMasked: "3575**********01", KelurahanCode: "35.75.02.1001", DomicileVerified: true, PasswordHash: "x"}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func testUsers(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Siti")
+	if u.ID == 0 || u.CreatedAt.IsZero() {
+		t.Fatalf("CreateUser did not set ID/CreatedAt: %+v", u)
+	}
+	got, err := s.FindUserByID(ctx, u.ID)
+	if err != nil || got.Name != "Siti" || got.Email != u.Email || got.Phone != u.Phone || !got.DomicileVerified || string(got.NIKSealed) != "sealed" {
+		t.Fatalf("FindUserByID = %+v, %v", got, err)
+	}
+	for _, login := range []string{u.Email, u.Phone} {
+		if got, err := s.FindUserByLogin(ctx, login); err != nil || got.ID != u.ID {
+			t.Errorf("FindUserByLogin(%q) = %+v, %v", login, got, err)
+		}
+	}
+	if got, err := s.FindUserByNIKHash(ctx, "h-Siti"); err != nil || got.ID != u.ID {
+		t.Errorf("FindUserByNIKHash = %+v, %v", got, err)
+	}
+	_, err = s.FindUserByLogin(ctx, "nobody@example.org")
+	wantCode(t, err, esambat.ENOTFOUND)
+	_, err = s.FindUserByNIKHash(ctx, "")
+	wantCode(t, err, esambat.ENOTFOUND)
+	_, err = s.FindUserByID(ctx, 999999)
+	wantCode(t, err, esambat.ENOTFOUND)
+
+	// Duplicates of email, phone or NIK: ECONFLICT without naming the account.
+	for _, dup := range []esambat.User{
+		{Role: esambat.RoleWarga, Name: "A", Email: u.Email, PasswordHash: "x"},
+		{Role: esambat.RoleWarga, Name: "B", Phone: u.Phone, PasswordHash: "x"},
+		{Role: esambat.RoleWarga, Name: "C", NIKHash: u.NIKHash, PasswordHash: "x"},
+	} {
+		err := s.CreateUser(ctx, &dup)
+		wantCode(t, err, esambat.ECONFLICT)
+		if msg := esambat.ErrorMessage(err); strings.Contains(msg, "Siti") || strings.Contains(msg, u.Email) {
+			t.Errorf("conflict message reveals the other account: %q", msg)
+		}
+	}
+	// Staff without email/phone/NIK may coexist (NULLs are not duplicates).
+	for i := 0; i < 2; i++ {
+		if err := s.CreateUser(ctx, &esambat.User{Role: esambat.RoleAdmin, Name: "Admin", PasswordHash: "x"}); err != nil {
+			t.Fatalf("two accounts without email: %v", err)
+		}
+	}
+	got.PhoneConfirmed = true
+	got.Name = "Siti Aminah"
+	if err := s.UpdateUser(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.FindUserByID(ctx, u.ID); !again.PhoneConfirmed || again.Name != "Siti Aminah" {
+		t.Errorf("UpdateUser not stored: %+v", again)
+	}
+	err = s.UpdateUser(ctx, &esambat.User{ID: 999999, Role: esambat.RoleWarga, Name: "x", PasswordHash: "x"})
+	wantCode(t, err, esambat.ENOTFOUND)
+}
+
+// newReport returns a report ready for CreateReport.
+func newReport(reporter int64, title string) (*esambat.Report, *esambat.Event) {
+	r := &esambat.Report{
+		Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: title,
+		Description: "Jalan berlubang cukup dalam di depan sekolah, membahayakan pengendara motor.",
+		Location:    &esambat.Location{Lat: -7.6451, Lng: 112.9075, Kelurahan: "35.75.02.1001", Kecamatan: "35.75.02"},
+		KelurahanCode: "35.75.02.1001", Address: "Jl. Hayam Wuruk", Visibility: esambat.VisibilityPublik,
+		Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb, ReporterID: reporter,
+		SuggestedAgency: "dinas-pupr", Flags: []string{esambat.FlagPhoneUnconfirmed},
+	}
+	ev := &esambat.Event{Action: esambat.ActionSubmit, ActorID: reporter, ActorRole: esambat.RoleWarga,
+		To: esambat.StatusDiajukan, Public: "Laporan diterima."}
+	return r, ev
+}
+
+func testCreateReport(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Budi")
+	r, ev := newReport(u.ID, "Jalan berlubang di Pohjentrek")
+	r.OnBehalf = &esambat.OnBehalf{Name: "Pak Slamet", Relationship: "ayah", Phone: "+6281234567890"}
+	stored, created, err := s.CreateReport(ctx, r, ev, "")
+	if err != nil || !created {
+		t.Fatalf("CreateReport = %v, %v", created, err)
+	}
+	if stored.ID == 0 || stored.Ticket != "ES-26-000001" || stored.Version != 1 || !stored.CreatedAt.Equal(start) {
+		t.Fatalf("stored = id %d ticket %q version %d created %v", stored.ID, stored.Ticket, stored.Version, stored.CreatedAt)
+	}
+	r2, ev2 := newReport(u.ID, "Lampu jalan mati")
+	r2.Location, r2.KelurahanCode, r2.Address = nil, "35.75.04.1006", "dekat pasar"
+	if _, _, err := s.CreateReport(ctx, r2, ev2, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r2.Ticket != "ES-26-000002" {
+		t.Errorf("second ticket = %q, want ES-26-000002", r2.Ticket)
+	}
+	got, err := s.FindReportByTicket(ctx, " es-26-000001 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != stored.ID || got.Title != r.Title || got.Location == nil || got.Location.Lat != -7.6451 || got.Location.Kecamatan != "35.75.02" ||
+		got.Address != "Jl. Hayam Wuruk" || got.OnBehalf == nil || got.OnBehalf.Name != "Pak Slamet" || !got.HasFlag(esambat.FlagPhoneUnconfirmed) ||
+		got.SuggestedAgency != "dinas-pupr" || got.ReporterID != u.ID || got.Status != esambat.StatusDiajukan {
+		t.Errorf("FindReportByTicket = %+v", got)
+	}
+	got2, err := s.FindReportByID(ctx, r2.ID)
+	if err != nil || got2.Location != nil || got2.Address != "dekat pasar" || got2.KelurahanCode != "35.75.04.1006" {
+		t.Errorf("report without point = %+v, %v", got2, err)
+	}
+	_, err = s.FindReportByTicket(ctx, "ES-26-999999")
+	wantCode(t, err, esambat.ENOTFOUND)
+	_, err = s.FindReportByID(ctx, 424242)
+	wantCode(t, err, esambat.ENOTFOUND)
+
+	events, err := s.ListEvents(ctx, stored.ID)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("ListEvents = %d events, %v", len(events), err)
+	}
+	e := events[0]
+	if e.Seq != 1 || e.PrevHash != "" || e.Hash == "" || e.Hash != e.ComputeHash() || e.Action != esambat.ActionSubmit {
+		t.Errorf("first event = %+v (recomputed hash %s)", e, e.ComputeHash())
+	}
+
+	// Unknown category: EINVALID, and nothing half-written.
+	bad, badEv := newReport(u.ID, "Kategori salah")
+	bad.CategoryCode = "tidak-ada"
+	_, _, err = s.CreateReport(ctx, bad, badEv, "")
+	wantCode(t, err, esambat.EINVALID)
+	if n, _ := s.CountReports(ctx, esambat.ReportFilter{}); n != 2 {
+		t.Errorf("%d reports after a failed insert, want 2", n)
+	}
+	// The failed insert used no ticket number visible to anyone.
+	r3, ev3 := newReport(u.ID, "Sampah menumpuk")
+	if _, _, err := s.CreateReport(ctx, r3, ev3, ""); err != nil || r3.Ticket != "ES-26-000003" {
+		t.Errorf("ticket after failed insert = %q, %v; want ES-26-000003", r3.Ticket, err)
+	}
+}
+
+func testIdempotency(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Ani")
+	other := newUser(t, s, "Dewi")
+	r, ev := newReport(u.ID, "Air PDAM mati tiga hari")
+	first, created, err := s.CreateReport(ctx, r, ev, "key-1")
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	r2, ev2 := newReport(u.ID, "Air PDAM mati tiga hari")
+	again, created, err := s.CreateReport(ctx, r2, ev2, "key-1")
+	if err != nil || created || again.ID != first.ID || again.Ticket != first.Ticket {
+		t.Fatalf("retry = %+v, created=%v, %v; want the first report", again, created, err)
+	}
+	// Same key from another submitter is another report.
+	r3, ev3 := newReport(other.ID, "Air PDAM mati tiga hari")
+	third, created, err := s.CreateReport(ctx, r3, ev3, "key-1")
+	if err != nil || !created || third.ID == first.ID {
+		t.Fatalf("other submitter = %+v, %v, %v", third, created, err)
+	}
+	if n, _ := s.CountReports(ctx, esambat.ReportFilter{}); n != 2 {
+		t.Errorf("%d reports, want 2", n)
+	}
+	if events, _ := s.ListEvents(ctx, first.ID); len(events) != 1 {
+		t.Errorf("retry added events: %d", len(events))
+	}
+}
+
+func testIdempotencyConcurrent(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Rina")
+	const n = 16
+	ids := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, ev := newReport(u.ID, "Banjir di Jalan Veteran")
+			got, _, err := s.CreateReport(ctx, r, ev, "same-key")
+			errs[i] = err
+			if err == nil {
+				ids[i] = got.ID
+			}
+		}(i)
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("concurrent retries created reports %d and %d", ids[0], ids[i])
+		}
+	}
+	if c, _ := s.CountReports(ctx, esambat.ReportFilter{}); c != 1 {
+		t.Errorf("%d reports, want 1", c)
+	}
+}
+
+func testConcurrentTickets(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Joko")
+	const n = 40
+	tickets := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, ev := newReport(u.ID, fmt.Sprintf("Laporan nomor %d", i))
+			got, _, err := s.CreateReport(ctx, r, ev, fmt.Sprintf("k%d", i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			tickets <- got.Ticket
+		}(i)
+	}
+	wg.Wait()
+	close(tickets)
+	seen := map[string]bool{}
+	for tk := range tickets {
+		if seen[tk] {
+			t.Errorf("ticket %s given twice", tk)
+		}
+		seen[tk] = true
+	}
+	for i := 1; i <= n; i++ {
+		if tk := fmt.Sprintf("ES-26-%06d", i); !seen[tk] {
+			t.Errorf("ticket %s missing: numbers must be dense", tk)
+		}
+	}
+}
+
+func testUpdateReport(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Eko")
+	r, ev := newReport(u.ID, "Pohon tumbang menutup jalan")
+	if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.FindReportByID(ctx, r.ID)
+	b, _ := s.FindReportByID(ctx, r.ID)
+
+	c.set(start.Add(2 * time.Hour))
+	a.Status, a.AgencyCode, a.PublishedAt = esambat.StatusDidisposisi, "dinas-pupr", c.now()
+	a.DueAt = start.AddDate(0, 0, 7)
+	if err := s.UpdateReport(ctx, a, &esambat.Event{Action: string(esambat.ActionVerify), ActorID: 99, ActorRole: esambat.RoleAdmin,
+		From: esambat.StatusDiajukan, To: esambat.StatusDidisposisi, Public: "Diteruskan ke Dinas PUPR.", Internal: "prioritas",
+		Data: map[string]string{"agency": "dinas-pupr"}}); err != nil {
+		t.Fatal(err)
+	}
+	if a.Version != 2 {
+		t.Errorf("version after update = %d, want 2", a.Version)
+	}
+	// b is stale: its update must be refused, not silently win.
+	b.Status = esambat.StatusDitolak
+	err := s.UpdateReport(ctx, b, &esambat.Event{Action: string(esambat.ActionReject), ActorRole: esambat.RoleAdmin, To: esambat.StatusDitolak})
+	wantCode(t, err, esambat.ECONFLICT)
+
+	got, _ := s.FindReportByID(ctx, r.ID)
+	if got.Status != esambat.StatusDidisposisi || got.AgencyCode != "dinas-pupr" || !got.UpdatedAt.Equal(start.Add(2*time.Hour)) ||
+		!got.DueAt.Equal(start.AddDate(0, 0, 7)) || !got.Published() || got.Version != 2 {
+		t.Errorf("after update: %+v", got)
+	}
+	events, _ := s.ListEvents(ctx, r.ID)
+	if len(events) != 2 {
+		t.Fatalf("%d events, want 2 (the refused update must add none)", len(events))
+	}
+	e := events[1]
+	if e.Seq != 2 || e.PrevHash != events[0].Hash || e.Hash != e.ComputeHash() || e.Internal != "prioritas" ||
+		e.Data["agency"] != "dinas-pupr" || !e.CreatedAt.Equal(start.Add(2*time.Hour)) {
+		t.Errorf("second event = %+v", e)
+	}
+	err = s.UpdateReport(ctx, &esambat.Report{ID: 987654, Version: 1, Status: esambat.StatusDitolak, Type: esambat.TypeSaran,
+		CategoryCode: "lainnya", Visibility: esambat.VisibilityPublik}, nil)
+	wantCode(t, err, esambat.ENOTFOUND)
+}
+
+func testFindReports(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Tono")
+	v := newUser(t, s, "Yani")
+	mk := func(reporter int64, title, cat, kel string, lat, lng float64, vis esambat.Visibility, publish bool, status esambat.Status) *esambat.Report {
+		t.Helper()
+		r, ev := newReport(reporter, title)
+		r.CategoryCode, r.KelurahanCode, r.Visibility, r.Status = cat, kel, vis, status
+		r.Location.Lat, r.Location.Lng, r.Location.Kelurahan = lat, lng, kel
+		if publish {
+			r.PublishedAt = c.now()
+		}
+		if status == esambat.StatusDidisposisi {
+			r.AgencyCode = "dinas-pupr"
+		}
+		if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+		c.set(c.now().Add(time.Hour))
+		return r
+	}
+	r1 := mk(u.ID, "Jalan rusak", "jalan-jembatan", "35.75.02.1001", -7.64, 112.90, esambat.VisibilityPublik, true, esambat.StatusDidisposisi)
+	r2 := mk(u.ID, "Sampah di sungai", "sampah-kebersihan", "35.75.04.1006", -7.63, 112.91, esambat.VisibilityAnonim, true, esambat.StatusDidisposisi)
+	r3 := mk(v.ID, "Rahasia pungli", "pendidikan", "35.75.04.1006", -7.62, 112.92, esambat.VisibilityRahasia, true, esambat.StatusDidisposisi)
+	r4 := mk(v.ID, "Belum diverifikasi", "jalan-jembatan", "35.75.01.1001", -7.65, 112.88, esambat.VisibilityPublik, false, esambat.StatusDiajukan)
+
+	ids := func(f esambat.ReportFilter) []int64 {
+		t.Helper()
+		p, err := s.FindReports(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, r := range p.Reports {
+			out = append(out, r.ID)
+		}
+		n, err := s.CountReports(ctx, f)
+		if err != nil || n != len(out) {
+			t.Errorf("CountReports(%+v) = %d, %v; FindReports found %d", f, n, err, len(out))
+		}
+		return out
+	}
+	eq := func(name string, got []int64, want ...*esambat.Report) {
+		t.Helper()
+		var w []int64
+		for _, r := range want {
+			w = append(w, r.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("%s: got %v, want %v", name, got, w)
+		}
+	}
+	eq("all, newest first", ids(esambat.ReportFilter{}), r4, r3, r2, r1)
+	eq("oldest first", ids(esambat.ReportFilter{OldestFirst: true}), r1, r2, r3, r4)
+	eq("published only hides rahasia and unverified", ids(esambat.ReportFilter{PublishedOnly: true}), r2, r1)
+	eq("status", ids(esambat.ReportFilter{Statuses: []esambat.Status{esambat.StatusDiajukan}}), r4)
+	eq("two statuses", ids(esambat.ReportFilter{Statuses: []esambat.Status{esambat.StatusDiajukan, esambat.StatusDidisposisi}}), r4, r3, r2, r1)
+	eq("category", ids(esambat.ReportFilter{CategoryCode: "jalan-jembatan"}), r4, r1)
+	eq("agency", ids(esambat.ReportFilter{AgencyCode: "dinas-pupr"}), r3, r2, r1)
+	eq("kelurahan", ids(esambat.ReportFilter{KelurahanCode: "35.75.04.1006"}), r3, r2)
+	eq("reporter", ids(esambat.ReportFilter{ReporterID: v.ID}), r4, r3)
+	eq("bbox", ids(esambat.ReportFilter{BBox: &esambat.BBox{MinLat: -7.645, MinLng: 112.895, MaxLat: -7.625, MaxLng: 112.915}}), r2, r1)
+	eq("from", ids(esambat.ReportFilter{From: start.Add(2 * time.Hour)}), r4, r3)
+	eq("to", ids(esambat.ReportFilter{To: start.Add(time.Hour)}), r1)
+	eq("from+to", ids(esambat.ReportFilter{From: start.Add(time.Hour), To: start.Add(3 * time.Hour)}), r3, r2)
+	eq("no match", ids(esambat.ReportFilter{CategoryCode: "pajak-daerah"}))
+	_, err := s.FindReports(ctx, esambat.ReportFilter{After: "not a cursor!"})
+	wantCode(t, err, esambat.EINVALID)
+}
+
+func testPaging(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Lina")
+	const n = 23
+	for i := 0; i < n; i++ {
+		r, ev := newReport(u.ID, fmt.Sprintf("Laporan %d", i))
+		if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, oldest := range []bool{false, true} {
+		seen := map[int64]bool{}
+		f := esambat.ReportFilter{Limit: 5, OldestFirst: oldest}
+		pages := 0
+		var last int64
+		for {
+			p, err := s.FindReports(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, r := range p.Reports {
+				if seen[r.ID] {
+					t.Fatalf("report %d on two pages", r.ID)
+				}
+				if last != 0 && (oldest && r.ID < last || !oldest && r.ID > last) {
+					t.Fatalf("out of order: %d after %d", r.ID, last)
+				}
+				seen[r.ID], last = true, r.ID
+			}
+			if p.Next == "" {
+				break
+			}
+			f.After = p.Next
+		}
+		if len(seen) != n || pages != 5 {
+			t.Errorf("oldest=%v: %d reports over %d pages, want %d over 5", oldest, len(seen), pages, n)
+		}
+	}
+	p, err := s.FindReports(ctx, esambat.ReportFilter{Limit: 1000})
+	if err != nil || len(p.Reports) != n {
+		t.Errorf("limit 1000 = %d reports, %v", len(p.Reports), err)
+	}
+}
+
+func testSearch(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Hadi")
+	mk := func(title, desc string) *esambat.Report {
+		r, ev := newReport(u.ID, title)
+		r.Description = desc
+		if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	road := mk("Jalan berlubang di Jl. Soekarno-Hatta", "Banyak pengendara motor jatuh malam hari.")
+	water := mk("Air PDAM keruh", "Sudah seminggu air keruh dan berbau di Kelurahan Bugul Lor.")
+	flood := mk("Genangan setelah hujan", "Saluran tersumbat sampah sehingga terjadi banjir setinggi lutut.")
+	search := func(q string) []int64 {
+		t.Helper()
+		p, err := s.FindReports(ctx, esambat.ReportFilter{Query: q})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		var out []int64
+		for _, r := range p.Reports {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		q    string
+		want []*esambat.Report
+	}{
+		{"lubang", []*esambat.Report{road}},     // in "berlubang"
+		{"keruh", []*esambat.Report{water}},     // in the title
+		{"banjir", []*esambat.Report{flood}},    // in the description
+		{"air keruh", []*esambat.Report{water}}, // all words
+		{"LUBANG", []*esambat.Report{road}},     // case
+		{"kebakaran", nil},
+		{"lubang keruh", nil},
+		{`'; DROP TABLE reports; --`, nil},
+		{`"unbalanced`, nil},
+		{"   ", []*esambat.Report{flood, water, road}}, // blank query does not filter
+	}
+	for _, tt := range tests {
+		var want []int64
+		for _, r := range tt.want {
+			want = append(want, r.ID)
+		}
+		if got := search(tt.q); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("search %q = %v, want %v", tt.q, got, want)
+		}
+	}
+	if n, _ := s.CountReports(ctx, esambat.ReportFilter{}); n != 3 {
+		t.Errorf("reports table damaged by hostile query: %d rows", n)
+	}
+}
+
+func testTimes(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Wati")
+	// A time with sub-microsecond digits in a non-UTC zone comes back as
+	// the same instant, in UTC, at microsecond precision.
+	at := time.Date(2026, 12, 31, 23, 59, 59, 123456789, esambat.WIB)
+	c.set(at)
+	r, ev := newReport(u.ID, "Akhir tahun")
+	if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.FindReportByID(ctx, r.ID)
+	want := at.UTC().Truncate(time.Microsecond)
+	if !got.CreatedAt.Equal(want) || got.CreatedAt.Location() != time.UTC {
+		t.Errorf("CreatedAt = %v, want %v in UTC", got.CreatedAt, want)
+	}
+	// 31 Dec 2026 23:59 WIB is still 2026 in WIB (16:59 UTC): the ticket
+	// year follows WIB.
+	if !strings.HasPrefix(got.Ticket, "ES-26-") {
+		t.Errorf("ticket %s, want year 26 (WIB)", got.Ticket)
+	}
+	c.set(time.Date(2027, 1, 1, 0, 0, 1, 0, esambat.WIB)) // 2026-12-31T17:00:01Z
+	r2, ev2 := newReport(u.ID, "Awal tahun")
+	if _, _, err := s.CreateReport(ctx, r2, ev2, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r2.Ticket != "ES-27-000001" {
+		t.Errorf("first ticket of 2027 (WIB) = %s, want ES-27-000001", r2.Ticket)
+	}
+	if !got.DueAt.IsZero() || !got.PublishedAt.IsZero() {
+		t.Errorf("zero times came back non-zero: due %v published %v", got.DueAt, got.PublishedAt)
+	}
+}
