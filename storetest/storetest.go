@@ -237,8 +237,8 @@ func testUsers(t *testing.T, open Opener) {
 func newReport(reporter int64, title string) (*esambat.Report, *esambat.Event) {
 	r := &esambat.Report{
 		Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: title,
-		Description: "Jalan berlubang cukup dalam di depan sekolah, membahayakan pengendara motor.",
-		Location:    &esambat.Location{Lat: -7.6451, Lng: 112.9075, Kelurahan: "35.75.02.1001", Kecamatan: "35.75.02"},
+		Description:   "Jalan berlubang cukup dalam di depan sekolah, membahayakan pengendara motor.",
+		Location:      &esambat.Location{Lat: -7.6451, Lng: 112.9075, Kelurahan: "35.75.02.1001", Kecamatan: "35.75.02"},
 		KelurahanCode: "35.75.02.1001", Address: "Jl. Hayam Wuruk", Visibility: esambat.VisibilityPublik,
 		Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb, ReporterID: reporter,
 		SuggestedAgency: "dinas-pupr", Flags: []string{esambat.FlagPhoneUnconfirmed},

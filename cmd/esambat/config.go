@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// Config is the whole configuration, loaded once from flags and
+// environment variables (flags win) and validated before anything starts.
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	BaseURL     string
+	RefDataDir  string
+	LogLevel    slog.Level
+	LogFormat   string
+	SLA         esambat.SLA
+	// ReferralName/URL say where reports from outside the city should go.
+	ReferralName string
+	ReferralURL  string
+	// ShutdownTimeout bounds how long in-flight requests may finish.
+	ShutdownTimeout time.Duration
+}
+
+// errHelp is returned when -h was asked for; the flag package printed usage.
+var errHelp = errors.New("help requested")
+
+// envFlag is one setting: a flag with an environment variable.
+type envFlag struct {
+	name, env, def, usage string
+}
+
+var settings = []envFlag{
+	{"addr", "ESAMBAT_ADDR", "127.0.0.1:8080", "address to listen on"},
+	{"data", "ESAMBAT_DATA_DIR", "./esambat-data", "data directory (SQLite file, photos, keys)"},
+	{"database-url", "ESAMBAT_DATABASE_URL", "", "empty = SQLite in the data dir; postgres://... = PostgreSQL"},
+	{"base-url", "ESAMBAT_BASE_URL", "", "public URL of the site (default http:// + addr)"},
+	{"refdata", "ESAMBAT_REFDATA_DIR", "", "directory whose files replace the embedded reference data (another city)"},
+	{"log-level", "ESAMBAT_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "ESAMBAT_LOG_FORMAT", "text", "text or json"},
+	{"sla-verify", "ESAMBAT_SLA_VERIFY", "3", "working days to verify a report"},
+	{"sla-accept", "ESAMBAT_SLA_ACCEPT", "5", "working days for the agency to accept with a plan"},
+	{"sla-completion", "ESAMBAT_SLA_COMPLETION", "A=2,B=5,C=14,D=60", "working days to finish, per category class"},
+	{"sla-autoclose", "ESAMBAT_SLA_AUTOCLOSE", "10", "working days after 'selesai' before the report closes itself"},
+	{"sla-max-target", "ESAMBAT_SLA_MAX_TARGET", "60", "latest target an agency may set, in working days"},
+	{"referral-name", "ESAMBAT_REFERRAL_NAME", "Pemerintah Kabupaten Pasuruan", "where reports from the neighbouring regency go"},
+	{"referral-url", "ESAMBAT_REFERRAL_URL", "https://www.lapor.go.id", "URL of that channel"},
+	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
+}
+
+// parseConfig reads flags from args and variables through getenv.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		vals[s.name] = fs.String(s.name, def, s.usage+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, nil, errHelp
+		}
+		return Config{}, nil, errUsage
+	}
+	get := func(n string) string { return strings.TrimSpace(*vals[n]) }
+	c := Config{
+		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
+		RefDataDir: get("refdata"), LogFormat: get("log-format"),
+		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
+	}
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: %v", c.Addr, err))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data must not be empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("--database-url must be empty (SQLite) or start with postgres://"))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %v", err))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))
+	}
+	atoi := func(n string) int {
+		v, err := strconv.Atoi(get(n))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--%s must be a whole number of working days", n))
+		}
+		return v
+	}
+	c.SLA = esambat.SLA{Verify: atoi("sla-verify"), Accept: atoi("sla-accept"), AutoClose: atoi("sla-autoclose"),
+		MaxTarget: atoi("sla-max-target"), Completion: map[string]int{}}
+	for _, part := range strings.Split(get("sla-completion"), ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if !ok || err != nil {
+			errs = append(errs, fmt.Errorf("--sla-completion: %q is not CLASS=DAYS", part))
+			continue
+		}
+		c.SLA.Completion[strings.TrimSpace(k)] = n
+	}
+	if err := c.SLA.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("SLA: %v", esambat.ErrorMessage(err)))
+	}
+	d, err := time.ParseDuration(get("shutdown-timeout"))
+	if err != nil || d <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be a positive duration such as 20s"))
+	}
+	c.ShutdownTimeout = d
+	return c, fs.Args(), errors.Join(errs...)
+}

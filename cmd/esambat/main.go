@@ -1,0 +1,423 @@
+// Command esambat is E-Sambat's single binary: the web server and the
+// operator commands (migrate, user add, version...). See INTERFACES.md.
+//
+// This is the only package that knows every other one: it reads the
+// configuration, opens the store, builds the domain service and serves it.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/geo"
+	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/password"
+	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/sqldb"
+	"github.com/esambat/esambat/sqldb/postgres"
+	"github.com/esambat/esambat/sqldb/sqlite"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+const usage = `E-Sambat — layanan pengaduan masyarakat Kota Pasuruan
+
+Usage:
+  esambat serve [flags]        migrate if needed, load reference data, serve HTTP
+  esambat migrate [flags]      apply database migrations and exit
+  esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE] [flags]
+                               create a staff account (password from stdin, or generated)
+  esambat version              print version, commit and Go version
+
+Run "esambat serve -h" for the configuration flags.
+`
+
+// run is main without the process: tests call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, nil)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			fmt.Fprint(stderr, "usage: esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE]\n")
+			return 2
+		}
+		err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "esambat %s\ncommit %s\n%s %s/%s\n", version, commitID(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "esambat: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "esambat %s: %v\n", args[0], err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// errUsage marks an error already reported by the flag package.
+var errUsage = errors.New("usage")
+
+func commitID() string {
+	if commit != "" {
+		return commit
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}
+
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// app is everything the commands share once the configuration is loaded.
+type app struct {
+	cfg     Config
+	logger  *slog.Logger
+	db      *sqldb.DB
+	ref     *refdata.Set
+	service *esambat.Service
+}
+
+// openDB opens and migrates the configured database.
+func openDB(ctx context.Context, c Config, logger *slog.Logger) (*sqldb.DB, error) {
+	var db *sqldb.DB
+	var err error
+	if c.DatabaseURL != "" {
+		if db, err = postgres.Open(ctx, c.DatabaseURL, logger); err != nil {
+			return nil, err
+		}
+		err = db.Migrate(ctx, postgres.Migrations())
+	} else {
+		path := filepath.Join(c.DataDir, "esambat.db")
+		if db, err = sqlite.Open(path, logger); err != nil {
+			return nil, err
+		}
+		err = db.Migrate(ctx, sqlite.Migrations())
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openApp opens the database, loads reference data on first start and
+// builds the domain service.
+func openApp(ctx context.Context, c Config, logger *slog.Logger) (*app, error) {
+	ref, err := refdata.New(c.RefDataDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, c, logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: c, logger: logger, db: db, ref: ref}
+	if err := a.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) build(ctx context.Context) error {
+	regions, err := a.ref.Regions()
+	if err != nil {
+		return err
+	}
+	agencies, err := a.ref.Agencies()
+	if err != nil {
+		return err
+	}
+	cats, err := a.ref.Categories()
+	if err != nil {
+		return err
+	}
+	seeded, err := a.db.SeedReference(ctx, regions, agencies, cats)
+	if err != nil {
+		return fmt.Errorf("load reference data: %w", err)
+	} else if seeded {
+		a.logger.Info("reference data loaded", "regions", len(regions), "agencies", len(agencies), "categories", len(cats))
+	}
+	w := esambat.NewWilayah(regions)
+	cityGeo, err := a.ref.ReadFile(refdata.FileKelurahanGeo)
+	if err != nil {
+		return err
+	}
+	neighbourGeo, err := a.ref.ReadFile(refdata.FileNeighbourGeo)
+	if err != nil {
+		return err
+	}
+	referral := geo.DefaultReferral()
+	referral.Name, referral.URL = a.cfg.ReferralName, a.cfg.ReferralURL
+	loc, err := geo.NewLocator(cityGeo, neighbourGeo, w, referral)
+	if err != nil {
+		return err
+	}
+	hf, err := a.ref.Open(refdata.FileHolidays)
+	if err != nil {
+		return err
+	}
+	defer hf.Close()
+	holidays, err := esambat.ParseHolidays(hf)
+	if err != nil {
+		return err
+	}
+	cal := esambat.NewCalendar(holidays)
+	if now := time.Now(); !cal.Covers(now, 12) {
+		a.logger.Warn("the holiday calendar does not cover the next 12 months: due dates after it count only weekends; add the new SKB holidays to libur_nasional.csv in --refdata",
+			"covered_until", cal.CoveredUntil().In(esambat.WIB).Format("2006-01-02"))
+	}
+	a.service = &esambat.Service{
+		Reports: a.db, Users: a.db, Reference: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
+		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c, _, err := parseConfig("migrate", args, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	logger := newLogger(c, stderr)
+	db, err := openDB(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func configErr(err error) error {
+	if errors.Is(err, errHelp) {
+		return errUsage
+	}
+	return err
+}
+
+// readyFunc, when set, is told the listening address (tests use :0).
+type readyFunc func(addr string)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, ready readyFunc) error {
+	c, _, err := parseConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	logger := newLogger(c, stderr)
+	a, err := openApp(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+
+	metrics := esambathttp.NewMetrics()
+	if gw, ok := a.db.Writer.(*sqldb.GroupWriter); ok {
+		metrics.Gauge("esambat_sqlite_commits", "SQLite write transactions committed (group commit).", func() float64 { c, _ := gw.Stats(); return float64(c) })
+		metrics.Gauge("esambat_sqlite_commit_calls", "Write calls carried by those transactions.", func() float64 { _, n := gw.Stats(); return float64(n) })
+	}
+	srv := &esambathttp.Server{Service: a.service, DB: a.db, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // photo uploads on weak mobile networks
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	store := "sqlite:" + filepath.Join(c.DataDir, "esambat.db")
+	if c.DatabaseURL != "" {
+		store = "postgres"
+	}
+	logger.Info("E-Sambat listening", "addr", "http://"+addr, "base_url", c.BaseURL, "store", store, "version", version)
+	if ready != nil {
+		ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish, then close the
+	// database (deferred above) so the last commits are complete.
+	logger.Info("shutting down", "timeout", c.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("shutdown: in-flight requests cut off", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	// Split our own flags from the configuration flags.
+	var role, email, name, agency string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		target := map[string]*string{"role": &role, "email": &email, "name": &name, "agency": &agency}[key]
+		if target == nil || !strings.HasPrefix(a, "-") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return fmt.Errorf("--%s needs a value", key)
+			}
+			i++
+			val = args[i]
+		}
+		*target = val
+	}
+	c, _, err := parseConfig("user add", rest, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	var v esambat.Validation
+	r := esambat.Role(role)
+	if r != esambat.RoleAdmin && r != esambat.RolePetugas && r != esambat.RolePimpinan {
+		v.Add("role", "--role must be admin, petugas or pimpinan")
+	}
+	em, err := esambat.NormalizeEmail(email)
+	if err != nil || em == "" {
+		v.Add("email", "--email must be a valid email address")
+	}
+	if strings.TrimSpace(name) == "" {
+		v.Add("name", "--name is required")
+	}
+	if r == esambat.RolePetugas && agency == "" {
+		v.Add("agency", "--agency CODE is required for petugas")
+	} else if r != esambat.RolePetugas && agency != "" {
+		v.Add("agency", "--agency is only for petugas")
+	}
+	if err := v.Err(); err != nil {
+		return fieldsErr(err)
+	}
+	pw, generated, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if err := password.Validate(pw); err != nil {
+		return errors.New(esambat.ErrorMessage(err))
+	}
+	logger := newLogger(c, stderr)
+	a, err := openApp(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	if agency != "" {
+		if _, err := a.db.FindAgency(ctx, agency); err != nil {
+			return fmt.Errorf("--agency: %s", esambat.ErrorMessage(err))
+		}
+	}
+	hash, err := password.Hash(pw, password.Default)
+	if err != nil {
+		return err
+	}
+	u := &esambat.User{Role: r, Name: strings.TrimSpace(name), Email: em, AgencyCode: agency, PasswordHash: hash, DomicileVerified: true}
+	if err := a.db.CreateUser(ctx, u); err != nil {
+		return errors.New(esambat.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "created %s account %d for %s\n", r, u.ID, em)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n(shown once; the user should change it after the first login)\n", pw)
+	}
+	return nil
+}
+
+// fieldsErr turns a validation error into one line per field.
+func fieldsErr(err error) error {
+	var e *esambat.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		var lines []string
+		for _, m := range e.Fields {
+			lines = append(lines, m)
+		}
+		return errors.New(strings.Join(lines, "; "))
+	}
+	return err
+}
+
+// readPassword reads one line from stdin when it is not a terminal; with
+// nothing to read it generates a password.
+func readPassword(stdin io.Reader) (pw string, generated bool, err error) {
+	if f, ok := stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return password.Generate(16), true, nil
+		}
+	}
+	if stdin == nil {
+		return password.Generate(16), true, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", false, err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return password.Generate(16), true, nil
+	}
+	return line, false, nil
+}

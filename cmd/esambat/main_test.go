@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// env returns a getenv with the given variables only, so tests never pick
+// up the developer's environment.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// boot runs "esambat serve" in-process on a free port and returns its base
+// URL and a stop function that sends the equivalent of SIGTERM and waits.
+func boot(t *testing.T, getenv func(string) string, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	errc := make(chan error, 1)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	go func() {
+		errc <- cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), getenv, func(a string) { addrc <- a })
+	}()
+	select {
+	case a := <-addrc:
+		stopped := false
+		stop := func() error {
+			if stopped {
+				return nil
+			}
+			stopped = true
+			cancel()
+			return <-errc
+		}
+		t.Cleanup(func() { stop() })
+		return "http://" + a, stop
+	case err := <-errc:
+		cancel()
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("serve failed: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not start in 30s")
+	}
+	return "", nil
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// smoke checks what an operator checks after starting the server.
+func smoke(t *testing.T, base string) {
+	t.Helper()
+	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("/healthz = %d %s", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz = %d %s", code, body)
+	}
+	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, "esambat_http_requests_total") {
+		t.Errorf("/metrics = %d %s", code, body)
+	}
+	code, body := get(t, base+"/api/v1/jurisdiction?lat=-7.6451&lng=112.9075")
+	var j struct {
+		Inside    bool
+		Kelurahan *struct{ Code, Name string }
+	}
+	if err := json.Unmarshal([]byte(body), &j); code != 200 || err != nil || !j.Inside || j.Kelurahan == nil {
+		t.Errorf("jurisdiction = %d %s", code, body)
+	}
+	code, body = get(t, base+"/api/v1/categories")
+	var cats []map[string]any
+	if err := json.Unmarshal([]byte(body), &cats); code != 200 || err != nil || len(cats) < 18 {
+		t.Errorf("categories = %d, %d entries, %v", code, len(cats), err)
+	}
+}
+
+func TestServeSQLite(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := boot(t, env("ESAMBAT_DATA_DIR", dir))
+	smoke(t, base)
+	if _, err := os.Stat(filepath.Join(dir, "esambat.db")); err != nil {
+		t.Errorf("SQLite file not in the data dir: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("server still answers after shutdown")
+	}
+	// A second start on the same data must not reload reference data or fail.
+	base, _ = boot(t, env("ESAMBAT_DATA_DIR", dir))
+	smoke(t, base)
+}
+
+func TestServePostgres(t *testing.T) {
+	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("PostgreSQL suite skipped: set ESAMBAT_TEST_POSTGRES_DSN to run it (CI does)")
+	}
+	dsn = freshSchema(t, dsn)
+	base, stop := boot(t, env("ESAMBAT_DATABASE_URL", dsn, "ESAMBAT_DATA_DIR", t.TempDir()))
+	smoke(t, base)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShutdownFinishesInFlight: a request in flight when SIGTERM arrives
+// still gets its answer.
+func TestShutdownFinishesInFlight(t *testing.T) {
+	base, stop := boot(t, env("ESAMBAT_DATA_DIR", t.TempDir()))
+	// Hold a connection open with a slow body so the request is in flight.
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", base+"/readyz", pr)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- -1
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	pw.Write([]byte("x"))
+	time.Sleep(100 * time.Millisecond)
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(100 * time.Millisecond)
+	pw.Close()
+	if code := <-done; code != 200 {
+		t.Errorf("in-flight request got %d, want 200", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Error(err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--addr", "nonsense"}, nil, "--addr"},
+		{[]string{"--database-url", "mysql://x"}, nil, "postgres://"},
+		{nil, []string{"ESAMBAT_SLA_VERIFY", "tiga"}, "sla-verify"},
+		{[]string{"--sla-completion", "A=2,B=5"}, nil, "kelas C"},
+		{[]string{"--log-format", "xml"}, nil, "log-format"},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		_, _, err := parseConfig("serve", tt.args, env(tt.env...), &stderr)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parseConfig(%v, %v) = %v, want an error mentioning %q", tt.args, tt.env, err, tt.want)
+		}
+	}
+	// Flags win over the environment.
+	c, _, err := parseConfig("serve", []string{"--addr", "127.0.0.1:9999"}, env("ESAMBAT_ADDR", "127.0.0.1:7777"), io.Discard)
+	if err != nil || c.Addr != "127.0.0.1:9999" || c.BaseURL != "http://127.0.0.1:9999" {
+		t.Errorf("flag vs env: %+v, %v", c, err)
+	}
+	c, _, _ = parseConfig("serve", nil, env(), io.Discard)
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./esambat-data" || c.DatabaseURL != "" {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"user", "add", "--role", "admin", "--email", "Operator@Example.org", "--name", "Operator Satu"},
+		strings.NewReader("kata-sandi-kuat\n"), &out, &errb, getenv)
+	if code != 0 || !strings.Contains(out.String(), "created admin account") || strings.Contains(out.String(), "password:") {
+		t.Fatalf("user add = %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
+	}
+	// Generated password when stdin is empty.
+	out.Reset()
+	code = run(context.Background(), []string{"user", "add", "--role", "petugas", "--email", "pupr@example.org", "--name", "Petugas PUPR", "--agency", "dinas-pupr"},
+		strings.NewReader(""), &out, &errb, getenv)
+	if code != 0 || !strings.Contains(out.String(), "password: ") {
+		t.Fatalf("user add petugas = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--role", "warga", "--email", "a@example.org", "--name", "A"}, "--role"},
+		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B"}, "--agency"},
+		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B", "--agency", "tidak-ada"}, "tidak dikenal"},
+		{[]string{"--role", "admin", "--email", "bukan email", "--name", "C"}, "--email"},
+		{[]string{"--role", "admin", "--email", "operator@example.org", "--name", "D"}, "sudah terdaftar"},
+	} {
+		errb.Reset()
+		code := run(context.Background(), append([]string{"user", "add"}, tt.args...), strings.NewReader("kata-sandi-kuat\n"), io.Discard, &errb, getenv)
+		if code == 0 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("user add %v = %d, stderr %q; want failure mentioning %q", tt.args, code, errb.String(), tt.want)
+		}
+	}
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, nil, &out, io.Discard, env()); code != 0 || !strings.Contains(out.String(), "go1.") {
+		t.Errorf("version = %d %q", code, out.String())
+	}
+	var errb bytes.Buffer
+	if code := run(context.Background(), []string{"frobnicate"}, nil, io.Discard, &errb, env()); code != 2 || !strings.Contains(errb.String(), "unknown command") {
+		t.Errorf("unknown command = %d %q", code, errb.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"migrate"}, nil, &out, io.Discard, env("ESAMBAT_DATA_DIR", t.TempDir())); code != 0 || !strings.Contains(out.String(), "migrations applied") {
+		t.Errorf("migrate = %d %q", code, out.String())
+	}
+}
+
+var schemaN int
+
+// freshSchema creates an empty schema and returns a DSN using it.
+func freshSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	schemaN++
+	name := fmt.Sprintf("cmd_%d_%d", time.Now().UnixNano()%1e9, schemaN)
+	if err := pgExec(dsn, "CREATE SCHEMA "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pgExec(dsn, "DROP SCHEMA "+name+" CASCADE") })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + name
+}

@@ -1,0 +1,321 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// reportJSON is a report as its viewer may see it. Content fields are
+// null when the viewer may only track the status.
+type reportJSON struct {
+	ID          int64              `json:"id"`
+	Ticket      string             `json:"ticket"`
+	Type        esambat.Type       `json:"type"`
+	Category    *codeName          `json:"category"`
+	Title       *string            `json:"title"`
+	Description *string            `json:"description"`
+	Location    *locationJSON      `json:"location"`
+	Kelurahan   *codeName          `json:"kelurahan"`
+	Address     string             `json:"address,omitempty"`
+	Visibility  esambat.Visibility `json:"visibility"`
+	Status      esambat.Status     `json:"status"`
+	StatusLabel string             `json:"status_label"`
+	Agency      *codeName          `json:"agency"`
+	Reporter    *reporterJSON      `json:"reporter,omitempty"`
+	OnBehalf    *esambat.OnBehalf  `json:"on_behalf,omitempty"`
+	Flags       []string           `json:"flags,omitempty"`
+	Supports    int                `json:"supports"`
+	Rating      int                `json:"rating,omitempty"`
+	CreatedAt   time.Time          `json:"created_at"`
+	UpdatedAt   time.Time          `json:"updated_at"`
+	DueAt       *time.Time         `json:"due_at"`
+	PublishedAt *time.Time         `json:"published_at,omitempty"`
+	Photos      []string           `json:"photos"`
+	Events      []eventJSON        `json:"events,omitempty"`
+}
+
+type locationJSON struct {
+	Lat       float64   `json:"lat"`
+	Lng       float64   `json:"lng"`
+	Kelurahan *codeName `json:"kelurahan"`
+	Kecamatan *codeName `json:"kecamatan"`
+}
+
+type reporterJSON struct {
+	Name string `json:"name"`
+}
+
+type eventJSON struct {
+	Action    string         `json:"action"`
+	Status    esambat.Status `json:"status"`
+	Text      string         `json:"text,omitempty"`
+	Actor     string         `json:"actor"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+// StatusLabels are the statuses in plain Indonesian for residents.
+var StatusLabels = map[esambat.Status]string{
+	esambat.StatusDiajukan:     "Menunggu verifikasi",
+	esambat.StatusDikembalikan: "Perlu dilengkapi pelapor",
+	esambat.StatusDitolak:      "Ditolak",
+	esambat.StatusDuplikat:     "Digabung dengan laporan lain",
+	esambat.StatusDidisposisi:  "Diteruskan ke perangkat daerah",
+	esambat.StatusDiproses:     "Sedang ditangani",
+	esambat.StatusSelesai:      "Selesai ditangani, menunggu konfirmasi pelapor",
+	esambat.StatusDitutup:      "Ditutup",
+}
+
+func (s *Server) region(code string) *codeName {
+	if code == "" {
+		return nil
+	}
+	if r, ok := s.Service.Wilayah.Lookup(code); ok {
+		return &codeName{r.Code, r.Name}
+	}
+	return &codeName{code, code}
+}
+
+// renderReport shapes r for a viewer with access a. events may be nil.
+func (s *Server) renderReport(ctx context.Context, r *esambat.Report, a esambat.Access, events []esambat.Event) (reportJSON, error) {
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return reportJSON{}, err
+	}
+	out := reportJSON{
+		ID: r.ID, Ticket: r.Ticket, Type: r.Type, Visibility: r.Visibility, Status: r.Status,
+		StatusLabel: StatusLabels[r.Status], CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Supports: r.Supports,
+		Photos: []string{},
+	}
+	if !r.DueAt.IsZero() && r.Status.Open() {
+		due := r.DueAt
+		out.DueAt = &due
+	}
+	if ag, ok := ref.agByCode[r.AgencyCode]; ok {
+		out.Agency = &codeName{ag.Code, ag.Name}
+	}
+	if a < esambat.AccessPublic {
+		return out, nil
+	}
+	if c, ok := ref.catByCode[r.CategoryCode]; ok {
+		out.Category = &codeName{c.Code, c.Name}
+	}
+	out.Title, out.Description = &r.Title, &r.Description
+	out.Kelurahan = s.region(r.KelurahanCode)
+	out.Address = r.Address
+	if r.Location != nil {
+		out.Location = &locationJSON{Lat: r.Location.Lat, Lng: r.Location.Lng,
+			Kelurahan: s.region(r.Location.Kelurahan), Kecamatan: s.region(r.Location.Kecamatan)}
+	}
+	if !r.PublishedAt.IsZero() {
+		p := r.PublishedAt
+		out.PublishedAt = &p
+	}
+	out.Rating = r.Rating
+	if esambat.ShowsReporter(a, r) && r.ReporterID != 0 {
+		if u, err := s.Service.Users.FindUserByID(ctx, r.ReporterID); err == nil {
+			out.Reporter = &reporterJSON{Name: u.Name}
+		}
+	}
+	if a == esambat.AccessFull {
+		out.OnBehalf = r.OnBehalf
+		out.Flags = r.Flags
+	}
+	for _, e := range events {
+		if e.Public == "" && e.From == e.To && e.Action != esambat.ActionSubmit {
+			continue // internal notes and silent steps stay off the timeline
+		}
+		out.Events = append(out.Events, eventJSON{Action: e.Action, Status: e.To, Text: e.Public, Actor: actorLabel(e.ActorRole), CreatedAt: e.CreatedAt})
+	}
+	return out, nil
+}
+
+// actorLabel names who acted on the public timeline without naming people.
+func actorLabel(r esambat.Role) string {
+	switch r {
+	case esambat.RoleWarga:
+		return "Pelapor"
+	case esambat.RoleAdmin:
+		return "Admin Diskominfotik"
+	case esambat.RolePetugas:
+		return "Perangkat daerah"
+	case esambat.RolePimpinan:
+		return "Pimpinan"
+	case esambat.RoleSystem:
+		return "Sistem"
+	case esambat.RolePartner:
+		return "Aplikasi mitra"
+	}
+	return ""
+}
+
+func (s *Server) handleReportGet(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	a := esambat.AccessFor(actorFrom(ctx), rep)
+	if a == esambat.AccessNone {
+		s.Error(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
+		return
+	}
+	var events []esambat.Event
+	if a >= esambat.AccessPublic {
+		if events, err = s.Service.Reports.ListEvents(ctx, rep.ID); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	out, err := s.renderReport(ctx, rep, a, events)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseReportFilter reads the list filters of GET /api/v1/reports.
+func parseReportFilter(r *http.Request) (esambat.ReportFilter, error) {
+	q := r.URL.Query()
+	var f esambat.ReportFilter
+	var v esambat.Validation
+	for _, st := range q["status"] {
+		for _, x := range strings.Split(st, ",") {
+			if x = strings.TrimSpace(x); x == "" {
+				continue
+			}
+			if !esambat.Status(x).Valid() {
+				v.Add("status", "Status tidak dikenal: "+x)
+				continue
+			}
+			f.Statuses = append(f.Statuses, esambat.Status(x))
+		}
+	}
+	f.CategoryCode = strings.TrimSpace(q.Get("category"))
+	f.AgencyCode = strings.TrimSpace(q.Get("agency"))
+	f.KelurahanCode = strings.TrimSpace(q.Get("kelurahan"))
+	f.Query = strings.TrimSpace(q.Get("q"))
+	if len(f.Query) > 200 {
+		v.Add("q", "Kata kunci pencarian maksimal 200 karakter.")
+	}
+	f.After = q.Get("cursor")
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			v.Add("limit", "limit harus bilangan 1 sampai 200.")
+		}
+		f.Limit = n
+	}
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		s := q.Get(p.name)
+		if s == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			d, derr := time.ParseInLocation("2006-01-02", s, esambat.WIB)
+			if derr != nil {
+				v.Add(p.name, p.name+" harus berupa tanggal (2026-03-17) atau waktu RFC 3339.")
+				continue
+			}
+			t = d
+		}
+		*p.t = t
+	}
+	if s := q.Get("bbox"); s != "" {
+		parts := strings.Split(s, ",")
+		var n [4]float64
+		ok := len(parts) == 4
+		for i := 0; ok && i < 4; i++ {
+			x, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil
+			n[i] = x
+		}
+		if ok {
+			// bbox=minLng,minLat,maxLng,maxLat as in GeoJSON and Leaflet's toBBoxString.
+			b := esambat.BBox{MinLng: n[0], MinLat: n[1], MaxLng: n[2], MaxLat: n[3]}
+			if esambat.ValidateCoordinates(b.MinLat, b.MinLng) != nil || esambat.ValidateCoordinates(b.MaxLat, b.MaxLng) != nil || b.MinLat > b.MaxLat || b.MinLng > b.MaxLng {
+				ok = false
+			} else {
+				f.BBox = &b
+			}
+		}
+		if !ok {
+			v.Add("bbox", "bbox harus berisi empat angka: bujur_min,lintang_min,bujur_maks,lintang_maks.")
+		}
+	}
+	return f, v.Err()
+}
+
+// handleReportList lists reports visible to the caller: published reports
+// for the public; staff and reporters see more through their own pages.
+func (s *Server) handleReportList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := parseReportFilter(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	viewer := actorFrom(ctx)
+	switch {
+	case viewer == nil, viewer.Role == esambat.RolePartner:
+		f.PublishedOnly = true
+	case viewer.Role == esambat.RoleWarga:
+		if r.URL.Query().Get("mine") == "1" {
+			f.ReporterID = viewer.UserID
+		} else {
+			f.PublishedOnly = true
+		}
+	case viewer.Role == esambat.RolePetugas:
+		f.AgencyCode = viewer.AgencyCode
+	}
+	page, err := s.Service.Reports.FindReports(ctx, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	items := make([]reportJSON, 0, len(page.Reports))
+	for _, rep := range page.Reports {
+		a := esambat.AccessFor(viewer, rep)
+		if a == esambat.AccessNone {
+			continue
+		}
+		j, err := s.renderReport(ctx, rep, a, nil)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		items = append(items, j)
+	}
+	out := struct {
+		Reports []reportJSON `json:"reports"`
+		Next    *string      `json:"next_cursor"`
+	}{Reports: items}
+	if page.Next != "" {
+		out.Next = &page.Next
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type ctxKey int
+
+const actorKey ctxKey = 1
+
+// actorFrom returns the authenticated actor, or nil.
+func actorFrom(ctx context.Context) *esambat.Actor {
+	a, _ := ctx.Value(actorKey).(*esambat.Actor)
+	return a
+}
+
+func withActor(ctx context.Context, a *esambat.Actor) context.Context {
+	return context.WithValue(ctx, actorKey, a)
+}

@@ -1,0 +1,283 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds what the handlers need. Build it with its fields set, then
+// call Handler.
+type Server struct {
+	Service *esambat.Service
+	DB      Pinger
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// BaseURL is the public URL of the site, e.g. https://sambat.pasuruankota.go.id.
+	BaseURL string
+	// Version is shown by /healthz.
+	Version string
+	// MaxBody caps request bodies that are not uploads (bytes).
+	MaxBody int64
+
+	refs refCache
+}
+
+// Handler returns the root handler with every route and middleware.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics()
+	}
+	if s.MaxBody == 0 {
+		s.MaxBody = 1 << 20
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.recoverer(s.observe(securityHeaders(mux)))
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+
+	mux.HandleFunc("GET /api/v1/jurisdiction", s.handleJurisdiction)
+	mux.HandleFunc("GET /api/v1/categories", s.handleCategories)
+	mux.HandleFunc("GET /api/v1/agencies", s.handleAgencies)
+	mux.HandleFunc("GET /api/v1/kelurahan", s.handleKelurahan)
+	mux.HandleFunc("GET /api/v1/reports", s.handleReportList)
+	mux.HandleFunc("GET /api/v1/reports/{ticket}", s.handleReportGet)
+	mux.HandleFunc("/api/", s.handleAPINotFound)
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Logger.Warn("readyz: database not answering", "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "down"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
+}
+
+func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
+	s.Error(w, r, esambat.Errorf(esambat.ENOTFOUND, "Alamat API tidak dikenal: %s %s", r.Method, r.URL.Path))
+}
+
+// statusOf maps error codes to HTTP statuses.
+var statusOf = map[string]int{
+	esambat.EINVALID:      http.StatusBadRequest,
+	esambat.ENOTFOUND:     http.StatusNotFound,
+	esambat.ECONFLICT:     http.StatusConflict,
+	esambat.EUNAUTHORIZED: http.StatusUnauthorized,
+	esambat.EFORBIDDEN:    http.StatusForbidden,
+	esambat.EOUTOFAREA:    http.StatusUnprocessableEntity,
+	esambat.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	esambat.ERATELIMIT:    http.StatusTooManyRequests,
+	esambat.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	esambat.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is the documented error shape of /api/v1.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code     string            `json:"code"`
+	Message  string            `json:"message"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Referral *esambat.Referral `json:"referral,omitempty"`
+}
+
+// Error writes err in the API error shape. Internal errors are logged in
+// full; the client sees only a generic message.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := esambat.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = esambat.EINTERNAL, http.StatusInternalServerError
+	}
+	body := errorBody{Error: errorDetail{Code: code, Message: esambat.ErrorMessage(err)}}
+	var e *esambat.Error
+	if errors.As(err, &e) {
+		body.Error.Fields = e.Fields
+		body.Error.Referral = e.Referral
+	}
+	switch code {
+	case esambat.EINTERNAL:
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case esambat.EUNAVAILABLE:
+		s.Logger.Warn("unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// securityHeaders sets headers every response should carry.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status code for logs and metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe logs each request and counts it in the metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		d := time.Since(start)
+		s.Metrics.ObserveRequest(r.Method, rec.status, d)
+		lvl := slog.LevelDebug
+		if rec.status >= 500 {
+			lvl = slog.LevelWarn
+		}
+		s.Logger.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", remoteIP(r))
+	})
+}
+
+// recoverer turns a panic into a logged EINTERNAL answer instead of a
+// dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.Error(w, r, esambat.Internal(fmt.Errorf("panic: %v", v)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// decodeJSON reads a JSON body of at most s.MaxBody bytes into v, with
+// clear errors for each way it can be wrong.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return esambat.FieldError("body", "Isi permintaan harus JSON (Content-Type: application/json).")
+	}
+	body := http.MaxBytesReader(w, r.Body, s.MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return &esambat.Error{Code: esambat.ETOOLARGE, Message: fmt.Sprintf("Isi permintaan terlalu besar (maksimal %d byte).", s.MaxBody)}
+		case errors.As(err, &se):
+			return esambat.FieldError("body", fmt.Sprintf("JSON tidak valid pada posisi %d.", se.Offset))
+		case errors.As(err, &te):
+			return esambat.FieldError(te.Field, fmt.Sprintf("Kolom %q bertipe salah: diharapkan %s.", te.Field, te.Type))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return esambat.FieldError(f, fmt.Sprintf("Kolom %q tidak dikenal.", f))
+		case errors.Is(err, errEOF(err)):
+			return esambat.FieldError("body", "Isi permintaan kosong.")
+		}
+		return esambat.FieldError("body", "JSON tidak valid.")
+	}
+	if dec.More() {
+		return esambat.FieldError("body", "Isi permintaan berisi lebih dari satu nilai JSON.")
+	}
+	return nil
+}
+
+func errEOF(err error) error {
+	if err != nil && (err.Error() == "EOF" || err.Error() == "unexpected EOF") {
+		return err
+	}
+	return errors.New("not eof")
+}
+
+// queryFloat parses a float query parameter; "" means absent.
+func queryFloat(r *http.Request, name string) (*float64, error) {
+	s := strings.TrimSpace(r.URL.Query().Get(name))
+	if s == "" {
+		return nil, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, esambat.FieldError(name, fmt.Sprintf("%s harus berupa angka desimal.", name))
+	}
+	return &f, nil
+}

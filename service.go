@@ -1,0 +1,204 @@
+package esambat
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Service applies the business rules on top of the stores: validation,
+// jurisdiction, routing defaults, clocks, the lifecycle and who may see
+// what. Every channel (web pages, JSON API, Open311) goes through it, so
+// the rules are written once.
+type Service struct {
+	Reports   ReportStore
+	Users     UserStore
+	Reference ReferenceStore
+	Locator   Locator
+	Clocks    Clocks
+	// Wilayah indexes the regions, for kelurahan codes typed or picked
+	// without a map point.
+	Wilayah *Wilayah
+	// CityCode is the kab/kota code of the city served (Kota Pasuruan: 35.75).
+	CityCode string
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// CityKelurahan reports whether code is a kelurahan of the city served.
+func (s *Service) CityKelurahan(code string) (Region, bool) {
+	r, ok := s.Wilayah.Lookup(code)
+	if !ok || (r.Level != LevelKelurahan && r.Level != LevelDesa) || !strings.HasPrefix(r.Code, s.CityCode+".") {
+		return Region{}, false
+	}
+	return r, true
+}
+
+// OutOfArea returns the EOUTOFAREA error for a jurisdiction outside the city.
+func OutOfArea(j Jurisdiction) *Error {
+	msg := "Lokasi berada di luar wilayah Kota Pasuruan."
+	if j.Referral != nil && j.Referral.Message != "" {
+		msg = j.Referral.Message
+	}
+	return &Error{Code: EOUTOFAREA, Message: msg, Referral: j.Referral, Fields: map[string]string{"location": msg}}
+}
+
+// SubmitReport validates in and stores a new report on behalf of actor.
+// A retry with the same idemKey from the same submitter returns the first
+// report with created=false.
+//
+// Errors: EINVALID with Fields for bad input (every problem at once),
+// EOUTOFAREA with a Referral for a point outside the city, EFORBIDDEN for
+// roles that may not submit, EUNAUTHORIZED for a disabled account.
+func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput, idemKey string) (*Report, bool, error) {
+	switch actor.Role {
+	case RoleWarga, RoleAdmin, RolePartner:
+	default:
+		return nil, false, Errorf(EFORBIDDEN, "Peran Anda tidak dapat mengirim laporan.")
+	}
+	if len(idemKey) > 200 {
+		return nil, false, FieldError("idempotency_key", "Idempotency-Key maksimal 200 karakter.")
+	}
+	verr := in.Normalize()
+	var v Validation
+	if e, ok := verr.(*Error); ok {
+		for f, m := range e.Fields {
+			v.Add(f, m)
+		}
+	}
+	var cat Category
+	if in.CategoryCode != "" {
+		c, err := s.Reference.FindCategory(ctx, in.CategoryCode)
+		if ErrorCode(err) == ENOTFOUND {
+			v.Add("category", "Kategori tidak dikenal.")
+		} else if err != nil {
+			return nil, false, err
+		}
+		cat = c
+	}
+	if actor.Role == RoleWarga && in.Channel != ChannelWeb && in.Channel != ChannelAPI {
+		v.Add("channel", "Saluran ini hanya untuk petugas.")
+	}
+	r := &Report{
+		Type: in.Type, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description,
+		Address: in.Address, Visibility: in.Visibility, Status: StatusDiajukan, Channel: in.Channel,
+		OnBehalf: in.OnBehalf, SuggestedAgency: cat.AgencyCode,
+	}
+	if in.Lat != nil && in.Lng != nil && v.Err() == nil {
+		j, err := s.Locator.Locate(ctx, *in.Lat, *in.Lng)
+		if err != nil {
+			return nil, false, err
+		} else if !j.Inside {
+			return nil, false, OutOfArea(j)
+		}
+		r.Location = &Location{Lat: *in.Lat, Lng: *in.Lng, Kelurahan: j.Kelurahan.Code, Kecamatan: j.Kecamatan.Code}
+		r.KelurahanCode = j.Kelurahan.Code
+		if in.KelurahanCode != "" && in.KelurahanCode != j.Kelurahan.Code {
+			// The point decides; the picker is only a fallback.
+			in.KelurahanCode = j.Kelurahan.Code
+		}
+	} else if in.KelurahanCode != "" {
+		if _, ok := s.CityKelurahan(in.KelurahanCode); !ok {
+			v.Add("kelurahan_code", "Kelurahan tidak dikenal di Kota Pasuruan.")
+		}
+		r.KelurahanCode = in.KelurahanCode
+	}
+	if cat.RequiresLocation && r.Location == nil && (r.KelurahanCode == "" || r.Address == "") {
+		v.Add("location", "Tandai lokasi di peta, atau pilih kelurahan dan isi alamatnya.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, false, err
+	}
+
+	now := s.now()
+	r.CreatedAt = now
+	r.DueAt = s.Clocks.VerifyDue(now)
+	if actor.Role == RoleWarga {
+		u, err := s.Users.FindUserByID(ctx, actor.UserID)
+		if err != nil {
+			return nil, false, err
+		} else if u.Disabled {
+			return nil, false, Errorf(EUNAUTHORIZED, "Akun Anda dinonaktifkan.")
+		}
+		r.ReporterID = u.ID
+		if !u.DomicileVerified {
+			r.Flags = append(r.Flags, FlagDomicileUnverified)
+		}
+		if !u.PhoneConfirmed {
+			r.Flags = append(r.Flags, FlagPhoneUnconfirmed)
+		}
+	}
+	if r.OnBehalf != nil {
+		r.Flags = append(r.Flags, FlagOnBehalf)
+	}
+	ev := &Event{
+		Action: ActionSubmit, ActorID: actor.UserID, ActorRole: actor.Role, To: StatusDiajukan, CreatedAt: now,
+		Public: "Laporan diterima dan menunggu verifikasi.",
+		Data:   map[string]string{"channel": string(r.Channel)},
+	}
+	return s.Reports.CreateReport(ctx, r, ev, idemKey)
+}
+
+// Access is how much of a report a viewer may see.
+type Access int
+
+// Access levels, from nothing to everything.
+const (
+	// AccessNone: the report does not exist for this viewer (404).
+	AccessNone Access = iota
+	// AccessStatus: ticket, status and dates only (tracking before
+	// publication).
+	AccessStatus
+	// AccessPublic: the published content, without the reporter's identity
+	// unless the report is publik.
+	AccessPublic
+	// AccessAgency: content for the agency it is disposed to; the
+	// reporter's identity only when the report is publik.
+	AccessAgency
+	// AccessFull: everything, identity included (the reporter, admins,
+	// pimpinan).
+	AccessFull
+)
+
+// AccessFor decides what viewer may see of r; viewer is nil for someone
+// not logged in. A rahasia report does not exist for anyone but its
+// reporter, admins, pimpinan and its agency (404, not 403: "forbidden"
+// would confirm it exists).
+func AccessFor(viewer *Actor, r *Report) Access {
+	if viewer != nil {
+		switch {
+		case viewer.Role == RoleAdmin || viewer.Role == RolePimpinan:
+			return AccessFull
+		case viewer.Role == RoleWarga && viewer.UserID == r.ReporterID && r.ReporterID != 0:
+			return AccessFull
+		case viewer.Role == RolePetugas && viewer.AgencyCode != "" && viewer.AgencyCode == r.AgencyCode:
+			return AccessAgency
+		}
+	}
+	if r.Visibility == VisibilityRahasia {
+		return AccessNone
+	}
+	if r.Published() {
+		return AccessPublic
+	}
+	return AccessStatus
+}
+
+// ShowsReporter reports whether a viewer with access a may see who
+// reported r.
+func ShowsReporter(a Access, r *Report) bool {
+	switch a {
+	case AccessFull:
+		return true
+	case AccessPublic, AccessAgency:
+		return r.Visibility == VisibilityPublik
+	}
+	return false
+}
