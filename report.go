@@ -342,4 +342,7 @@ type ReportStore interface {
 	ListEvents(ctx context.Context, reportID int64) ([]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
+	// AddSupport records that the user supports ("dukung") the report and
+	// increments its count; it returns false when the user already did.
+	AddSupport(ctx context.Context, reportID, userID int64) (bool, error)
 }

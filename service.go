@@ -21,6 +21,8 @@ type Service struct {
 	Wilayah *Wilayah
 	// CityCode is the kab/kota code of the city served (Kota Pasuruan: 35.75).
 	CityCode string
+	// Auth holds what accounts and sessions need.
+	Auth AuthService
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }

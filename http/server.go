@@ -36,6 +36,8 @@ type Server struct {
 	MaxBody int64
 
 	refs refCache
+
+	loginLimit, ipLimit, registerLimit, otpLimit *limiter
 }
 
 // Handler returns the root handler with every route and middleware.
@@ -49,9 +51,13 @@ func (s *Server) Handler() http.Handler {
 	if s.MaxBody == 0 {
 		s.MaxBody = 1 << 20
 	}
+	s.loginLimit = newLimiter(10, 15*time.Minute) // wrong passwords per account
+	s.ipLimit = newLimiter(50, 15*time.Minute)    // wrong passwords per address
+	s.registerLimit = newLimiter(20, time.Hour)   // sign-ups per address
+	s.otpLimit = newLimiter(5, time.Hour)         // code resends per account
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.recoverer(s.observe(securityHeaders(mux)))
+	return s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.authenticate(mux)))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -65,6 +71,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/kelurahan", s.handleKelurahan)
 	mux.HandleFunc("GET /api/v1/reports", s.handleReportList)
 	mux.HandleFunc("GET /api/v1/reports/{ticket}", s.handleReportGet)
+	mux.HandleFunc("POST /api/v1/reports", s.handleReportCreate)
+	mux.HandleFunc("POST /api/v1/reports/{ticket}/actions", s.handleReportAction)
+	mux.HandleFunc("POST /api/v1/auth/register", s.handleRegister)
+	mux.HandleFunc("POST /api/v1/auth/verify-phone", s.handleVerifyPhone)
+	mux.HandleFunc("POST /api/v1/auth/resend-code", s.handleResendCode)
+	mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
+	mux.HandleFunc("GET /api/v1/me", s.handleMe)
+	mux.HandleFunc("GET /api/v1/me/tokens", s.handleTokenList)
+	mux.HandleFunc("DELETE /api/v1/me/tokens/{id}", s.handleTokenRevoke)
 	mux.HandleFunc("/api/", s.handleAPINotFound)
 }
 

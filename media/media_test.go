@@ -501,7 +501,7 @@ func TestOrient(t *testing.T) {
 // TestBoxShrinkFastPaths checks the type-specific box filters against the
 // generic one on the same pixels.
 func TestBoxShrinkFastPaths(t *testing.T) {
-	const w, h, k = 37, 23, 3
+	const w, h = 37, 23
 	ycc := photoImage(w, h)
 	nrgba := image.NewNRGBA(ycc.Rect)
 	rgba := image.NewRGBA(ycc.Rect)
@@ -513,18 +513,44 @@ func TestBoxShrinkFastPaths(t *testing.T) {
 			rgba.Set(x, y, c)
 		}
 	}
-	sub := ycc.SubImage(image.Rect(5, 3, w, h)).(*image.YCbCr) // odd origin
-	for _, tt := range []struct {
+	srcs := []struct {
 		name string
 		src  image.Image
-	}{{"ycbcr420", ycc}, {"ycbcr sub-image", sub}, {"nrgba", nrgba}, {"rgba", rgba}} {
-		fast := boxShrink(tt.src, k)
-		slow := image.NewRGBA(fast.Rect)
-		boxGeneric(slow, tt.src, k)
-		for i := range fast.Pix {
-			if d := int(fast.Pix[i]) - int(slow.Pix[i]); d > 2 || d < -2 {
-				t.Errorf("%s: byte %d = %d, generic %d", tt.name, i, fast.Pix[i], slow.Pix[i])
-				break
+	}{
+		{"ycbcr420", ycc},
+		{"ycbcr420 odd origin", ycc.SubImage(image.Rect(5, 3, w, h))},
+		{"ycbcr420 even origin", ycc.SubImage(image.Rect(4, 2, w, h))},
+		{"nrgba", nrgba},
+		{"rgba", rgba},
+	}
+	for _, ratio := range []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440,
+		image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	} {
+		m := image.NewYCbCr(ycc.Rect, ratio)
+		// Values that stay inside the RGB gamut: averaging before or after
+		// conversion only agrees where nothing is clamped.
+		for i := range m.Y {
+			m.Y[i] = uint8(40 + i*7%170)
+		}
+		for i := range m.Cb {
+			m.Cb[i], m.Cr[i] = uint8(112+i*13%32), uint8(112+i*5%32)
+		}
+		srcs = append(srcs, struct {
+			name string
+			src  image.Image
+		}{ratio.String(), m})
+	}
+	for _, tt := range srcs {
+		for k := 2; k <= 5; k++ {
+			fast := boxShrink(tt.src, k)
+			slow := image.NewRGBA(fast.Rect)
+			boxGeneric(slow, tt.src, k)
+			for i := range fast.Pix {
+				if d := int(fast.Pix[i]) - int(slow.Pix[i]); d > 2 || d < -2 {
+					t.Errorf("%s k=%d: byte %d = %d, generic %d", tt.name, k, i, fast.Pix[i], slow.Pix[i])
+					break
+				}
 			}
 		}
 	}

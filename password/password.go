@@ -113,3 +113,15 @@ func Generate(n int) string {
 	}
 	return string(b)
 }
+
+// Hasher adapts this package to esambat.Hasher.
+type Hasher struct{ Params Params }
+
+// Hash implements esambat.Hasher.
+func (h Hasher) Hash(pw string) (string, error) { return Hash(pw, h.Params) }
+
+// Check implements esambat.Hasher.
+func (h Hasher) Check(hash, pw string) error { return Check(hash, pw) }
+
+// Validate implements esambat.Hasher.
+func (h Hasher) Validate(pw string) error { return Validate(pw) }

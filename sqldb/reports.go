@@ -379,3 +379,24 @@ func (db *DB) CountReports(ctx context.Context, f esambat.ReportFilter) (int, er
 	err = db.Read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports`+where), args...).Scan(&n)
 	return n, db.err(err)
 }
+
+// AddSupport records a support once per user and bumps the count in the
+// same transaction. It does not touch Version: supports must not make a
+// staff member's concurrent action fail.
+func (db *DB) AddSupport(ctx context.Context, reportID, userID int64) (bool, error) {
+	added := false
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_supports (report_id, user_id, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (report_id, user_id) DO NOTHING`), reportID, userID, db.t(db.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		added = true
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE reports SET supports = supports + 1 WHERE id = ?`), reportID)
+		return err
+	})
+	return added, db.err(err)
+}

@@ -21,6 +21,8 @@ type Store interface {
 	esambat.ReferenceStore
 	esambat.UserStore
 	esambat.ReportStore
+	esambat.TokenStore
+	esambat.PhoneCodeStore
 }
 
 // Opener returns a fresh, migrated, empty store whose clock reads now().
@@ -44,6 +46,8 @@ func Run(t *testing.T, open Opener) {
 		{"Paging", testPaging},
 		{"Search", testSearch},
 		{"Times", testTimes},
+		{"Tokens", testTokens},
+		{"PhoneCodes", testPhoneCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -662,4 +666,67 @@ func testTimes(t *testing.T, open Opener) {
 	if !got.DueAt.IsZero() || !got.PublishedAt.IsZero() {
 		t.Errorf("zero times came back non-zero: due %v published %v", got.DueAt, got.PublishedAt)
 	}
+}
+
+func testTokens(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Tari")
+	other := newUser(t, s, "Umar")
+	tok := &esambat.Token{UserID: u.ID, Kind: esambat.TokenBearer, Name: "HP Android", Hash: "hash-1", ExpiresAt: c.now().Add(time.Hour)}
+	if err := s.CreateToken(ctx, tok); err != nil || tok.ID == 0 {
+		t.Fatalf("CreateToken = %v, id %d", err, tok.ID)
+	}
+	got, err := s.FindToken(ctx, "hash-1")
+	if err != nil || got.UserID != u.ID || got.Kind != esambat.TokenBearer || got.Name != "HP Android" || !got.ExpiresAt.Equal(c.now().Add(time.Hour)) || got.Revoked {
+		t.Fatalf("FindToken = %+v, %v", got, err)
+	}
+	_, err = s.FindToken(ctx, "nope")
+	wantCode(t, err, esambat.ENOTFOUND)
+	err = s.CreateToken(ctx, &esambat.Token{UserID: u.ID, Kind: esambat.TokenSession, Hash: "hash-1"})
+	wantCode(t, err, esambat.ECONFLICT)
+	s.CreateToken(ctx, &esambat.Token{UserID: u.ID, Kind: esambat.TokenSession, Hash: "hash-2"})
+	list, err := s.ListTokens(ctx, u.ID)
+	if err != nil || len(list) != 2 || list[0].Hash != "hash-2" {
+		t.Fatalf("ListTokens = %+v, %v", list, err)
+	}
+	// Another user cannot revoke it.
+	wantCode(t, s.RevokeToken(ctx, other.ID, tok.ID), esambat.ENOTFOUND)
+	if err := s.RevokeToken(ctx, u.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.RevokeToken(ctx, u.ID, tok.ID), esambat.ENOTFOUND)
+	if got, _ := s.FindToken(ctx, "hash-1"); got == nil || !got.Revoked {
+		t.Errorf("revoked token = %+v", got)
+	}
+	if list, _ := s.ListTokens(ctx, u.ID); len(list) != 1 {
+		t.Errorf("ListTokens after revoke = %d, want 1", len(list))
+	}
+}
+
+func testPhoneCodes(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Vina")
+	_, _, _, err := s.PhoneCode(ctx, u.ID)
+	wantCode(t, err, esambat.ENOTFOUND)
+	if err := s.SetPhoneCode(ctx, u.ID, "h1", c.now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	s.AddPhoneCodeAttempt(ctx, u.ID)
+	s.AddPhoneCodeAttempt(ctx, u.ID)
+	h, exp, n, err := s.PhoneCode(ctx, u.ID)
+	if err != nil || h != "h1" || n != 2 || !exp.Equal(c.now().Add(time.Minute)) {
+		t.Fatalf("PhoneCode = %q %v %d %v", h, exp, n, err)
+	}
+	// A new code resets the attempts.
+	s.SetPhoneCode(ctx, u.ID, "h2", c.now().Add(2*time.Minute))
+	if h, _, n, _ := s.PhoneCode(ctx, u.ID); h != "h2" || n != 0 {
+		t.Errorf("after SetPhoneCode: %q %d", h, n)
+	}
+	if err := s.DeletePhoneCode(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err = s.PhoneCode(ctx, u.ID)
+	wantCode(t, err, esambat.ENOTFOUND)
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// ReferralName/URL say where reports from outside the city should go.
 	ReferralName string
 	ReferralURL  string
+	// SecretKey (64 hex digits) replaces the data dir's secret.key; several
+	// instances on PostgreSQL must share it.
+	SecretKey string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
 }
@@ -78,7 +81,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	get := func(n string) string { return strings.TrimSpace(*vals[n]) }
 	c := Config{
-		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
+		SecretKey: getenv("ESAMBAT_SECRET_KEY"),
+		Addr:      get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
 	}

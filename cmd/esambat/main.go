@@ -26,8 +26,10 @@ import (
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/notify"
 	"github.com/esambat/esambat/password"
 	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/secret"
 	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/postgres"
 	"github.com/esambat/esambat/sqldb/sqlite"
@@ -218,9 +220,15 @@ func (a *app) build(ctx context.Context) error {
 		a.logger.Warn("the holiday calendar does not cover the next 12 months: due dates after it count only weekends; add the new SKB holidays to libur_nasional.csv in --refdata",
 			"covered_until", cal.CoveredUntil().In(esambat.WIB).Format("2006-01-02"))
 	}
+	keys, err := secret.Load(a.cfg.DataDir, a.cfg.SecretKey)
+	if err != nil {
+		return err
+	}
 	a.service = &esambat.Service{
 		Reports: a.db, Users: a.db, Reference: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
+		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
+			Sealer: keys, Notifier: notify.Log{Logger: a.logger}},
 	}
 	return nil
 }

@@ -1,0 +1,303 @@
+package http
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+type registerResponse struct {
+	ID               int64  `json:"id"`
+	Name             string `json:"name"`
+	NIK              string `json:"nik"`
+	Phone            string `json:"phone"`
+	DomicileVerified bool   `json:"domicile_verified"`
+	PhoneConfirmed   bool   `json:"phone_confirmed"`
+	Token            string `json:"token"`
+}
+
+func userJSON(u *esambat.User) registerResponse {
+	return registerResponse{ID: u.ID, Name: u.Name, NIK: u.NIKMasked, Phone: esambat.MaskPhone(u.Phone),
+		DomicileVerified: u.DomicileVerified, PhoneConfirmed: u.PhoneConfirmed}
+}
+
+// handleRegister signs a resident up and returns a bearer token so that a
+// mobile client can go on (confirm the phone, report) at once.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if !s.allow(w, r, s.registerLimit, "ip:"+remoteIP(r)) {
+		return
+	}
+	var in esambat.RegisterInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.registerLimit.add("ip:" + remoteIP(r))
+	u, err := s.Service.Register(r.Context(), in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	secret, _, err := s.Service.IssueToken(r.Context(), u, esambat.TokenBearer, "pendaftaran", 0)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := userJSON(u)
+	out.Token = secret
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.Service.VerifyPhone(r.Context(), a.UserID, in.Code); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"phone_confirmed": true})
+}
+
+func (s *Server) handleResendCode(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	key := fmt.Sprintf("otp:%d", a.UserID)
+	if !s.allow(w, r, s.otpLimit, key) {
+		return
+	}
+	s.otpLimit.add(key)
+	u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID)
+	if err == nil {
+		err = s.Service.SendPhoneCode(r.Context(), u)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"sent": true})
+}
+
+// allow writes ERATELIMIT with Retry-After when key is over the limit.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
+	if blocked, wait := l.blocked(key); blocked {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		s.Error(w, r, esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak percobaan. Coba lagi dalam %d menit.", max(1, (secs+59)/60)))
+		return false
+	}
+	return true
+}
+
+// login checks credentials with throttling per account and per address.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, login, pw string) (*esambat.User, bool) {
+	keyLogin := "login:" + strings.ToLower(strings.TrimSpace(login))
+	keyIP := "ip:" + remoteIP(r)
+	if !s.allow(w, r, s.loginLimit, keyLogin) || !s.allow(w, r, s.ipLimit, keyIP) {
+		return nil, false
+	}
+	u, err := s.Service.Login(r.Context(), login, pw)
+	if err != nil {
+		if esambat.ErrorCode(err) == esambat.EUNAUTHORIZED {
+			s.loginLimit.add(keyLogin)
+			s.ipLimit.add(keyIP)
+		}
+		s.Error(w, r, err)
+		return nil, false
+	}
+	s.loginLimit.reset(keyLogin)
+	return u, true
+}
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+		Name     string `json:"name"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	u, ok := s.login(w, r, in.Login, in.Password)
+	if !ok {
+		return
+	}
+	name := in.Name
+	if name == "" {
+		name = "API " + time.Now().In(esambat.WIB).Format("2006-01-02")
+	}
+	secret, t, err := s.Service.IssueToken(r.Context(), u, esambat.TokenBearer, name, 0)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": secret, "id": t.ID, "role": u.Role})
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := struct {
+		registerResponse
+		Role      esambat.Role `json:"role"`
+		Email     string       `json:"email,omitempty"`
+		Kelurahan *codeName    `json:"kelurahan"`
+		Agency    string       `json:"agency,omitempty"`
+	}{registerResponse: userJSON(u), Role: u.Role, Email: u.Email, Kelurahan: s.region(u.KelurahanCode), Agency: u.AgencyCode}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleTokenList(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	type tokenJSON struct {
+		ID        int64      `json:"id"`
+		Kind      string     `json:"kind"`
+		Name      string     `json:"name"`
+		CreatedAt time.Time  `json:"created_at"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	out := []tokenJSON{}
+	for _, t := range toks {
+		tj := tokenJSON{ID: t.ID, Kind: t.Kind, Name: t.Name, CreatedAt: t.CreatedAt}
+		if !t.ExpiresAt.IsZero() {
+			e := t.ExpiresAt
+			tj.ExpiresAt = &e
+		}
+		out = append(out, tj)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.Error(w, r, esambat.FieldError("id", "id token harus berupa angka."))
+		return
+	}
+	if err := s.Service.Auth.Tokens.RevokeToken(r.Context(), a.UserID, id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reportRequest is the JSON body of POST /api/v1/reports.
+type reportRequest struct {
+	Type        esambat.Type `json:"type"`
+	Category    string       `json:"category"`
+	Title       string       `json:"title"`
+	Description string       `json:"description"`
+	Location    *struct {
+		Lat *float64 `json:"lat"`
+		Lng *float64 `json:"lng"`
+	} `json:"location"`
+	KelurahanCode string             `json:"kelurahan_code"`
+	Address       string             `json:"address"`
+	Visibility    esambat.Visibility `json:"visibility"`
+	Channel       esambat.Channel    `json:"channel"`
+	OnBehalf      *esambat.OnBehalf  `json:"on_behalf"`
+}
+
+func (s *Server) handleReportCreate(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var req reportRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	in := esambat.ReportInput{
+		Type: req.Type, CategoryCode: req.Category, Title: req.Title, Description: req.Description,
+		KelurahanCode: req.KelurahanCode, Address: req.Address, Visibility: req.Visibility,
+		Channel: req.Channel, OnBehalf: req.OnBehalf,
+	}
+	if in.Channel == "" {
+		in.Channel = esambat.ChannelAPI
+	}
+	if req.Location != nil {
+		in.Lat, in.Lng = req.Location.Lat, req.Location.Lng
+	}
+	rep, created, err := s.Service.SubmitReport(r.Context(), *a, in, strings.TrimSpace(r.Header.Get("Idempotency-Key")))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
+	} else {
+		s.Metrics.Add("esambat_reports_created_total", "Reports accepted.", 1, "channel="+string(rep.Channel))
+	}
+	w.Header().Set("Location", "/api/v1/reports/"+rep.Ticket)
+	writeJSON(w, status, map[string]any{"id": rep.ID, "ticket": rep.Ticket, "status": rep.Status, "due_at": rep.DueAt})
+}
+
+func (s *Server) handleReportAction(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var in esambat.ActionInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !in.Action.Valid() || in.Action == esambat.ActionAutoClose || in.Action == esambat.ActionEscalate {
+		s.Error(w, r, esambat.FieldError("action", "Tindakan tidak dikenal."))
+		return
+	}
+	rep, err := s.Service.Act(r.Context(), *a, r.PathValue("ticket"), in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	events, err := s.Service.Reports.ListEvents(r.Context(), rep.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out, err := s.renderReport(r.Context(), rep, esambat.AccessFor(a, rep), events)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,201 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/geo"
+	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/notify"
+	"github.com/esambat/esambat/password"
+	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/secret"
+	"github.com/esambat/esambat/sqldb"
+	"github.com/esambat/esambat/sqldb/sqlite"
+)
+
+// env is a running test server on a fresh SQLite database.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	db     *sqldb.DB
+	svc    *esambat.Service
+	sent   *notify.Memory
+	clock  *testClock
+	loc    *geo.Locator
+	server *esambathttp.Server
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fastHash keeps argon2id cheap in tests.
+var fastHash = password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1}}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := &testClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, esambat.WIB)}
+	db.Now = clock.Now
+	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := refdata.New("")
+	regions, _ := set.Regions()
+	agencies, _ := set.Agencies()
+	cats, _ := set.Categories()
+	if _, err := db.SeedReference(ctx, regions, agencies, cats); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := geo.NewDefaultLocator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf, _ := set.Open(refdata.FileHolidays)
+	holidays, err := esambat.ParseHolidays(hf)
+	hf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secret.Load(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := &notify.Memory{}
+	svc := &esambat.Service{
+		Reports: db, Users: db, Reference: db, Locator: loc, Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
+		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent},
+	}
+	server := &esambathttp.Server{Service: svc, DB: db, Version: "test"}
+	srv := httptest.NewServer(server.Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, db: db, svc: svc, sent: sent, clock: clock, loc: loc, server: server}
+}
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("bad JSON %q: %v", r.Body, err)
+	}
+}
+
+// errCode returns the error code of an error body, or "".
+func (r response) errCode() string {
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// do sends a request with an optional bearer token and JSON body.
+func (e *env) do(method, path, token string, body any, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, _ := json.Marshal(b)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+// resident signs a resident up through the API and returns the token.
+func (e *env) resident(nik, phone string) string {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/auth/register", "", map[string]string{
+		"nik": nik, "name": "Warga " + nik[12:], "phone": phone, "password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001",
+	})
+	if r.Status != 201 {
+		e.t.Fatalf("register %s = %d %s", nik, r.Status, r.Body)
+	}
+	var out struct{ Token string }
+	r.json(e.t, &out)
+	return out.Token
+}
+
+var otpRe = regexp.MustCompile(`\b\d{6}\b`)
+
+// lastCode returns the last one-time code sent to phone.
+func (e *env) lastCode(phone string) string {
+	e.t.Helper()
+	msgs := e.sent.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == phone {
+			return otpRe.FindString(msgs[i].Body)
+		}
+	}
+	e.t.Fatalf("no message to %s", phone)
+	return ""
+}
+
+// staff creates a staff account directly and returns a bearer token.
+func (e *env) staff(role esambat.Role, email, agency string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	h, _ := fastHash.Hash("kata-sandi-staf")
+	u := &esambat.User{Role: role, Name: "Staf " + email, Email: email, AgencyCode: agency, PasswordHash: h, DomicileVerified: true}
+	if err := e.db.CreateUser(ctx, u); err != nil {
+		e.t.Fatal(err)
+	}
+	secret, _, err := e.svc.IssueToken(ctx, u, esambat.TokenBearer, "test", 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
