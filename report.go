@@ -166,6 +166,30 @@ type Report struct {
 	// Version increases with every change; updates compare it to refuse
 	// lost updates (ECONFLICT).
 	Version int
+	// Photos are stored with the report by CreateReport; readers load them
+	// with ListPhotos.
+	Photos []Photo
+}
+
+// Photo kinds.
+const (
+	PhotoReport   = "laporan" // sent by the reporter
+	PhotoEvidence = "bukti"   // the agency's evidence of the work
+)
+
+// MaxPhotos is how many photos a report may carry from its reporter.
+const MaxPhotos = 5
+
+// Photo is a normalised photo (upright, metadata removed) kept in the
+// content-addressed media store: Key is the web rendition, ThumbKey the
+// thumbnail.
+type Photo struct {
+	Key       string
+	ThumbKey  string
+	Width     int
+	Height    int
+	Kind      string
+	CreatedAt time.Time
 }
 
 // HasFlag reports whether the report carries flag.
@@ -234,6 +258,8 @@ type ReportInput struct {
 	Visibility    Visibility
 	Channel       Channel
 	OnBehalf      *OnBehalf
+	// Photos are already normalised and stored (package media).
+	Photos []Photo
 }
 
 // Normalize trims the text fields in place and returns every problem at
@@ -272,6 +298,9 @@ func (in *ReportInput) Normalize() error {
 				v.Add(f, msg)
 			}
 		}
+	}
+	if len(in.Photos) > MaxPhotos {
+		v.Add("photos", fmt.Sprintf("Maksimal %d foto per laporan.", MaxPhotos))
 	}
 	if b := in.OnBehalf; b != nil {
 		b.Name = cleanText(&v, "on_behalf.name", b.Name, 2, 100, "Nama yang diwakili")
@@ -342,6 +371,11 @@ type ReportStore interface {
 	ListEvents(ctx context.Context, reportID int64) ([]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
+	// ListPhotos returns a report's photos in the order they were added.
+	ListPhotos(ctx context.Context, reportID int64) ([]Photo, error)
+	// AddPhotos attaches photos to an existing report with an event, in
+	// one transaction.
+	AddPhotos(ctx context.Context, reportID int64, photos []Photo, ev *Event) error
 	// AddSupport records that the user supports ("dukung") the report and
 	// increments its count; it returns false when the user already did.
 	AddSupport(ctx context.Context, reportID, userID int64) (bool, error)

@@ -91,7 +91,7 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 	r := &Report{
 		Type: in.Type, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description,
 		Address: in.Address, Visibility: in.Visibility, Status: StatusDiajukan, Channel: in.Channel,
-		OnBehalf: in.OnBehalf, SuggestedAgency: cat.AgencyCode,
+		OnBehalf: in.OnBehalf, SuggestedAgency: cat.AgencyCode, Photos: in.Photos,
 	}
 	if in.Lat != nil && in.Lng != nil && v.Err() == nil {
 		j, err := s.Locator.Locate(ctx, *in.Lat, *in.Lng)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/media"
 )
 
 // Pinger reports whether the database answers.
@@ -34,6 +35,16 @@ type Server struct {
 	Version string
 	// MaxBody caps request bodies that are not uploads (bytes).
 	MaxBody int64
+	// Media stores photos; nil refuses uploads with EUNAVAILABLE.
+	Media media.Store
+	// TileURL is the map tile URL template (e.g.
+	// https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty = no map, the
+	// kelurahan picker and address field still work.
+	TileURL         string
+	TileAttribution string
+
+	tpl      templates
+	photoSem chan struct{}
 
 	refs refCache
 
@@ -55,8 +66,10 @@ func (s *Server) Handler() http.Handler {
 	s.ipLimit = newLimiter(50, 15*time.Minute)    // wrong passwords per address
 	s.registerLimit = newLimiter(20, time.Hour)   // sign-ups per address
 	s.otpLimit = newLimiter(5, time.Hour)         // code resends per account
+	s.photoSem = make(chan struct{}, 2)
 	mux := http.NewServeMux()
 	s.routes(mux)
+	s.webRoutes(mux)
 	return s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.authenticate(mux)))))
 }
 

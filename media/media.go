@@ -47,8 +47,10 @@ type Limits struct {
 	// MaxBytes is the largest file accepted (default DefaultMaxBytes).
 	MaxBytes int64
 	// MaxPixels is the largest width×height accepted (default
-	// DefaultMaxPixels). Decoding needs about 1.5-4 bytes per pixel, more for
-	// progressive JPEG, so this bounds the memory one upload can take.
+	// DefaultMaxPixels). It bounds the memory one upload can take: a
+	// decoded baseline JPEG needs 1.5-3 bytes per pixel, a PNG 4-8, and a
+	// progressive JPEG adds 6-12 bytes per pixel of saved coefficients, so
+	// the worst case at the default is about 750 MB.
 	MaxPixels int
 	// MaxSide is the longest width or height accepted (default
 	// DefaultMaxSide).

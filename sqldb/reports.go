@@ -119,6 +119,9 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 				return err
 			}
 		}
+		if err := db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt); err != nil {
+			return err
+		}
 		if idemKey != "" {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`),
 				submitter, idemKey, r.ID, db.t(now)); err != nil {
@@ -399,4 +402,62 @@ func (db *DB) AddSupport(ctx context.Context, reportID, userID int64) (bool, err
 		return err
 	})
 	return added, db.err(err)
+}
+
+func (db *DB) insertPhotos(ctx context.Context, tx *sql.Tx, reportID int64, photos []esambat.Photo, at time.Time) error {
+	for i := range photos {
+		p := &photos[i]
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = at
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_photos (report_id, key, thumb_key, width, height, kind, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`), reportID, p.Key, p.ThumbKey, p.Width, p.Height, p.Kind, db.t(p.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListPhotos returns a report's photos in the order they were added.
+func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, error) {
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT key, thumb_key, width, height, kind, created_at FROM report_photos
+		WHERE report_id = ? ORDER BY id`), reportID)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.Photo
+	for rows.Next() {
+		var p esambat.Photo
+		if err := rows.Scan(&p.Key, &p.ThumbKey, &p.Width, &p.Height, &p.Kind, scanTime{&p.CreatedAt}); err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, p)
+	}
+	return out, db.err(rows.Err())
+}
+
+// AddPhotos attaches photos to a report with an event in one transaction.
+func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Photo, ev *esambat.Event) error {
+	now := db.Now().UTC().Truncate(time.Microsecond)
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports WHERE id = ?`), reportID).Scan(&n); err != nil {
+			return err
+		} else if n == 0 {
+			return esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
+		}
+		if err := db.insertPhotos(ctx, tx, reportID, photos, now); err != nil {
+			return err
+		}
+		if ev != nil {
+			ev.ReportID = reportID
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = now
+			}
+			return db.insertEvent(ctx, tx, ev)
+		}
+		return nil
+	})
+	return db.err(err)
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"Times", testTimes},
 		{"Tokens", testTokens},
+		{"PhotosAndSupports", testPhotosAndSupports},
 		{"PhoneCodes", testPhoneCodes},
 	}
 	for _, tt := range tests {
@@ -729,4 +730,46 @@ func testPhoneCodes(t *testing.T, open Opener) {
 	}
 	_, _, _, err = s.PhoneCode(ctx, u.ID)
 	wantCode(t, err, esambat.ENOTFOUND)
+}
+
+func testPhotosAndSupports(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	u := newUser(t, s, "Wulan")
+	v := newUser(t, s, "Xena")
+	r, ev := newReport(u.ID, "Foto jalan rusak")
+	r.Photos = []esambat.Photo{
+		{Key: strings.Repeat("a", 64), ThumbKey: strings.Repeat("b", 64), Width: 1600, Height: 1200, Kind: esambat.PhotoReport},
+		{Key: strings.Repeat("c", 64), ThumbKey: strings.Repeat("d", 64), Width: 900, Height: 1600, Kind: esambat.PhotoReport},
+	}
+	if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	photos, err := s.ListPhotos(ctx, r.ID)
+	if err != nil || len(photos) != 2 || photos[0].Key != strings.Repeat("a", 64) || photos[1].Height != 1600 || photos[0].CreatedAt.IsZero() {
+		t.Fatalf("ListPhotos = %+v, %v", photos, err)
+	}
+	evidence := []esambat.Photo{{Key: strings.Repeat("e", 64), ThumbKey: strings.Repeat("f", 64), Width: 10, Height: 10, Kind: esambat.PhotoEvidence}}
+	if err := s.AddPhotos(ctx, r.ID, evidence, &esambat.Event{Action: "photo", ActorRole: esambat.RolePetugas, From: r.Status, To: r.Status}); err != nil {
+		t.Fatal(err)
+	}
+	if photos, _ := s.ListPhotos(ctx, r.ID); len(photos) != 3 || photos[2].Kind != esambat.PhotoEvidence {
+		t.Errorf("after AddPhotos: %+v", photos)
+	}
+	if events, _ := s.ListEvents(ctx, r.ID); len(events) != 2 || events[1].PrevHash != events[0].Hash {
+		t.Errorf("AddPhotos event chain: %+v", events)
+	}
+	wantCode(t, s.AddPhotos(ctx, 999999, evidence, nil), esambat.ENOTFOUND)
+
+	added, err := s.AddSupport(ctx, r.ID, v.ID)
+	if err != nil || !added {
+		t.Fatalf("AddSupport = %v, %v", added, err)
+	}
+	if added, _ := s.AddSupport(ctx, r.ID, v.ID); added {
+		t.Error("second support by the same user counted")
+	}
+	got, _ := s.FindReportByID(ctx, r.ID)
+	if got.Supports != 1 || got.Version != 1 {
+		t.Errorf("supports %d version %d; want 1 and an unchanged version", got.Supports, got.Version)
+	}
 }

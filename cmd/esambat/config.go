@@ -26,8 +26,10 @@ type Config struct {
 	LogFormat   string
 	SLA         esambat.SLA
 	// ReferralName/URL say where reports from outside the city should go.
-	ReferralName string
-	ReferralURL  string
+	ReferralName    string
+	ReferralURL     string
+	TileURL         string
+	TileAttribution string
 	// SecretKey (64 hex digits) replaces the data dir's secret.key; several
 	// instances on PostgreSQL must share it.
 	SecretKey string
@@ -58,6 +60,8 @@ var settings = []envFlag{
 	{"sla-max-target", "ESAMBAT_SLA_MAX_TARGET", "60", "latest target an agency may set, in working days"},
 	{"referral-name", "ESAMBAT_REFERRAL_NAME", "Pemerintah Kabupaten Pasuruan", "where reports from the neighbouring regency go"},
 	{"referral-url", "ESAMBAT_REFERRAL_URL", "https://www.lapor.go.id", "URL of that channel"},
+	{"tile-url", "ESAMBAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "map tile URL template; empty = no map (the kelurahan picker still works)"},
+	{"tile-attribution", "ESAMBAT_TILE_ATTRIBUTION", "© OpenStreetMap contributors", "attribution shown on the map"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
 
@@ -85,6 +89,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		Addr:      get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
+		TileURL: get("tile-url"), TileAttribution: get("tile-attribution"),
 	}
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {

@@ -7,7 +7,6 @@ if (!form) return;
 
 const $ = (id) => document.getElementById(id);
 const field = (n) => form.elements.namedItem(n);
-const each = (list, fn) => Array.prototype.forEach.call(list, fn);
 const attr = (e, a, d) => (e && e.getAttribute(a)) || d;
 const fmt = (t, v) => String(t).replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m));
 const el = (tag, attrs, text) => {
@@ -19,8 +18,8 @@ const el = (tag, attrs, text) => {
 const safeURL = (u) => {
   try {
     const p = new URL(u, location.href);
-    return /^https?:$/.test(p.protocol) ? p.href : null;
-  } catch (e) { return null; }
+    if (/^https?:$/.test(p.protocol)) return p.href;
+  } catch (e) { /* not a URL */ }
 };
 
 const btn = $('submit-btn');
@@ -38,7 +37,7 @@ if (desc && counter) {
   count();
 }
 
-/* On-behalf fieldset (checkbox outside it): hidden + disabled = not validated, not sent */
+/* On-behalf fieldset; disabled = not validated, not sent */
 const behalf = field('on_behalf'), behalfFs = $('on-behalf');
 if (behalf && behalfFs && behalf.type === 'checkbox' && !behalfFs.contains(behalf)) {
   const toggle = () => { behalfFs.hidden = behalfFs.disabled = !behalf.checked; };
@@ -52,13 +51,12 @@ const setBlocked = (on) => {
   blocked = on;
   if (!btn) return;
   if (on && !blockedMsg) {
-    blockedMsg = el('p', { id: 'submit-blocked', 'class': 'form-blocked' },
+    blockedMsg = el('p', { id: 'submit-blocked', class: 'form-blocked' },
       attr(juris, 'data-msg-blocked', 'Laporan belum dapat dikirim: lokasi di luar wilayah Kota Pasuruan.'));
     btn.insertAdjacentElement('afterend', blockedMsg);
   }
   if (blockedMsg) blockedMsg.hidden = !on;
-  if (on) btn.setAttribute('aria-describedby', 'submit-blocked');
-  else btn.removeAttribute('aria-describedby');
+  btn[on ? 'setAttribute' : 'removeAttribute']('aria-describedby', 'submit-blocked');
   btn.disabled = on || busy;
 };
 
@@ -75,7 +73,7 @@ const getJSON = async (key, path, params) => {
 };
 
 const point = () => {
-  const lat = latIn ? parseFloat(latIn.value) : NaN, lng = lngIn ? parseFloat(lngIn.value) : NaN;
+  const lat = parseFloat(latIn && latIn.value), lng = parseFloat(lngIn && lngIn.value);
   return isFinite(lat) && isFinite(lng) ? { lat, lng } : null;
 };
 
@@ -85,7 +83,7 @@ const showJuris = (cls, nodes) => {
   juris.className = cls ? 'notice ' + cls : '';
   juris.textContent = '';
   nodes.forEach((n) => juris.appendChild(n));
-  if (nodes.length) juris.hidden = false;
+  juris.hidden = false;
 };
 const checkJurisdiction = async (p) => {
   showJuris('', [el('p', {}, attr(juris, 'data-msg-checking', 'Memeriksa lokasi…'))]);
@@ -132,19 +130,19 @@ const renderNearby = (reports) => {
   if (!reports.length) return;
   const csrf = field('csrf');
   nearby.appendChild(el('h2', {}, attr(nearby, 'data-heading', 'Laporan serupa di dekat lokasi ini')));
-  const ul = nearby.appendChild(el('ul', { 'class': 'nearby-list' }));
+  const ul = nearby.appendChild(el('ul', { class: 'nearby-list' }));
   reports.forEach((r, i) => {
     if (!r || !r.ticket) return;
     const li = ul.appendChild(el('li'));
-    const title = li.appendChild(el('p', { 'class': 'report-card-title' }));
+    const title = li.appendChild(el('p', { class: 'report-card-title' }));
     const href = r.url && safeURL(r.url), label = r.ticket + (r.title ? ' — ' + r.title : '');
     title.appendChild(href ? el('a', { href }, label) : el('span', {}, label));
-    const meta = li.appendChild(el('p', { 'class': 'report-card-meta' }));
+    const meta = li.appendChild(el('p', { class: 'report-card-meta' }));
     if (r.status_label) meta.appendChild(el('span', {}, r.status_label));
-    if (typeof r.distance_m === 'number') meta.appendChild(el('span', {}, distance(r.distance_m)));
+    if (r.distance_m >= 0) meta.appendChild(el('span', {}, distance(r.distance_m)));
     const f = holder.appendChild(el('form', { id: 'dukung-form-' + i, method: 'post', action: '/laporan/' + encodeURIComponent(r.ticket) + '/dukung' }));
     f.appendChild(el('input', { type: 'hidden', name: 'csrf', value: csrf ? csrf.value : '' }));
-    li.appendChild(el('button', { type: 'submit', form: f.id, 'class': 'btn-secondary' },
+    li.appendChild(el('button', { type: 'submit', form: f.id, class: 'btn-secondary' },
       fmt(attr(nearby, 'data-support-label', 'Dukung laporan ini ({n})'), { n: Number(r.supports) || 0 })));
   });
 };
@@ -181,7 +179,7 @@ if (tiles && window.L && L.map) {
       start ? 17 : num('data-zoom', 14));
     // Tiles may fail offline; taps and drags still work.
     L.tileLayer(tiles, { attribution: attr(mapEl, 'data-attribution', ''), maxZoom: 19 }).addTo(map);
-    each(mapEl.querySelectorAll('.map-fallback'), (n) => { n.hidden = true; });
+    mapEl.querySelectorAll('.map-fallback').forEach((n) => { n.hidden = true; });
     map.on('click', (e) => setPoint(e.latlng.lat, e.latlng.lng));
   } catch (e) {
     map = null;
@@ -204,7 +202,7 @@ if (locateBtn && navigator.geolocation) {
     }, () => {
       locateBtn.disabled = false;
       showJuris('notice-warning', [el('p', {}, attr(locateBtn, 'data-error', 'Lokasi Anda tidak dapat ditentukan. Ketuk peta atau pilih kelurahan.'))]);
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
   });
 }
 
@@ -219,21 +217,21 @@ const checkPhotoCount = () => {
     photosErr.textContent = ok ? '' : fmt(attr(photos, 'data-msg-too-many', 'Maksimal {max} foto; Anda memilih {n}.'), { max: maxPhotos, n });
     photosErr.hidden = ok;
   }
-  if (ok) photos.removeAttribute('aria-invalid');
-  else photos.setAttribute('aria-invalid', 'true');
+  photos.setAttribute('aria-invalid', !ok);
   return ok;
 };
 if (photos && photos.type === 'file') photos.addEventListener('change', checkPhotoCount);
 
+// Browsers apply EXIF orientation when drawing an <img>.
 const downscale = async (file) => {
   const url = URL.createObjectURL(file), img = new Image();
   try {
-    await new Promise((ok, fail) => { img.onload = ok; img.onerror = fail; img.src = url; }); // EXIF orientation applied
+    await new Promise((ok, fail) => { img.onload = ok; img.onerror = fail; img.src = url; });
   } finally { URL.revokeObjectURL(url); }
   const w = img.naturalWidth, h = img.naturalHeight, k = Math.min(1, 2000 / Math.max(w, h));
   const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, Math.round(w * k));
-  canvas.height = Math.max(1, Math.round(h * k));
+  canvas.width = Math.round(w * k) || 1;
+  canvas.height = Math.round(h * k) || 1;
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff'; // transparent PNG areas would turn black
   ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -257,12 +255,10 @@ const send = async () => {
   const fd = new FormData(form);
   fd.delete('photos');
   for (const f of Array.from(photos.files)) fd.append('photos', ...(isBig(f) ? await downscale(f) : [f, f.name]));
-  if (btn && btn.name) fd.append(btn.name, btn.value);
   const resp = await fetch(form.action, {
     method: 'POST', body: fd, credentials: 'same-origin', redirect: 'follow', headers: { Accept: 'text/html' }
   });
   if (resp.redirected) return location.assign(resp.url);
-  if (!/html/i.test(resp.headers.get('Content-Type') || '')) throw new Error('not html');
   const html = await resp.text();
   document.open();
   document.write(html);
@@ -276,7 +272,7 @@ form.addEventListener('submit', (ev) => {
     return photos.focus();
   }
   const big = photos && photos.files && Array.prototype.some.call(photos.files, isBig);
-  if (!(big && window.fetch && window.FormData && FormData.prototype.delete && window.HTMLCanvasElement && HTMLCanvasElement.prototype.toBlob)) {
+  if (!(big && window.fetch && window.FormData && FormData.prototype.delete && HTMLCanvasElement.prototype.toBlob)) {
     // Plain submission; disable after the browser read the submitter.
     busy = true;
     return setTimeout(() => setBusy(true), 0);

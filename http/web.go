@@ -1,0 +1,309 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/http/html"
+)
+
+// page is what every template gets.
+type page struct {
+	Lang   string
+	Title  string
+	Path   string
+	User   *esambat.User
+	CSRF   string
+	Flash  string
+	Errors []fieldError
+	// Fields maps a field name to its translated error, for the inputs.
+	Fields map[string]string
+	Values url.Values
+	// TileURL is the map tile template; empty means no map.
+	TileURL         string
+	TileAttribution string
+	Data            any
+}
+
+type fieldError struct{ Field, Message string }
+
+// T translates msg into the page's language.
+func (p *page) T(msg string) string { return T(p.Lang, msg) }
+
+// Tf translates a format and fills it in.
+func (p *page) Tf(format string, args ...any) string { return fmt.Sprintf(T(p.Lang, format), args...) }
+
+// V returns a submitted form value, to refill a form after an error.
+func (p *page) V(name string) string { return p.Values.Get(name) }
+
+// Err returns the error of a field, or "".
+func (p *page) Err(name string) string { return p.Fields[name] }
+
+// OtherLang is the language the switch offers.
+func (p *page) OtherLang() string {
+	if p.Lang == LangEN {
+		return LangID
+	}
+	return LangEN
+}
+
+var months = map[string][]string{
+	LangID: {"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"},
+	LangEN: {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// Date shows a time as a WIB date, e.g. "17 Maret 2026".
+func (p *page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(esambat.WIB)
+	return fmt.Sprintf("%d %s %d", t.Day(), months[p.Lang][t.Month()-1], t.Year())
+}
+
+// DateTime shows a time in WIB with hours, e.g. "17 Maret 2026 10.05 WIB".
+func (p *page) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	w := t.In(esambat.WIB)
+	sep := "."
+	if p.Lang == LangEN {
+		sep = ":"
+	}
+	return fmt.Sprintf("%s %02d%s%02d WIB", p.Date(t), w.Hour(), sep, w.Minute())
+}
+
+// Due shows a due instant (00:00 WIB after the last working day) as the
+// last day itself.
+func (p *page) Due(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return p.Date(t.Add(-time.Nanosecond))
+}
+
+// StatusLabel is the plain-language status.
+func (p *page) StatusLabel(s esambat.Status) string { return p.T(StatusLabels[s]) }
+
+// templates parses each page together with the layout.
+type templates struct {
+	once  sync.Once
+	pages map[string]*template.Template
+	err   error
+}
+
+func (t *templates) load() error {
+	t.once.Do(func() {
+		t.pages = map[string]*template.Template{}
+		names, err := fs.Glob(html.Templates, "templates/*.html")
+		if err != nil {
+			t.err = err
+			return
+		}
+		funcs := template.FuncMap{
+			"join": strings.Join,
+			"json": func(v any) (string, error) {
+				b, err := json.Marshal(v)
+				return string(b), err
+			},
+			"nextQuery": func(v url.Values, next string) string {
+				q := url.Values{}
+				for k, vs := range v {
+					if k != "cursor" && k != "lang" {
+						q[k] = vs
+					}
+				}
+				q.Set("cursor", next)
+				return q.Encode()
+			},
+			"add": func(a, b int) int { return a + b },
+			"seq": func(n int) []int {
+				s := make([]int, n)
+				for i := range s {
+					s[i] = i + 1
+				}
+				return s
+			},
+		}
+		for _, n := range names {
+			base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+			if base == "layout" {
+				continue
+			}
+			tpl, err := template.New("layout.html").Funcs(funcs).ParseFS(html.Templates, "templates/layout.html", n)
+			if err != nil {
+				t.err = fmt.Errorf("template %s: %w", n, err)
+				return
+			}
+			t.pages[base] = tpl
+		}
+	})
+	return t.err
+}
+
+// render writes a page. It renders into a buffer first so that a template
+// error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if err := s.tpl.load(); err != nil {
+		s.Logger.Error("templates", "err", err)
+		http.Error(w, "template error", http.StatusInternalServerError)
+		return
+	}
+	tpl, ok := s.tpl.pages[name]
+	if !ok {
+		s.Logger.Error("no such template", "name", name)
+		http.Error(w, "template error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := tpl.Execute(&buf, p); err != nil {
+		s.Logger.Error("render", "template", name, "err", err)
+		http.Error(w, "Terjadi kesalahan internal.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", s.csp())
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", p.Lang)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// csp allows our own scripts and styles and the tile server's images.
+func (s *Server) csp() string {
+	img := "'self' data: blob:"
+	if s.TileURL != "" {
+		if u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(s.TileURL, "{", ""), "}", "")); err == nil && u.Host != "" {
+			host := u.Host
+			if strings.HasPrefix(host, "s.") || strings.Contains(s.TileURL, "{s}") {
+				host = "*." + strings.TrimPrefix(host, "s.")
+			}
+			img += " " + u.Scheme + "://" + host
+		}
+	}
+	return "default-src 'self'; img-src " + img + "; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// newPage prepares the common page data.
+func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
+	p := &page{Lang: langOf(w, r), Path: r.URL.Path, Values: url.Values{}, Fields: map[string]string{},
+		TileURL: s.TileURL, TileAttribution: s.TileAttribution}
+	p.Title = p.T(title)
+	if a := actorFrom(r.Context()); a != nil {
+		if u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID); err == nil {
+			p.User = u
+		}
+		p.CSRF = csrfToken(sessionFrom(r.Context()))
+	}
+	if c, err := r.Cookie("esambat_flash"); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			p.Flash = p.T(v)
+		}
+		http.SetCookie(w, &http.Cookie{Name: "esambat_flash", Path: "/", MaxAge: -1})
+	}
+	return p
+}
+
+// flash shows msg once on the next page.
+func flash(w http.ResponseWriter, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: "esambat_flash", Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// setErrors puts err on the page: field errors beside their inputs and in
+// the summary, other errors in the summary alone.
+func (p *page) setErrors(err error) {
+	var e *esambat.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			msg := p.T(e.Fields[k])
+			p.Fields[k] = msg
+			p.Errors = append(p.Errors, fieldError{k, msg})
+		}
+		return
+	}
+	p.Errors = append(p.Errors, fieldError{"", p.T(esambat.ErrorMessage(err))})
+}
+
+// checkCSRF verifies the form token of a cookie session.
+func (s *Server) checkCSRF(r *http.Request) bool {
+	sess := sessionFrom(r.Context())
+	if sess == "" {
+		return true // no session: nothing to ride on; CrossOriginProtection still applies
+	}
+	return r.PostFormValue("csrf") == csrfToken(sess)
+}
+
+// newIdem returns a random idempotency key for a form.
+func newIdem() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// pageError renders an error page in the visitor's language.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	code := esambat.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == esambat.EINTERNAL || !ok {
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if code == esambat.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "5")
+	}
+	p := s.newPage(w, r, "Terjadi masalah")
+	if status == http.StatusNotFound {
+		p.Title = p.T("Halaman tidak ditemukan")
+	}
+	p.Data = p.T(esambat.ErrorMessage(err))
+	s.render(w, r, status, "error", p)
+}
+
+// requireLogin redirects to the login page, coming back afterwards.
+func (s *Server) requireLogin(w http.ResponseWriter, r *http.Request) *esambat.Actor {
+	a := actorFrom(r.Context())
+	if a == nil {
+		http.Redirect(w, r, "/masuk?kembali="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	}
+	return a
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// count is a small helper for the home page counters.
+func (s *Server) count(ctx context.Context, f esambat.ReportFilter) int {
+	n, err := s.Service.Reports.CountReports(ctx, f)
+	if err != nil {
+		return 0
+	}
+	return n
+}

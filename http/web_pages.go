@@ -1,0 +1,821 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/media"
+)
+
+func (s *Server) webRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.handleHome)
+	mux.HandleFunc("GET /daftar", s.handleRegisterPage)
+	mux.HandleFunc("POST /daftar", s.handleRegisterPost)
+	mux.HandleFunc("GET /masuk", s.handleLoginPage)
+	mux.HandleFunc("POST /masuk", s.handleLoginPost)
+	mux.HandleFunc("POST /keluar", s.handleLogout)
+	mux.HandleFunc("GET /verifikasi-hp", s.handleVerifyPage)
+	mux.HandleFunc("POST /verifikasi-hp", s.handleVerifyPost)
+	mux.HandleFunc("POST /verifikasi-hp/kirim-ulang", s.handleVerifyResend)
+	mux.HandleFunc("GET /lapor", s.handleReportForm)
+	mux.HandleFunc("POST /lapor", s.handleReportPost)
+	mux.HandleFunc("GET /laporan", s.handlePublicList)
+	mux.HandleFunc("GET /laporan/{ticket}", s.handleReportPage)
+	mux.HandleFunc("POST /laporan/{ticket}/{action}", s.handleReportPageAction)
+	mux.HandleFunc("GET /laporan/{ticket}/foto/{key}", s.handlePhoto)
+	mux.HandleFunc("GET /laporan-saya", s.handleMyReports)
+	mux.HandleFunc("GET /lacak", s.handleTrack)
+	mux.HandleFunc("GET /akun", s.handleAccount)
+	mux.HandleFunc("POST /akun/token/{id}/cabut", s.handleAccountRevoke)
+	mux.HandleFunc("GET /api/v1/reports/nearby", s.handleNearby)
+	static, _ := fsSub()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+	})
+}
+
+// cacheStatic lets browsers keep static files for a day: cheap phones on
+// weak networks should not fetch Leaflet twice.
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type homeData struct {
+	Published, InProgress, Done int
+	Recent                      []*esambat.Report
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.newPage(w, r, "Layanan pengaduan masyarakat Kota Pasuruan")
+	d := homeData{
+		Published:  s.count(ctx, esambat.ReportFilter{PublishedOnly: true}),
+		InProgress: s.count(ctx, esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses}}),
+		Done:       s.count(ctx, esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusSelesai, esambat.StatusDitutup}}),
+	}
+	if page, err := s.Service.Reports.FindReports(ctx, esambat.ReportFilter{PublishedOnly: true, Limit: 5}); err == nil {
+		d.Recent = page.Reports
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "home", p)
+}
+
+// kelurahanOptions are the city's kelurahan for pickers.
+type option struct{ Value, Label string }
+
+func (s *Server) kelurahanOptions() []option {
+	var out []option
+	for _, k := range s.Service.Wilayah.Kelurahan(s.Service.CityCode) {
+		kec, _ := s.Service.Wilayah.Lookup(k.Parent)
+		out = append(out, option{k.Code, k.Name + " (Kec. " + kec.Name + ")"})
+	}
+	return out
+}
+
+func (s *Server) handleRegisterPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Daftar akun")
+	p.Data = s.kelurahanOptions()
+	s.render(w, r, http.StatusOK, "register", p)
+}
+
+func (s *Server) handleRegisterPost(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Daftar akun")
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, esambat.FieldError("body", "Formulir tidak dapat dibaca."))
+		return
+	}
+	if !s.allow(w, r, s.registerLimit, "ip:"+remoteIP(r)) {
+		return
+	}
+	s.registerLimit.add("ip:" + remoteIP(r))
+	p.Values = r.PostForm
+	p.Values.Del("password")
+	in := esambat.RegisterInput{NIK: r.PostFormValue("nik"), Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"),
+		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), KelurahanCode: r.PostFormValue("kelurahan_code"), Lang: p.Lang}
+	u, err := s.Service.Register(r.Context(), in)
+	if err != nil {
+		p.setErrors(err)
+		p.Data = s.kelurahanOptions()
+		s.render(w, r, statusFor(err), "register", p)
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Akun Anda sudah dibuat. Masukkan kode yang kami kirim ke nomor HP Anda.")
+	http.Redirect(w, r, "/verifikasi-hp", http.StatusSeeOther)
+}
+
+func statusFor(err error) int {
+	if st, ok := statusOf[esambat.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *esambat.User) error {
+	ua := r.UserAgent()
+	if len(ua) > 90 {
+		ua = ua[:90]
+	}
+	secret, _, err := s.Service.IssueToken(r.Context(), u, esambat.TokenSession, strings.ToValidUTF8(ua, ""), SessionTTL)
+	if err != nil {
+		return err
+	}
+	s.setSession(w, r, secret)
+	return nil
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Masuk")
+	p.Values.Set("kembali", safeNext(r.URL.Query().Get("kembali")))
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Masuk")
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, esambat.FieldError("body", "Formulir tidak dapat dibaca."))
+		return
+	}
+	p.Values.Set("login", r.PostFormValue("login"))
+	p.Values.Set("kembali", safeNext(r.PostFormValue("kembali")))
+	rec := &captureWriter{header: http.Header{}}
+	u, ok := s.login(rec, r, r.PostFormValue("login"), r.PostFormValue("password"))
+	if !ok {
+		for k, v := range rec.header {
+			if k == "Retry-After" {
+				w.Header()[k] = v
+			}
+		}
+		p.setErrors(rec.err)
+		s.render(w, r, rec.status, "login", p)
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, safeNext(r.PostFormValue("kembali")), http.StatusSeeOther)
+}
+
+// captureWriter catches what s.login would have written as JSON, so the
+// page can show the same error in HTML.
+type captureWriter struct {
+	header http.Header
+	status int
+	err    error
+}
+
+func (c *captureWriter) Header() http.Header         { return c.header }
+func (c *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (c *captureWriter) WriteHeader(code int)        { c.status = code }
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if sess := sessionFrom(r.Context()); sess != "" {
+		if !s.checkCSRF(r) {
+			s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+			return
+		}
+		if t, err := s.Service.Auth.Tokens.FindToken(r.Context(), esambat.TokenHash(sess)); err == nil {
+			_ = s.Service.Auth.Tokens.RevokeToken(r.Context(), t.UserID, t.ID)
+		}
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) handleVerifyPage(w http.ResponseWriter, r *http.Request) {
+	if s.requireLogin(w, r) == nil {
+		return
+	}
+	s.render(w, r, http.StatusOK, "verify", s.newPage(w, r, "Konfirmasi nomor HP"))
+}
+
+func (s *Server) handleVerifyPost(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Konfirmasi nomor HP")
+	if !s.checkCSRF(r) {
+		p.setErrors(esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		s.render(w, r, http.StatusForbidden, "verify", p)
+		return
+	}
+	if err := s.Service.VerifyPhone(r.Context(), a.UserID, r.PostFormValue("code")); err != nil {
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "verify", p)
+		return
+	}
+	flash(w, "Nomor HP Anda sudah terkonfirmasi.")
+	http.Redirect(w, r, "/lapor", http.StatusSeeOther)
+}
+
+func (s *Server) handleVerifyResend(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	key := "otp:" + strconv.FormatInt(a.UserID, 10)
+	if blocked, _ := s.otpLimit.blocked(key); blocked {
+		s.pageError(w, r, esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak permintaan kode. Coba lagi nanti."))
+		return
+	}
+	s.otpLimit.add(key)
+	u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID)
+	if err == nil {
+		err = s.Service.SendPhoneCode(r.Context(), u)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Kode baru sudah dikirim.")
+	http.Redirect(w, r, "/verifikasi-hp", http.StatusSeeOther)
+}
+
+// formData is what the report form needs.
+type formData struct {
+	Categories []esambat.Category
+	Kelurahan  []option
+	Idem       string
+	OnBehalf   bool
+}
+
+func (s *Server) reportFormData(ctx context.Context, idem string) (formData, error) {
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return formData{}, err
+	}
+	if idem == "" {
+		idem = newIdem()
+	}
+	return formData{Categories: ref.categories, Kelurahan: s.kelurahanOptions(), Idem: idem}, nil
+}
+
+func (s *Server) handleReportForm(w http.ResponseWriter, r *http.Request) {
+	if s.requireLogin(w, r) == nil {
+		return
+	}
+	p := s.newPage(w, r, "Buat laporan")
+	d, err := s.reportFormData(r.Context(), "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Values.Set("type", "pengaduan")
+	p.Values.Set("visibility", "publik")
+	p.Data = d
+	s.render(w, r, http.StatusOK, "report_form", p)
+}
+
+// maxUpload bounds a report form: five photos of 10 MB and the text.
+const maxUpload = media.DefaultMaxBytes*esambat.MaxPhotos + 1<<20
+
+func (s *Server) handleReportPost(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Buat laporan")
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.pageError(w, r, &esambat.Error{Code: esambat.ETOOLARGE, Message: "Kiriman terlalu besar: maksimal 5 foto, masing-masing 10 MB."})
+			return
+		}
+		s.pageError(w, r, esambat.FieldError("body", "Formulir tidak dapat dibaca."))
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	p.Values = r.PostForm
+	d, err := s.reportFormData(r.Context(), r.PostFormValue("idem"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.OnBehalf = r.PostFormValue("on_behalf") != ""
+	p.Data = d
+	fail := func(err error) {
+		p.setErrors(err)
+		var e *esambat.Error
+		if errors.As(err, &e) && e.Referral != nil {
+			p.Flash = ""
+			p.Errors = append(p.Errors, fieldError{"", e.Referral.URL})
+		}
+		s.render(w, r, statusFor(err), "report_form", p)
+	}
+	if !s.checkCSRF(r) {
+		fail(esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	in := esambat.ReportInput{
+		Type: esambat.Type(r.PostFormValue("type")), CategoryCode: r.PostFormValue("category"),
+		Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
+		KelurahanCode: r.PostFormValue("kelurahan_code"), Address: r.PostFormValue("address"),
+		Visibility: esambat.Visibility(r.PostFormValue("visibility")), Channel: esambat.ChannelWeb,
+	}
+	var v esambat.Validation
+	for _, f := range []struct {
+		name string
+		dst  **float64
+	}{{"lat", &in.Lat}, {"lng", &in.Lng}} {
+		if raw := strings.TrimSpace(r.PostFormValue(f.name)); raw != "" {
+			x, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				v.Add(f.name, "Titik lokasi tidak valid. Pilih lagi di peta, atau kosongkan dan pilih kelurahan.")
+				continue
+			}
+			*f.dst = &x
+		}
+	}
+	if d.OnBehalf {
+		in.OnBehalf = &esambat.OnBehalf{Name: r.PostFormValue("on_behalf_name"), Relationship: r.PostFormValue("on_behalf_relationship"),
+			Phone: r.PostFormValue("on_behalf_phone")}
+	}
+	if err := v.Err(); err != nil {
+		fail(err)
+		return
+	}
+	var files []*multipart.FileHeader
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["photos"] {
+			if fh.Size > 0 || fh.Filename != "" {
+				files = append(files, fh)
+			}
+		}
+	}
+	if len(files) > esambat.MaxPhotos {
+		fail(esambat.FieldError("photos", "Maksimal 5 foto per laporan."))
+		return
+	}
+	// Check the text before the photos are processed, so that a typo does
+	// not cost the resident a slow upload's processing; photos are then
+	// stored before the report commits, so a committed report never points
+	// at a missing file.
+	probe := in
+	if err := probe.Normalize(); err != nil {
+		fail(err)
+		return
+	}
+	photos, err := s.storePhotos(r.Context(), files, esambat.PhotoReport)
+	if err != nil {
+		fail(err)
+		return
+	}
+	in.Photos = photos
+	rep, _, err := s.Service.SubmitReport(r.Context(), *a, in, "web:"+r.PostFormValue("idem"))
+	if err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, "/laporan/"+rep.Ticket+"?baru=1", http.StatusSeeOther)
+}
+
+// storePhotos normalises and stores uploaded photos, two at a time at
+// most (each decoded photo holds tens of MB).
+func (s *Server) storePhotos(ctx context.Context, files []*multipart.FileHeader, kind string) ([]esambat.Photo, error) {
+	var out []esambat.Photo
+	for i, fh := range files {
+		photo, err := s.storePhoto(ctx, fh, kind)
+		if err != nil {
+			var e *esambat.Error
+			if errors.As(err, &e) && len(files) > 1 {
+				msg := e.Message
+				e2 := *e
+				e2.Fields = map[string]string{"photos": "Foto ke-" + strconv.Itoa(i+1) + ": " + msg}
+				e2.Message = e2.Fields["photos"]
+				return nil, &e2
+			}
+			if errors.As(err, &e) && e.Fields != nil {
+				e2 := *e
+				e2.Fields = map[string]string{"photos": e.Message}
+				return nil, &e2
+			}
+			return nil, err
+		}
+		out = append(out, photo)
+	}
+	return out, nil
+}
+
+func (s *Server) storePhoto(ctx context.Context, fh *multipart.FileHeader, kind string) (esambat.Photo, error) {
+	if s.Media == nil {
+		return esambat.Photo{}, esambat.Errorf(esambat.EUNAVAILABLE, "Penyimpanan foto sedang bermasalah. Coba lagi nanti.")
+	}
+	s.photoSem <- struct{}{}
+	defer func() { <-s.photoSem }()
+	f, err := fh.Open()
+	if err != nil {
+		return esambat.Photo{}, esambat.FieldError("photos", "Foto gagal diterima. Coba unggah lagi.")
+	}
+	defer f.Close()
+	pr, err := media.Process(f, media.Limits{})
+	if err != nil {
+		return esambat.Photo{}, err
+	}
+	if err := s.Media.Put(ctx, pr.Web.SHA256, pr.Web.Data); err != nil {
+		return esambat.Photo{}, err
+	}
+	if err := s.Media.Put(ctx, pr.Thumb.SHA256, pr.Thumb.Data); err != nil {
+		return esambat.Photo{}, err
+	}
+	return esambat.Photo{Key: pr.Web.SHA256, ThumbKey: pr.Thumb.SHA256, Width: pr.Web.Width, Height: pr.Web.Height, Kind: kind}, nil
+}
+
+// handlePhoto serves a photo only to those who may see its report.
+func (s *Server) handlePhoto(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
+	if err != nil || esambat.AccessFor(actorFrom(ctx), rep) < esambat.AccessPublic {
+		http.NotFound(w, r)
+		return
+	}
+	key := strings.TrimSuffix(r.PathValue("key"), ".jpg")
+	photos, err := s.Service.Reports.ListPhotos(ctx, rep.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	found := false
+	for _, ph := range photos {
+		found = found || ph.Key == key || ph.ThumbKey == key
+	}
+	if !found || s.Media == nil {
+		http.NotFound(w, r)
+		return
+	}
+	rc, err := s.Media.Open(ctx, key)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "image/jpeg")
+	cache := "private, max-age=3600"
+	if rep.Visibility != esambat.VisibilityRahasia && rep.Published() {
+		cache = "public, max-age=31536000, immutable"
+	}
+	w.Header().Set("Cache-Control", cache)
+	_, _ = io.Copy(w, rc)
+}
+
+// reportView is a report with what its page shows.
+type reportView struct {
+	R          *esambat.Report
+	Access     esambat.Access
+	Category   string
+	Agency     string
+	Kelurahan  string
+	Kecamatan  string
+	Reporter   string
+	Events     []esambat.Event
+	Photos     []esambat.Photo
+	Evidence   []esambat.Photo
+	IsReporter bool
+	New        bool
+	CanSupport bool
+}
+
+func (s *Server) view(ctx context.Context, r *esambat.Report, a esambat.Access, viewer *esambat.Actor) (reportView, error) {
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return reportView{}, err
+	}
+	v := reportView{R: r, Access: a, Category: ref.catByCode[r.CategoryCode].Name, Agency: ref.agByCode[r.AgencyCode].Name}
+	if k, ok := s.Service.Wilayah.Lookup(r.KelurahanCode); ok {
+		v.Kelurahan = k.Name
+		if kec, ok := s.Service.Wilayah.Lookup(k.Parent); ok {
+			v.Kecamatan = kec.Name
+		}
+	}
+	v.IsReporter = viewer != nil && viewer.Role == esambat.RoleWarga && viewer.UserID == r.ReporterID
+	v.CanSupport = viewer != nil && viewer.Role == esambat.RoleWarga && !v.IsReporter && r.Published() &&
+		(r.Status == esambat.StatusDidisposisi || r.Status == esambat.StatusDiproses)
+	if a < esambat.AccessPublic {
+		return v, nil
+	}
+	if esambat.ShowsReporter(a, r) && r.ReporterID != 0 {
+		if u, err := s.Service.Users.FindUserByID(ctx, r.ReporterID); err == nil {
+			v.Reporter = u.Name
+		}
+	}
+	events, err := s.Service.Reports.ListEvents(ctx, r.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, e := range events {
+		if e.Public != "" || e.From != e.To || e.Action == esambat.ActionSubmit {
+			v.Events = append(v.Events, e)
+		}
+	}
+	photos, err := s.Service.Reports.ListPhotos(ctx, r.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, ph := range photos {
+		if ph.Kind == esambat.PhotoEvidence {
+			v.Evidence = append(v.Evidence, ph)
+		} else {
+			v.Photos = append(v.Photos, ph)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
+	if err != nil {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
+		return
+	}
+	viewer := actorFrom(ctx)
+	a := esambat.AccessFor(viewer, rep)
+	if a == esambat.AccessNone {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
+		return
+	}
+	v, err := s.view(ctx, rep, a, viewer)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v.New = r.URL.Query().Get("baru") == "1" && v.IsReporter
+	p := s.newPage(w, r, "Laporan")
+	p.Title = rep.Ticket
+	if a >= esambat.AccessPublic {
+		p.Title = rep.Ticket + ": " + rep.Title
+	}
+	p.Data = v
+	s.render(w, r, http.StatusOK, "report", p)
+}
+
+// handleReportPageAction runs the resident's buttons on a report page:
+// dukung (support), konfirmasi (confirm with a rating), sanggah (dispute).
+func (s *Server) handleReportPageAction(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	ticket := r.PathValue("ticket")
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	in := esambat.ActionInput{Text: r.PostFormValue("text")}
+	msg := ""
+	switch r.PathValue("action") {
+	case "dukung":
+		in.Action, msg = esambat.ActionSupport, "Terima kasih, dukungan Anda tercatat."
+	case "konfirmasi":
+		in.Action, msg = esambat.ActionConfirm, "Terima kasih atas penilaian Anda."
+		in.Rating, _ = strconv.Atoi(r.PostFormValue("rating"))
+	case "sanggah":
+		in.Action, msg = esambat.ActionDispute, "Sanggahan Anda sudah diteruskan ke perangkat daerah."
+	default:
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+		return
+	}
+	if _, err := s.Service.Act(r.Context(), *a, ticket, in); err != nil {
+		if esambat.ErrorCode(err) == esambat.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
+		}
+		flash(w, esambat.ErrorMessage(err))
+	} else {
+		flash(w, msg)
+	}
+	http.Redirect(w, r, "/laporan/"+url.PathEscape(ticket), http.StatusSeeOther)
+}
+
+type listData struct {
+	Reports    []reportView
+	Next       string
+	Categories []esambat.Category
+	Kelurahan  []option
+	Points     []mapPoint
+	Total      int
+}
+
+type mapPoint struct {
+	Lat    float64 `json:"lat"`
+	Lng    float64 `json:"lng"`
+	Ticket string  `json:"ticket"`
+	Title  string  `json:"title"`
+	URL    string  `json:"url"`
+}
+
+func (s *Server) handlePublicList(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Laporan warga")
+	p.Values = r.URL.Query()
+	f, err := parseReportFilter(r)
+	if err != nil {
+		p.setErrors(err)
+		f = esambat.ReportFilter{}
+	}
+	f.PublishedOnly = true
+	f.ReporterID, f.AgencyCode = 0, ""
+	s.listPage(w, r, p, f, "list")
+}
+
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, p *page, f esambat.ReportFilter, tpl string) {
+	ctx := r.Context()
+	if f.Limit == 0 {
+		f.Limit = 20
+	}
+	page, err := s.Service.Reports.FindReports(ctx, f)
+	if err != nil {
+		if esambat.ErrorCode(err) != esambat.EINVALID {
+			s.pageError(w, r, err)
+			return
+		}
+		p.setErrors(err)
+		f.After = ""
+		page, _ = s.Service.Reports.FindReports(ctx, f)
+	}
+	ref, err := s.ref(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := listData{Categories: ref.categories, Kelurahan: s.kelurahanOptions(), Next: page.Next}
+	d.Total = s.count(ctx, f)
+	viewer := actorFrom(ctx)
+	for _, rep := range page.Reports {
+		a := esambat.AccessFor(viewer, rep)
+		if a == esambat.AccessNone {
+			continue
+		}
+		v, err := s.view(ctx, rep, esambat.AccessStatus, viewer)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		v.Access = a
+		d.Reports = append(d.Reports, v)
+		if rep.Location != nil && a >= esambat.AccessPublic {
+			d.Points = append(d.Points, mapPoint{rep.Location.Lat, rep.Location.Lng, rep.Ticket, rep.Title, "/laporan/" + rep.Ticket})
+		}
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, tpl, p)
+}
+
+func (s *Server) handleMyReports(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Laporan saya")
+	f := esambat.ReportFilter{ReporterID: a.UserID, After: r.URL.Query().Get("cursor")}
+	s.listPage(w, r, p, f, "mine")
+}
+
+func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Lacak laporan")
+	ticket := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("tiket")))
+	p.Values.Set("tiket", ticket)
+	if ticket == "" {
+		s.render(w, r, http.StatusOK, "track", p)
+		return
+	}
+	rep, err := s.Service.Reports.FindReportByTicket(r.Context(), ticket)
+	if err != nil || esambat.AccessFor(actorFrom(r.Context()), rep) == esambat.AccessNone {
+		p.setErrors(esambat.FieldError("tiket", "Nomor tiket tidak ditemukan. Periksa lagi, misalnya ES-26-000123."))
+		s.render(w, r, http.StatusNotFound, "track", p)
+		return
+	}
+	http.Redirect(w, r, "/laporan/"+url.PathEscape(rep.Ticket), http.StatusSeeOther)
+}
+
+type accountData struct {
+	Tokens []esambat.Token
+}
+
+func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Akun saya")
+	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = accountData{Tokens: toks}
+	s.render(w, r, http.StatusOK, "account", p)
+}
+
+func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.Service.Auth.Tokens.RevokeToken(r.Context(), a.UserID, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Akses dicabut.")
+	http.Redirect(w, r, "/akun", http.StatusSeeOther)
+}
+
+// nearbyRadius is how close a similar open report must be to be offered
+// for support instead of a new report.
+const nearbyRadius = 200.0 // metres
+
+// handleNearby lists published open reports of the same category within
+// about 200 m of a point.
+func (s *Server) handleNearby(w http.ResponseWriter, r *http.Request) {
+	lat, err := queryFloat(r, "lat")
+	if err == nil && lat == nil {
+		err = esambat.FieldError("lat", "Parameter lat wajib diisi.")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	lng, err := queryFloat(r, "lng")
+	if err == nil && lng == nil {
+		err = esambat.FieldError("lng", "Parameter lng wajib diisi.")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := esambat.ValidateCoordinates(*lat, *lng); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	dLat := nearbyRadius / 111320.0
+	dLng := nearbyRadius / (111320.0 * math.Cos(*lat*math.Pi/180))
+	f := esambat.ReportFilter{
+		PublishedOnly: true, CategoryCode: r.URL.Query().Get("category"), Limit: 50,
+		Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses},
+		BBox:     &esambat.BBox{MinLat: *lat - dLat, MaxLat: *lat + dLat, MinLng: *lng - dLng, MaxLng: *lng + dLng},
+	}
+	page, err := s.Service.Reports.FindReports(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	type item struct {
+		Ticket      string `json:"ticket"`
+		Title       string `json:"title"`
+		StatusLabel string `json:"status_label"`
+		Supports    int    `json:"supports"`
+		DistanceM   int    `json:"distance_m"`
+		URL         string `json:"url"`
+	}
+	out := struct {
+		Reports []item `json:"reports"`
+	}{Reports: []item{}}
+	lang := langOf(w, r)
+	for _, rep := range page.Reports {
+		if rep.Location == nil {
+			continue
+		}
+		d := haversine(*lat, *lng, rep.Location.Lat, rep.Location.Lng)
+		if d > nearbyRadius {
+			continue
+		}
+		out.Reports = append(out.Reports, item{rep.Ticket, rep.Title, T(lang, StatusLabels[rep.Status]), rep.Supports, int(d), "/laporan/" + rep.Ticket})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// haversine returns the distance in metres between two points.
+func haversine(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6371000.0
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := (lat2-lat1)*math.Pi/180, (lng2-lng1)*math.Pi/180
+	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}
