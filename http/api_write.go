@@ -95,21 +95,34 @@ func (s *Server) handleResendCode(w http.ResponseWriter, r *http.Request) {
 
 // allow writes ERATELIMIT with Retry-After when key is over the limit.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
-	if blocked, wait := l.blocked(key); blocked {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		s.Error(w, r, esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak percobaan. Coba lagi dalam %d menit.", max(1, (secs+59)/60)))
+	if err := limited(w, l, key); err != nil {
+		s.Error(w, r, err)
 		return false
 	}
 	return true
 }
 
+// limited returns ERATELIMIT (and sets Retry-After) when key is over the
+// limit of l.
+func limited(w http.ResponseWriter, l *limiter, key string) error {
+	if blocked, wait := l.blocked(key); blocked {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		return esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak percobaan. Coba lagi dalam %d menit.", max(1, (secs+59)/60))
+	}
+	return nil
+}
+
 // login checks credentials with throttling per account and per address.
-func (s *Server) login(w http.ResponseWriter, r *http.Request, login, pw string) (*esambat.User, bool) {
+// It sets Retry-After on w when throttled; the caller writes the error.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, login, pw string) (*esambat.User, error) {
 	keyLogin := "login:" + strings.ToLower(strings.TrimSpace(login))
 	keyIP := "ip:" + remoteIP(r)
-	if !s.allow(w, r, s.loginLimit, keyLogin) || !s.allow(w, r, s.ipLimit, keyIP) {
-		return nil, false
+	if err := limited(w, s.loginLimit, keyLogin); err != nil {
+		return nil, err
+	}
+	if err := limited(w, s.ipLimit, keyIP); err != nil {
+		return nil, err
 	}
 	u, err := s.Service.Login(r.Context(), login, pw)
 	if err != nil {
@@ -117,11 +130,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, login, pw string)
 			s.loginLimit.add(keyLogin)
 			s.ipLimit.add(keyIP)
 		}
-		s.Error(w, r, err)
-		return nil, false
+		return nil, err
 	}
 	s.loginLimit.reset(keyLogin)
-	return u, true
+	return u, nil
 }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -134,8 +146,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	u, ok := s.login(w, r, in.Login, in.Password)
-	if !ok {
+	u, err := s.login(w, r, in.Login, in.Password)
+	if err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	name := in.Name

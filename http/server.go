@@ -70,7 +70,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.webRoutes(mux)
-	return s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.authenticate(mux)))))
+	return s.recoverer(s.observe(compress(securityHeaders(s.crossOrigin(s.authenticate(mux))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -308,4 +308,20 @@ func queryFloat(r *http.Request, name string) (*float64, error) {
 		return nil, esambat.FieldError(name, fmt.Sprintf("%s harus berupa angka desimal.", name))
 	}
 	return &f, nil
+}
+
+// crossOrigin refuses cross-origin browser form posts (CSRF) with the API
+// error shape on /api and a page elsewhere. Non-browser clients (partner
+// apps with tokens) send neither Origin nor Sec-Fetch-Site and pass.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := esambat.Errorf(esambat.EFORBIDDEN, "Permintaan lintas situs ditolak.")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.Error(w, r, err)
+			return
+		}
+		s.pageError(w, r, err)
+	}))
+	return cop.Handler(next)
 }

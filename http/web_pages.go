@@ -100,10 +100,14 @@ func (s *Server) handleRegisterPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.registerLimit.add("ip:" + remoteIP(r))
-	p.Values = r.PostForm
-	p.Values.Del("password")
 	in := esambat.RegisterInput{NIK: r.PostFormValue("nik"), Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"),
 		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"), KelurahanCode: r.PostFormValue("kelurahan_code"), Lang: p.Lang}
+	// Refill the form after an error, but never echo the password.
+	for k, v := range r.PostForm {
+		if k != "password" {
+			p.Values[k] = v
+		}
+	}
 	u, err := s.Service.Register(r.Context(), in)
 	if err != nil {
 		p.setErrors(err)
@@ -153,16 +157,10 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Values.Set("login", r.PostFormValue("login"))
 	p.Values.Set("kembali", safeNext(r.PostFormValue("kembali")))
-	rec := &captureWriter{header: http.Header{}}
-	u, ok := s.login(rec, r, r.PostFormValue("login"), r.PostFormValue("password"))
-	if !ok {
-		for k, v := range rec.header {
-			if k == "Retry-After" {
-				w.Header()[k] = v
-			}
-		}
-		p.setErrors(rec.err)
-		s.render(w, r, rec.status, "login", p)
+	u, err := s.login(w, r, r.PostFormValue("login"), r.PostFormValue("password"))
+	if err != nil {
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "login", p)
 		return
 	}
 	if err := s.startSession(w, r, u); err != nil {
@@ -171,18 +169,6 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, safeNext(r.PostFormValue("kembali")), http.StatusSeeOther)
 }
-
-// captureWriter catches what s.login would have written as JSON, so the
-// page can show the same error in HTML.
-type captureWriter struct {
-	header http.Header
-	status int
-	err    error
-}
-
-func (c *captureWriter) Header() http.Header         { return c.header }
-func (c *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (c *captureWriter) WriteHeader(code int)        { c.status = code }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if sess := sessionFrom(r.Context()); sess != "" {

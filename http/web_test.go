@@ -1,0 +1,350 @@
+package http_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/media"
+)
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// tests see each 303.
+type browser struct {
+	t      *testing.T
+	e      *env
+	client *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	Status   int
+	Location string
+	Body     string
+	Header   http.Header
+}
+
+func (b *browser) send(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{resp.StatusCode, resp.Header.Get("Location"), string(body), resp.Header}
+}
+
+func (b *browser) get(path string) page {
+	req, _ := http.NewRequest("GET", b.e.srv.URL+path, nil)
+	return b.send(req)
+}
+
+func (b *browser) post(path string, form url.Values, headers ...string) page {
+	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.send(req)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+var idemRe = regexp.MustCompile(`name="idem" value="([^"]*)"`)
+
+func find(t *testing.T, re *regexp.Regexp, body string) string {
+	t.Helper()
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("%s not found in page", re)
+	}
+	return m[1]
+}
+
+// signUp registers through the sign-up page and returns the session cookie.
+func (b *browser) signUp(nik, phone string) {
+	b.t.Helper()
+	p := b.post("/daftar", url.Values{"nik": {nik}, "name": {"Warga Uji"}, "phone": {phone}, "password": {"kata-sandi-rahasia"}, "kelurahan_code": {"35.75.02.1001"}})
+	if p.Status != 303 || p.Location != "/verifikasi-hp" {
+		b.t.Fatalf("sign-up = %d %s\n%s", p.Status, p.Location, p.Body)
+	}
+}
+
+func testJPEG(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 90, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// submitForm posts the report form as multipart, like a browser without
+// JavaScript does.
+func (b *browser) submitForm(fields map[string]string, photos ...[]byte) page {
+	b.t.Helper()
+	form := b.get("/lapor")
+	if form.Status != 200 {
+		b.t.Fatalf("GET /lapor = %d", form.Status)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if _, ok := fields["csrf"]; !ok {
+		mw.WriteField("csrf", find(b.t, csrfRe, form.Body))
+	}
+	if _, ok := fields["idem"]; !ok {
+		mw.WriteField("idem", find(b.t, idemRe, form.Body))
+	}
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for i, ph := range photos {
+		w, _ := mw.CreateFormFile("photos", fmt.Sprintf("foto%d.jpg", i))
+		w.Write(ph)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.e.srv.URL+"/lapor", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.send(req)
+}
+
+func formFields(mods ...func(map[string]string)) map[string]string {
+	f := map[string]string{"type": "pengaduan", "category": "jalan-jembatan", "title": "Jalan berlubang di Jl. Veteran",
+		"description": "Lubang besar sudah dua minggu, membahayakan pengendara.", "kelurahan_code": "35.75.04.1006",
+		"address": "Jl. Veteran depan toko roti", "visibility": "publik"}
+	for _, m := range mods {
+		m(f)
+	}
+	return f
+}
+
+func TestWebSignUpAndReport(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Reports = e.db
+	e.server.Media = media.DirStore{Dir: t.TempDir()}
+	b := e.browser()
+
+	// The form needs a login.
+	if p := b.get("/lapor"); p.Status != 303 || p.Location != "/masuk?kembali=%2Flapor" {
+		t.Fatalf("GET /lapor anonymous = %d %s", p.Status, p.Location)
+	}
+	// Bad sign-up: 400 with an error summary linking to the fields, values kept, password not echoed.
+	p := b.post("/daftar", url.Values{"nik": {"123"}, "name": {"Budi"}, "phone": {"08123"}, "password": {"rahasia-sekali"}, "kelurahan_code": {""}})
+	if p.Status != 400 || !strings.Contains(p.Body, `class="error-summary"`) || !strings.Contains(p.Body, `href="#f-nik"`) ||
+		!strings.Contains(p.Body, `href="#f-phone"`) || !strings.Contains(p.Body, `value="Budi"`) || strings.Contains(p.Body, "rahasia-sekali") ||
+		!strings.Contains(p.Body, `aria-invalid="true"`) {
+		t.Fatalf("bad sign-up = %d\n%s", p.Status, p.Body)
+	}
+	b.signUp("3575011203900001", "081234567801")
+	var session *http.Cookie
+	u, _ := url.Parse(e.srv.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == "esambat_session" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	// Cookie flags are not visible through the jar: check the raw header.
+	raw := e.browser().post("/daftar", url.Values{"nik": {"3575024506920003"}, "name": {"Dua"}, "phone": {"081234567802"}, "password": {"kata-sandi-rahasia"}, "kelurahan_code": {"35.75.02.1001"}})
+	if sc := raw.Header.Get("Set-Cookie"); !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") {
+		t.Errorf("session cookie flags: %s", sc)
+	}
+
+	// Confirm the phone through the page.
+	code := e.lastCode("+6281234567801")
+	vp := b.get("/verifikasi-hp")
+	if p := b.post("/verifikasi-hp", url.Values{"csrf": {find(t, csrfRe, vp.Body)}, "code": {code}}); p.Status != 303 {
+		t.Fatalf("verify phone = %d\n%s", p.Status, p.Body)
+	}
+
+	// Report with a photo, without JavaScript.
+	p = b.submitForm(formFields(), testJPEG(t))
+	if p.Status != 303 || !strings.HasPrefix(p.Location, "/laporan/ES-26-") {
+		t.Fatalf("submit = %d %s\n%s", p.Status, p.Location, p.Body)
+	}
+	ticket := strings.TrimSuffix(strings.TrimPrefix(p.Location, "/laporan/"), "?baru=1")
+	page := b.get(p.Location)
+	if page.Status != 200 || !strings.Contains(page.Body, ticket) || !strings.Contains(page.Body, "Laporan Anda sudah kami terima") {
+		t.Fatalf("report page = %d\n%s", page.Status, page.Body)
+	}
+	rep, _ := e.db.FindReportByTicket(t.Context(), ticket)
+	photos, _ := e.db.ListPhotos(t.Context(), rep.ID)
+	if len(photos) != 1 || rep.HasFlag(esambat.FlagPhoneUnconfirmed) {
+		t.Fatalf("stored report: %d photos, flags %v", len(photos), rep.Flags)
+	}
+	if ph := b.get("/laporan/" + ticket + "/foto/" + photos[0].ThumbKey + ".jpg"); ph.Status != 200 || ph.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("reporter's photo = %d", ph.Status)
+	}
+	// Not published yet: others cannot fetch the photo.
+	if ph := e.browser().get("/laporan/" + ticket + "/foto/" + photos[0].Key + ".jpg"); ph.Status != 404 {
+		t.Errorf("unpublished photo for anonymous = %d", ph.Status)
+	}
+	// The same form posted twice (double click, retry) gives one report.
+	form := b.get("/lapor")
+	fields := formFields(func(f map[string]string) {
+		f["idem"] = find(t, idemRe, form.Body)
+		f["csrf"] = find(t, csrfRe, form.Body)
+	})
+	first := b.submitForm(fields)
+	second := b.submitForm(fields)
+	if first.Location == "" || first.Location != second.Location {
+		t.Errorf("double submit: %q then %q", first.Location, second.Location)
+	}
+	// Laporan saya lists both reports.
+	mine := b.get("/laporan-saya")
+	if mine.Status != 200 || !strings.Contains(mine.Body, ticket) || strings.Count(mine.Body, `class="report-card"`) != 2 {
+		t.Errorf("laporan saya:\n%s", mine.Body)
+	}
+
+	// Tracking without login: status only before publication.
+	anon := e.browser()
+	tr := anon.get("/lacak?tiket=" + strings.ToLower(ticket))
+	if tr.Status != 303 || tr.Location != "/laporan/"+ticket {
+		t.Fatalf("track = %d %s", tr.Status, tr.Location)
+	}
+	if p := anon.get(tr.Location); p.Status != 200 || strings.Contains(p.Body, "Jl. Veteran depan toko roti") || !strings.Contains(p.Body, "Menunggu verifikasi") {
+		t.Errorf("tracked page before publication:\n%s", p.Body)
+	}
+	if p := anon.get("/lacak?tiket=ES-26-999999"); p.Status != 404 || !strings.Contains(p.Body, "tidak ditemukan") {
+		t.Errorf("unknown ticket = %d", p.Status)
+	}
+
+	// After verification it is public, with its photo.
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); r.Status != 200 {
+		t.Fatalf("verify = %d %s", r.Status, r.Body)
+	}
+	list := anon.get("/laporan")
+	if !strings.Contains(list.Body, "Jalan berlubang di Jl. Veteran") {
+		t.Errorf("public list lacks the verified report:\n%s", list.Body)
+	}
+	if ph := anon.get("/laporan/" + ticket + "/foto/" + photos[0].Key + ".jpg"); ph.Status != 200 {
+		t.Errorf("published photo = %d", ph.Status)
+	}
+	if p := anon.get("/laporan?lang=en"); !strings.Contains(p.Body, "Residents&#39; reports") && !strings.Contains(p.Body, "Residents' reports") {
+		t.Errorf("English list page not in English")
+	}
+}
+
+func TestWebRefusals(t *testing.T) {
+	e := newEnv(t)
+	e.server.Media = media.DirStore{Dir: t.TempDir()}
+	b := e.browser()
+	b.signUp("3575011203900001", "081234567801")
+	_, bangil := e.points()
+
+	// Outside the city: the form comes back with the referral.
+	p := b.submitForm(formFields(func(f map[string]string) {
+		f["lat"], f["lng"] = fmt.Sprint(bangil[0]), fmt.Sprint(bangil[1])
+	}))
+	if p.Status != 422 || !strings.Contains(p.Body, "Bangil") || !strings.Contains(p.Body, "https://www.lapor.go.id") {
+		t.Errorf("out of area = %d\n%s", p.Status, p.Body)
+	}
+	// Missing title: error summary, other values kept.
+	p = b.submitForm(formFields(func(f map[string]string) { f["title"] = "" }))
+	if p.Status != 400 || !strings.Contains(p.Body, `href="#f-title"`) || !strings.Contains(p.Body, "Jl. Veteran depan toko roti") {
+		t.Errorf("missing title = %d\n%s", p.Status, p.Body)
+	}
+	// A file that is not a photo.
+	p = b.submitForm(formFields(), []byte("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"))
+	if p.Status != 400 || !strings.Contains(p.Body, "bukan foto") {
+		t.Errorf("svg upload = %d\n%s", p.Status, p.Body)
+	}
+	// Six photos.
+	ph := testJPEG(t)
+	p = b.submitForm(formFields(), ph, ph, ph, ph, ph, ph)
+	if p.Status != 400 || !strings.Contains(p.Body, "Maksimal 5 foto") {
+		t.Errorf("six photos = %d", p.Status)
+	}
+	// Forged CSRF token.
+	p = b.submitForm(formFields(func(f map[string]string) { f["csrf"] = "palsu" }))
+	if p.Status != 403 {
+		t.Errorf("forged csrf = %d", p.Status)
+	}
+	// Cross-origin form post from another site.
+	p = b.post("/keluar", url.Values{}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	if p.Status != 403 {
+		t.Errorf("cross-origin post = %d", p.Status)
+	}
+	// Nothing was stored by any refusal.
+	if n, _ := e.db.CountReports(t.Context(), esambat.ReportFilter{}); n != 0 {
+		t.Errorf("%d reports stored by refused submissions", n)
+	}
+	// Redirects after login stay on this site.
+	if p := b.post("/masuk", url.Values{"login": {"081234567801"}, "password": {"kata-sandi-rahasia"}, "kembali": {"//evil.example/x"}}); p.Location != "/" {
+		t.Errorf("open redirect: %q", p.Location)
+	}
+	// Wrong password on the page: 401 with a message, no session.
+	if p := e.browser().post("/masuk", url.Values{"login": {"081234567801"}, "password": {"salah"}}); p.Status != 401 || !strings.Contains(p.Body, "salah") {
+		t.Errorf("wrong password page = %d", p.Status)
+	}
+	if p := b.get("/tidak-ada"); p.Status != 404 || !strings.Contains(p.Body, "tidak ditemukan") {
+		t.Errorf("404 page = %d", p.Status)
+	}
+}
+
+// TestReportFormWeight checks the budget for weak connections: the report
+// form page with its CSS and scripts (no tiles, no photos), as transferred
+// with gzip, stays under 150 KB.
+func TestReportFormWeight(t *testing.T) {
+	e := newEnv(t)
+	e.server.TileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+	b := e.browser()
+	b.signUp("3575011203900001", "081234567801")
+	total := 0
+	fetch := func(path string) string {
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s = %d, encoding %q", path, resp.StatusCode, resp.Header.Get("Content-Encoding"))
+		}
+		total += len(raw)
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		return string(plain)
+	}
+	html := fetch("/lapor")
+	assets := regexp.MustCompile(`(?:href|src)="(/static/[^"]+\.(?:css|js))"`).FindAllStringSubmatch(html, -1)
+	if len(assets) < 3 {
+		t.Fatalf("expected CSS, Leaflet and the form script on /lapor, found %v", assets)
+	}
+	for _, a := range assets {
+		fetch(a[1])
+	}
+	t.Logf("report form: %d bytes transferred (HTML + %d assets, gzip)", total, len(assets))
+	if total > 150*1024 {
+		t.Errorf("report form transfers %d bytes, budget 150 KB", total)
+	}
+}
