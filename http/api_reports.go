@@ -116,6 +116,13 @@ func (s *Server) renderReport(ctx context.Context, r *esambat.Report, a esambat.
 		out.PublishedAt = &p
 	}
 	out.Rating = r.Rating
+	photos, err := s.Service.Reports.ListPhotos(ctx, r.ID)
+	if err != nil {
+		return out, err
+	}
+	for _, p := range photos {
+		out.Photos = append(out.Photos, s.BaseURL+"/laporan/"+r.Ticket+"/foto/"+p.Key+".jpg")
+	}
 	if esambat.ShowsReporter(a, r) && r.ReporterID != 0 {
 		if u, err := s.Service.Users.FindUserByID(ctx, r.ReporterID); err == nil {
 			out.Reporter = &reporterJSON{Name: u.Name}

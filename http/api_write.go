@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -313,4 +314,87 @@ func (s *Server) handleReportAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// handleReportPhotos attaches photos: the reporter to their own report
+// while it is open and not yet verified (or returned for completion), a
+// petugas as evidence on a report of their agency.
+func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	ctx := r.Context()
+	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	kind := esambat.PhotoReport
+	switch {
+	case a.Role == esambat.RoleWarga && rep.ReporterID == a.UserID:
+		if rep.Status != esambat.StatusDiajukan && rep.Status != esambat.StatusDikembalikan {
+			s.Error(w, r, esambat.Errorf(esambat.ECONFLICT, "Foto hanya dapat ditambahkan sebelum laporan diverifikasi."))
+			return
+		}
+	case a.Role == esambat.RolePetugas && a.AgencyCode != "" && rep.AgencyCode == a.AgencyCode:
+		kind = esambat.PhotoEvidence
+		if rep.Status != esambat.StatusDiproses {
+			s.Error(w, r, esambat.Errorf(esambat.ECONFLICT, "Bukti hanya dapat diunggah saat laporan sedang ditangani."))
+			return
+		}
+	default:
+		s.Error(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.Error(w, r, &esambat.Error{Code: esambat.ETOOLARGE, Message: "Kiriman terlalu besar: maksimal 5 foto, masing-masing 10 MB."})
+			return
+		}
+		s.Error(w, r, esambat.FieldError("photo", "Kirim foto sebagai multipart/form-data dengan kolom \"photo\"."))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files := r.MultipartForm.File["photo"]
+	if len(files) == 0 {
+		s.Error(w, r, esambat.FieldError("photo", "Kolom \"photo\" wajib berisi berkas foto."))
+		return
+	}
+	existing, err := s.Service.Reports.ListPhotos(ctx, rep.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	n := len(files)
+	for _, p := range existing {
+		if p.Kind == kind {
+			n++
+		}
+	}
+	if n > esambat.MaxPhotos {
+		s.Error(w, r, esambat.FieldError("photo", "Maksimal 5 foto per laporan."))
+		return
+	}
+	photos, err := s.storePhotos(ctx, files, kind)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ev := &esambat.Event{Action: "photo", ActorID: a.UserID, ActorRole: a.Role, From: rep.Status, To: rep.Status,
+		Data: map[string]string{"count": strconv.Itoa(len(photos)), "kind": kind}}
+	if kind == esambat.PhotoEvidence {
+		ev.Public = "Perangkat daerah mengunggah foto bukti penanganan."
+	}
+	if err := s.Service.Reports.AddPhotos(ctx, rep.ID, photos, ev); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	urls := []string{}
+	for _, p := range photos {
+		urls = append(urls, s.BaseURL+"/laporan/"+rep.Ticket+"/foto/"+p.Key+".jpg")
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"photos": urls})
 }

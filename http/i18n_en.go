@@ -121,7 +121,7 @@ var english = map[string]string{
 	"Garis lintang harus berupa angka antara -90 dan 90.":                               "Latitude must be a number between -90 and 90.",
 	"Garis bujur harus berupa angka antara -180 dan 180.":                               "Longitude must be a number between -180 and 180.",
 	"Titik lokasi tidak valid. Pilih lagi di peta, atau kosongkan dan pilih kelurahan.": "Invalid location point. Choose again on the map, or clear it and choose the kelurahan.",
-	"Terlalu banyak percobaan. Coba lagi dalam %d menit.": "Too many attempts. Try again in %d minutes.",
+	"Terlalu banyak percobaan. Coba lagi dalam %d menit.":                               "Too many attempts. Try again in %d minutes.",
 	"Permintaan lintas situs ditolak.":                                                  "Cross-site request refused.",
 	"Kiriman terlalu besar: maksimal 5 foto, masing-masing 10 MB.":                      "Upload too large: at most 5 photos of 10 MB each.",
 }

@@ -86,6 +86,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/reports/{ticket}", s.handleReportGet)
 	mux.HandleFunc("POST /api/v1/reports", s.handleReportCreate)
 	mux.HandleFunc("POST /api/v1/reports/{ticket}/actions", s.handleReportAction)
+	mux.HandleFunc("POST /api/v1/reports/{ticket}/photos", s.handleReportPhotos)
 	mux.HandleFunc("POST /api/v1/auth/register", s.handleRegister)
 	mux.HandleFunc("POST /api/v1/auth/verify-phone", s.handleVerifyPhone)
 	mux.HandleFunc("POST /api/v1/auth/resend-code", s.handleResendCode)

@@ -348,3 +348,70 @@ func TestReportFormWeight(t *testing.T) {
 		t.Errorf("report form transfers %d bytes, budget 150 KB", total)
 	}
 }
+
+func TestAPIPhotosAndNearby(t *testing.T) {
+	e := newEnv(t)
+	e.server.Media = media.DirStore{Dir: t.TempDir()}
+	warga := e.resident("3575011203900001", "081234567801")
+	other := e.resident("3575024506920003", "081234567802")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1]))
+	var c struct{ Ticket string }
+	r.json(t, &c)
+
+	upload := func(token string, files ...[]byte) response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for i, f := range files {
+			w, _ := mw.CreateFormFile("photo", fmt.Sprintf("p%d.jpg", i))
+			w.Write(f)
+		}
+		mw.Close()
+		return e.do("POST", "/api/v1/reports/"+c.Ticket+"/photos", token, buf.String(), "Content-Type", mw.FormDataContentType())
+	}
+	if r := upload(warga, testJPEG(t)); r.Status != 201 || !strings.Contains(string(r.Body), "/foto/") {
+		t.Fatalf("upload = %d %s", r.Status, r.Body)
+	}
+	if r := upload(other, testJPEG(t)); r.Status != 404 {
+		t.Errorf("upload to someone else's report = %d %s", r.Status, r.Body)
+	}
+	if r := upload(warga, []byte("GIF89a not really")); r.Status != 400 || r.errCode() != esambat.EINVALID {
+		t.Errorf("bad photo = %d %s", r.Status, r.Body)
+	}
+	if r := upload(warga); r.Status != 400 {
+		t.Errorf("no file = %d %s", r.Status, r.Body)
+	}
+	ph := testJPEG(t)
+	if r := upload(warga, ph, ph, ph, ph, ph); r.Status != 400 || !strings.Contains(string(r.Body), "Maksimal 5") {
+		t.Errorf("sixth photo = %d %s", r.Status, r.Body)
+	}
+	var got struct{ Photos []string }
+	e.do("GET", "/api/v1/reports/"+c.Ticket, warga, nil).json(t, &got)
+	if len(got.Photos) != 1 {
+		t.Errorf("report photos = %v", got.Photos)
+	}
+
+	// Nearby: after verification the report is offered to a neighbour
+	// reporting the same thing 50 m away, not for another category or far away.
+	e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"})
+	near := func(lat, lng float64, cat string) string {
+		r := e.do("GET", fmt.Sprintf("/api/v1/reports/nearby?lat=%f&lng=%f&category=%s", lat, lng, cat), "", nil)
+		if r.Status != 200 {
+			t.Fatalf("nearby = %d %s", r.Status, r.Body)
+		}
+		return string(r.Body)
+	}
+	if body := near(in[0]+0.0004, in[1], "jalan-jembatan"); !strings.Contains(body, c.Ticket) || !strings.Contains(body, `"distance_m":4`) {
+		t.Errorf("nearby 45 m = %s", body)
+	}
+	if body := near(in[0], in[1], "sampah-kebersihan"); strings.Contains(body, c.Ticket) {
+		t.Errorf("other category offered: %s", body)
+	}
+	if body := near(in[0]+0.01, in[1], "jalan-jembatan"); strings.Contains(body, c.Ticket) {
+		t.Errorf("1 km away offered: %s", body)
+	}
+	if r := e.do("GET", "/api/v1/reports/nearby?lat=NaN&lng=1", "", nil); r.Status != 400 {
+		t.Errorf("nearby NaN = %d", r.Status)
+	}
+}
