@@ -33,6 +33,10 @@ type ActionInput struct {
 	Visibility Visibility `json:"visibility,omitempty"`
 	// Category: recategorize.
 	Category string `json:"category,omitempty"`
+	// Title and Description: resubmit may correct them (what the admin
+	// asked to complete); empty keeps the current text.
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // longText checks an optional or required free text of at most max
@@ -134,6 +138,12 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		}
 		r.DueAt = time.Time{}
 	case ActionResubmit:
+		if strings.TrimSpace(in.Title) != "" {
+			r.Title = cleanText(&v, "title", in.Title, 5, MaxTitle, "Judul")
+		}
+		if strings.TrimSpace(in.Description) != "" {
+			r.Description = cleanText(&v, "description", in.Description, 10, MaxDescription, "Uraian")
+		}
 		if ev.Public == "" {
 			ev.Public = "Pelapor telah melengkapi laporan."
 		}

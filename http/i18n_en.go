@@ -84,6 +84,10 @@ var english = map[string]string{
 	"Lacak laporan": "Track a report", "Masukkan nomor tiket untuk melihat status laporan, tanpa perlu masuk.": "Enter a ticket number to see the report's status, without logging in.",
 	"Nomor tiket": "Ticket number", "Contoh: ES-26-000123": "For example: ES-26-000123",
 
+	"Admin meminta Anda melengkapi laporan ini":            "The administrators ask you to complete this report",
+	"Kirim ulang laporan":                                  "Send the report again",
+	"Laporan Anda sudah dikirim ulang untuk diverifikasi.": "Your report has been sent again for verification.",
+
 	// Statuses.
 	"Menunggu verifikasi": "Waiting for verification", "Perlu dilengkapi pelapor": "Needs more details from the reporter", "Ditolak": "Rejected",
 	"Digabung dengan laporan lain": "Merged into another report", "Diteruskan ke perangkat daerah": "Forwarded to the agency",

@@ -481,6 +481,8 @@ type reportView struct {
 	Evidence   []esambat.Photo
 	IsReporter bool
 	New        bool
+	// ReturnNote is what the admin asked the reporter to complete.
+	ReturnNote string
 	CanSupport bool
 }
 
@@ -514,6 +516,9 @@ func (s *Server) view(ctx context.Context, r *esambat.Report, a esambat.Access, 
 	for _, e := range events {
 		if e.Public != "" || e.From != e.To || e.Action == esambat.ActionSubmit {
 			v.Events = append(v.Events, e)
+		}
+		if e.Action == string(esambat.ActionReturn) {
+			v.ReturnNote = e.Public
 		}
 	}
 	photos, err := s.Service.Reports.ListPhotos(ctx, r.ID)
@@ -580,6 +585,9 @@ func (s *Server) handleReportPageAction(w http.ResponseWriter, r *http.Request) 
 		in.Rating, _ = strconv.Atoi(r.PostFormValue("rating"))
 	case "sanggah":
 		in.Action, msg = esambat.ActionDispute, "Sanggahan Anda sudah diteruskan ke perangkat daerah."
+	case "lengkapi":
+		in.Action, msg = esambat.ActionResubmit, "Laporan Anda sudah dikirim ulang untuk diverifikasi."
+		in.Title, in.Description, in.Text = r.PostFormValue("title"), r.PostFormValue("description"), ""
 	default:
 		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
 		return

@@ -415,3 +415,28 @@ func TestAPIPhotosAndNearby(t *testing.T) {
 		t.Errorf("nearby NaN = %d", r.Status)
 	}
 }
+
+func TestWebReturnedReportCompleted(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signUp("3575011203900001", "081234567801")
+	p := b.submitForm(formFields())
+	ticket := strings.TrimSuffix(strings.TrimPrefix(p.Location, "/laporan/"), "?baru=1")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", admin, map[string]any{"action": "return", "text": "Sebutkan nomor rumah terdekat."}); r.Status != 200 {
+		t.Fatalf("return = %d %s", r.Status, r.Body)
+	}
+	page := b.get("/laporan/" + ticket)
+	if !strings.Contains(page.Body, "Sebutkan nomor rumah terdekat.") || !strings.Contains(page.Body, `action="/laporan/`+ticket+`/lengkapi"`) {
+		t.Fatalf("returned report page lacks the request and the form:\n%s", page.Body)
+	}
+	r := b.post("/laporan/"+ticket+"/lengkapi", url.Values{"csrf": {find(t, csrfRe, page.Body)}, "title": {"Jalan berlubang depan rumah no. 12"},
+		"description": {"Lubang di depan rumah nomor 12, Jl. Veteran, sudah dua minggu."}})
+	if r.Status != 303 {
+		t.Fatalf("resubmit = %d %s", r.Status, r.Body)
+	}
+	rep, _ := e.db.FindReportByTicket(t.Context(), ticket)
+	if rep.Status != esambat.StatusDiajukan || rep.Title != "Jalan berlubang depan rumah no. 12" || rep.DueAt.IsZero() {
+		t.Errorf("after resubmit: status %s title %q due %v", rep.Status, rep.Title, rep.DueAt)
+	}
+}

@@ -138,8 +138,7 @@ const renderNearby = (reports) => {
     const href = r.url && safeURL(r.url), label = r.ticket + (r.title ? ' — ' + r.title : '');
     title.appendChild(href ? el('a', { href }, label) : el('span', {}, label));
     const meta = li.appendChild(el('p', { class: 'report-card-meta' }));
-    if (r.status_label) meta.appendChild(el('span', {}, r.status_label));
-    if (r.distance_m >= 0) meta.appendChild(el('span', {}, distance(r.distance_m)));
+    meta.textContent = [r.status_label, r.distance_m >= 0 && distance(r.distance_m)].filter(Boolean).join(' · ');
     const f = holder.appendChild(el('form', { id: 'dukung-form-' + i, method: 'post', action: '/laporan/' + encodeURIComponent(r.ticket) + '/dukung' }));
     f.appendChild(el('input', { type: 'hidden', name: 'csrf', value: csrf ? csrf.value : '' }));
     li.appendChild(el('button', { type: 'submit', form: f.id, class: 'btn-secondary' },
@@ -214,8 +213,8 @@ const checkPhotoCount = () => {
   if (!photos || !photos.files) return true;
   const n = photos.files.length, ok = n <= maxPhotos;
   if (photosErr) {
-    photosErr.textContent = ok ? '' : fmt(attr(photos, 'data-msg-too-many', 'Maksimal {max} foto; Anda memilih {n}.'), { max: maxPhotos, n });
-    photosErr.hidden = ok;
+    photosErr.textContent = ok ? '' : fmt(attr(photos, 'data-msg-too-many', 'Kesalahan: maksimal {max} foto; Anda memilih {n}.'), { max: maxPhotos, n });
+    photosErr.hidden = false; // an aria-live region: empty, not hidden
   }
   photos.setAttribute('aria-invalid', !ok);
   return ok;
