@@ -46,7 +46,11 @@ func (e *Event) ComputeHash() string {
 	// A JSON array of strings is a canonical, unambiguous encoding: each
 	// field is quoted and escaped, and Data's keys are sorted by
 	// encoding/json.
-	data, _ := json.Marshal(e.Data)
+	// An empty and a nil Data are the same event: the store keeps both as {}.
+	data := []byte("{}")
+	if len(e.Data) > 0 {
+		data, _ = json.Marshal(e.Data)
+	}
 	fields := []string{
 		strconv.FormatInt(e.ReportID, 10), strconv.Itoa(e.Seq), e.Action,
 		strconv.FormatInt(e.ActorID, 10), string(e.ActorRole), string(e.From), string(e.To),

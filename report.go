@@ -329,6 +329,8 @@ type ReportFilter struct {
 	BBox *BBox
 	From time.Time // created at or after
 	To   time.Time // created before
+	// DueBefore limits to reports whose clock ran out at or before it.
+	DueBefore time.Time
 	// Query is free text searched in title and description.
 	Query string
 	// After is an opaque cursor from a previous page.

@@ -12,6 +12,7 @@ import (
 // the rules are written once.
 type Service struct {
 	Reports   ReportStore
+	Audit     AuditStore
 	Users     UserStore
 	Reference ReferenceStore
 	Locator   Locator

@@ -308,6 +308,9 @@ func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
 	if !f.To.IsZero() {
 		add("created_at < ?", db.t(f.To))
 	}
+	if !f.DueBefore.IsZero() {
+		add("due_at <= ?", db.t(f.DueBefore))
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		cond, qargs := db.Dialect.SearchClause(q)
 		conds = append(conds, cond)

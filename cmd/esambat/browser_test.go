@@ -204,6 +204,10 @@ func TestBrowserNoJavaScript(t *testing.T) {
 	// A Jakarta NIK: accepted, domicile unverified.
 	b.signUp(resident{NIK: "3171014506850002", Name: "Rina Wulandari", Phone: "081234567803",
 		Password: "kata-sandi-rina", Kelurahan: "35.75.02.1001"})
+	b.open("/akun")
+	if d := b.text("main .details"); !strings.Contains(d, "domisili belum terverifikasi") {
+		b.fatalf("a Jakarta NIK should give an account with domicile unverified: %q", d)
+	}
 	b.open("/lapor")
 	if eval[bool](b, "script ran", `!document.getElementById('locate-btn').hidden || document.getElementById('description-count').textContent !== ""`) {
 		b.fatalf("report-form.js ran although JavaScript is disabled")

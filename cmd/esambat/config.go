@@ -26,10 +26,12 @@ type Config struct {
 	LogFormat   string
 	SLA         esambat.SLA
 	// ReferralName/URL say where reports from outside the city should go.
-	ReferralName    string
-	ReferralURL     string
-	TileURL         string
-	TileAttribution string
+	ReferralName string
+	ReferralURL  string
+	// SchedulerInterval is how often the clocks tick (0 = never).
+	SchedulerInterval time.Duration
+	TileURL           string
+	TileAttribution   string
 	// SecretKey (64 hex digits) replaces the data dir's secret.key; several
 	// instances on PostgreSQL must share it.
 	SecretKey string
@@ -62,6 +64,7 @@ var settings = []envFlag{
 	{"referral-url", "ESAMBAT_REFERRAL_URL", "https://www.lapor.go.id", "URL of that channel"},
 	{"tile-url", "ESAMBAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "map tile URL template; empty = no map (the kelurahan picker still works)"},
 	{"tile-attribution", "ESAMBAT_TILE_ATTRIBUTION", "© OpenStreetMap contributors", "attribution shown on the map"},
+	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
 
@@ -132,6 +135,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if err := c.SLA.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("SLA: %v", esambat.ErrorMessage(err)))
 	}
+	si, err := time.ParseDuration(get("scheduler-interval"))
+	if err != nil || si < 0 {
+		errs = append(errs, errors.New("--scheduler-interval must be a duration such as 1m, or 0 to turn it off"))
+	}
+	c.SchedulerInterval = si
 	d, err := time.ParseDuration(get("shutdown-timeout"))
 	if err != nil || d <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be a positive duration such as 20s"))

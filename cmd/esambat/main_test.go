@@ -266,3 +266,54 @@ func freshSchema(t *testing.T, dsn string) string {
 	}
 	return dsn + sep + "search_path=" + name
 }
+
+func TestAuditVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"audit", "verify"}, nil, &out, io.Discard, getenv); code != 0 || !strings.Contains(out.String(), "every chain intact") {
+		t.Errorf("audit verify on an empty store = %d %q", code, out.String())
+	}
+	if code := run(context.Background(), []string{"audit"}, nil, io.Discard, io.Discard, getenv); code != 2 {
+		t.Errorf("audit without verify = %d", code)
+	}
+}
+
+// TestAuditVerifyCatchesTampering: a report is made through the running
+// server, a row is edited behind the application's back, and
+// "esambat audit verify" names the broken link and exits non-zero.
+func TestAuditVerifyCatchesTampering(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	base, stop := boot(t, getenv)
+	reg := `{"nik":"3575011203900001","name":"Siti","phone":"081234567801","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`
+	resp, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(reg))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	var tok struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	body := `{"category":"pendidikan","title":"Pungutan di sekolah","description":"Ada pungutan seragam yang tidak jelas dasarnya."}`
+	req, _ := http.NewRequest("POST", base+"/api/v1/reports", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("report: %v %v", resp, err)
+	}
+	stop()
+
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"audit", "verify"}, nil, &out, io.Discard, getenv); code != 0 {
+		t.Fatalf("clean audit = %d %s", code, out.String())
+	}
+	if err := sqliteExec(filepath.Join(dir, "esambat.db"),
+		`DROP TRIGGER events_no_update`, `UPDATE events SET public_text = 'Laporan sudah selesai.' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	code := run(context.Background(), []string{"audit", "verify"}, nil, &out, io.Discard, getenv)
+	if code != 1 || !strings.Contains(out.String(), "BROKEN at report 1, event 1") {
+		t.Errorf("tampered audit = %d %q", code, out.String())
+	}
+}

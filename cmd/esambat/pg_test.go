@@ -4,6 +4,7 @@ import (
 	"database/sql"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 func pgExec(dsn, q string) error {
@@ -14,4 +15,18 @@ func pgExec(dsn, q string) error {
 	defer db.Close()
 	_, err = db.Exec(q)
 	return err
+}
+
+func sqliteExec(path string, stmts ...string) error {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }

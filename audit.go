@@ -1,0 +1,74 @@
+package esambat
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AuditStore reads and appends the event chains.
+type AuditStore interface {
+	// AddEvent appends ev to its report's chain without changing the
+	// report; ENOTFOUND for an unknown report.
+	AddEvent(ctx context.Context, ev *Event) error
+	// WalkEvents calls fn for every event ordered by report and sequence.
+	WalkEvents(ctx context.Context, fn func(Event) error) error
+}
+
+// LeaseStore gives one instance at a time the right to run a job.
+type LeaseStore interface {
+	// AcquireLease takes or renews the lease name for holder until
+	// now+ttl; false when another holder has an unexpired lease.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+}
+
+// BrokenLink describes the first place a chain does not hold.
+type BrokenLink struct {
+	ReportID int64
+	Seq      int
+	EventID  int64
+	Reason   string
+}
+
+func (b BrokenLink) String() string {
+	return fmt.Sprintf("report %d, event %d (id %d): %s", b.ReportID, b.Seq, b.EventID, b.Reason)
+}
+
+// VerifyChains walks every report's events and checks that sequence
+// numbers run 1, 2, 3..., that each event's PrevHash is the previous
+// event's Hash and that each Hash matches the event's content. It returns
+// the number of events checked and the first broken link, or nil.
+func VerifyChains(ctx context.Context, store AuditStore) (int, *BrokenLink, error) {
+	var (
+		n        int
+		broken   *BrokenLink
+		report   int64 = -1
+		prevHash string
+		prevSeq  int
+	)
+	stop := fmt.Errorf("stop")
+	err := store.WalkEvents(ctx, func(e Event) error {
+		n++
+		if e.ReportID != report {
+			report, prevHash, prevSeq = e.ReportID, "", 0
+		}
+		link := func(reason string) error {
+			broken = &BrokenLink{ReportID: e.ReportID, Seq: e.Seq, EventID: e.ID, Reason: reason}
+			return stop
+		}
+		switch {
+		case e.Seq != prevSeq+1:
+			return link(fmt.Sprintf("sequence %d follows %d: an event is missing or inserted", e.Seq, prevSeq))
+		case e.PrevHash != prevHash:
+			return link("prev_hash does not match the previous event's hash: an event before it was changed or removed")
+		case e.ComputeHash() != e.Hash:
+			return link("the content does not match its hash: this event was changed")
+		}
+		prevHash, prevSeq = e.Hash, e.Seq
+		return nil
+	})
+	if err != nil && err != stop {
+		return n, nil, err
+	}
+	return n, broken, nil
+}

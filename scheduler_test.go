@@ -1,0 +1,229 @@
+package esambat_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/geo"
+	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/sqldb"
+	"github.com/esambat/esambat/sqldb/sqlite"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// world is a service on a fresh SQLite store with the real reference data
+// and holiday calendar, and a clock the test moves.
+type world struct {
+	db    *sqldb.DB
+	svc   *esambat.Service
+	clock *fakeClock
+}
+
+func newWorld(t *testing.T, start time.Time) *world {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "e.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := &fakeClock{t: start}
+	db.Now = clock.Now
+	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := refdata.New("")
+	regions, _ := set.Regions()
+	agencies, _ := set.Agencies()
+	cats, _ := set.Categories()
+	db.SeedReference(ctx, regions, agencies, cats)
+	hf, _ := set.Open(refdata.FileHolidays)
+	holidays, err := esambat.ParseHolidays(hf)
+	hf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := geo.NewDefaultLocator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &esambat.Service{Reports: db, Audit: db, Users: db, Reference: db, Locator: loc, Wilayah: esambat.NewWilayah(regions),
+		CityCode: refdata.CityCode, Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now}
+	return &world{db: db, svc: svc, clock: clock}
+}
+
+func (w *world) submit(t *testing.T) *esambat.Report {
+	t.Helper()
+	r, _, err := w.svc.SubmitReport(context.Background(), esambat.Actor{UserID: 1, Role: esambat.RoleAdmin},
+		esambat.ReportInput{CategoryCode: "jalan-jembatan", Title: "Jalan berlubang", Description: "Lubang besar di tengah jalan raya.",
+			KelurahanCode: "35.75.02.1001", Address: "Jl. Hayam Wuruk", Channel: esambat.ChannelWalkIn}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func wibH(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, esambat.WIB) }
+
+// TestSchedulerAcrossIdulFitri walks a report through the clocks around
+// Idul Fitri 2026 (cuti bersama 20, 23, 24 March; Nyepi 18-19 March;
+// weekend 21-22 March).
+func TestSchedulerAcrossIdulFitri(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, wibH(2026, 3, 17, 10)) // Tuesday
+	r := w.submit(t)
+	// Verification: 3 working days after Tue 17 March = 25, 26, 27 March.
+	if got := r.DueAt.In(esambat.WIB); !got.Equal(wibH(2026, 3, 28, 0)) {
+		t.Fatalf("verification due %v, want end of Fri 27 March", got)
+	}
+	for _, step := range []struct {
+		at        time.Time
+		escalated int
+	}{
+		{wibH(2026, 3, 24, 23), 0}, // holidays do not count
+		{wibH(2026, 3, 27, 23), 0}, // last day still in time
+		{wibH(2026, 3, 28, 0), 1},  // overdue at midnight WIB
+		{wibH(2026, 3, 30, 9), 0},  // escalated once per due date, not every tick
+	} {
+		w.clock.Set(step.at)
+		res, err := w.svc.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Escalated != step.escalated {
+			t.Errorf("tick at %v: escalated %d, want %d", step.at, res.Escalated, step.escalated)
+		}
+	}
+	// Verify and dispose on Monday 30 March: acceptance due after 5 working days.
+	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
+	r, err := w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 31 Mar, 1, 2 Apr, (3 Apr Good Friday), 6, 7 Apr -> end of Tue 7 April.
+	if got := r.DueAt.In(esambat.WIB); !got.Equal(wibH(2026, 4, 8, 0)) {
+		t.Errorf("acceptance due %v, want end of Tue 7 April (Good Friday skipped)", got)
+	}
+	petugas := esambat.Actor{UserID: 2, Role: esambat.RolePetugas, AgencyCode: "dinas-pupr"}
+	w.clock.Set(wibH(2026, 4, 1, 9))
+	if _, err := w.svc.Act(ctx, petugas, r.Ticket, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Tambal"}); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Set(wibH(2026, 4, 2, 15))
+	r, err = w.svc.Act(ctx, petugas, r.Ticket, esambat.ActionInput{Action: esambat.ActionFinish, Text: "Sudah ditambal."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Auto-close 10 working days after Thu 2 April: 6-10, 13-17 April (3 Apr is a holiday).
+	if got := r.DueAt.In(esambat.WIB); !got.Equal(wibH(2026, 4, 18, 0)) {
+		t.Errorf("auto-close at %v, want end of Fri 17 April", got)
+	}
+	w.clock.Set(wibH(2026, 4, 17, 20))
+	if res, _ := w.svc.Tick(ctx); res.AutoClosed != 0 {
+		t.Error("auto-closed a day early")
+	}
+	w.clock.Set(wibH(2026, 4, 18, 8))
+	if res, err := w.svc.Tick(ctx); err != nil || res.AutoClosed != 1 {
+		t.Fatalf("auto-close tick = %+v, %v", res, err)
+	}
+	got, _ := w.db.FindReportByTicket(ctx, r.Ticket)
+	events, _ := w.db.ListEvents(ctx, got.ID)
+	last := events[len(events)-1]
+	if got.Status != esambat.StatusDitutup || last.Action != string(esambat.ActionAutoClose) || last.ActorRole != esambat.RoleSystem {
+		t.Errorf("after auto-close: %s, last event %+v", got.Status, last)
+	}
+	if n, broken, err := esambat.VerifyChains(ctx, w.db); err != nil || broken != nil || n != len(events) {
+		t.Errorf("chain after the walk: %d events, %v, %v", n, broken, err)
+	}
+}
+
+func TestLeaseOneHolder(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, wibH(2026, 5, 4, 9))
+	ok, err := w.db.AcquireLease(ctx, "scheduler", "a", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("a: %v %v", ok, err)
+	}
+	if ok, _ := w.db.AcquireLease(ctx, "scheduler", "b", time.Minute); ok {
+		t.Error("b took a live lease")
+	}
+	if ok, _ := w.db.AcquireLease(ctx, "scheduler", "a", time.Minute); !ok {
+		t.Error("a could not renew its own lease")
+	}
+	w.clock.Set(wibH(2026, 5, 4, 9).Add(2 * time.Minute))
+	if ok, _ := w.db.AcquireLease(ctx, "scheduler", "b", time.Minute); !ok {
+		t.Error("b could not take an expired lease")
+	}
+	if ok, _ := w.db.AcquireLease(ctx, "scheduler", "a", time.Minute); ok {
+		t.Error("a took b's lease back")
+	}
+}
+
+// TestAuditDetectsTampering edits and deletes event rows behind the
+// application's back and checks that VerifyChains names the broken link.
+func TestAuditDetectsTampering(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, wibH(2026, 5, 4, 9))
+	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
+	var tickets []string
+	for i := 0; i < 3; i++ {
+		r := w.submit(t)
+		w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+		w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionNote, Note: "cek lapangan"})
+		tickets = append(tickets, r.Ticket)
+	}
+	n, broken, err := esambat.VerifyChains(ctx, w.db)
+	if err != nil || broken != nil || n != 9 {
+		t.Fatalf("clean chains: %d, %v, %v", n, broken, err)
+	}
+	// The application's own path refuses to rewrite history.
+	if _, err := w.db.Read.ExecContext(ctx, `UPDATE events SET public_text = 'x'`); err == nil {
+		t.Fatal("UPDATE on events allowed through the read pool")
+	}
+	target, _ := w.db.FindReportByTicket(ctx, tickets[1])
+	tamper := func(stmts ...string) {
+		t.Helper()
+		err := w.db.Writer.Write(ctx, func(tx *sqlTx) error {
+			for _, s := range stmts {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Someone with database access drops the guard and edits a note.
+	tamper(`DROP TRIGGER events_no_update`, `DROP TRIGGER events_no_delete`)
+	tamper(`UPDATE events SET internal_note = 'tidak ada catatan' WHERE report_id = ` + itoa(target.ID) + ` AND seq = 3`)
+	_, broken, _ = esambat.VerifyChains(ctx, w.db)
+	if broken == nil || broken.ReportID != target.ID || broken.Seq != 3 {
+		t.Fatalf("edited note not caught: %v", broken)
+	}
+	t.Logf("caught: %s", broken)
+	// Deleting an event in the middle breaks the sequence.
+	tamper(`UPDATE events SET internal_note = 'cek lapangan' WHERE report_id = `+itoa(target.ID)+` AND seq = 3`,
+		`DELETE FROM events WHERE report_id = `+itoa(target.ID)+` AND seq = 2`)
+	_, broken, _ = esambat.VerifyChains(ctx, w.db)
+	if broken == nil || broken.ReportID != target.ID || broken.Seq != 3 {
+		t.Fatalf("deleted event not caught: %v", broken)
+	}
+	t.Logf("caught: %s", broken)
+}

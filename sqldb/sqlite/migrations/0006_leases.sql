@@ -1,0 +1,7 @@
+-- Leases: with several instances, exactly one runs the scheduler each tick.
+CREATE TABLE leases (
+	name   TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	until  TEXT NOT NULL
+);
+CREATE INDEX reports_due ON reports (due_at) WHERE due_at IS NOT NULL;
