@@ -78,7 +78,9 @@ func (w *world) submit(t *testing.T) *esambat.Report {
 	return r
 }
 
-func wibH(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, esambat.WIB) }
+func wibH(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, esambat.WIB)
+}
 
 // TestSchedulerAcrossIdulFitri walks a report through the clocks around
 // Idul Fitri 2026 (cuti bersama 20, 23, 24 March; Nyepi 18-19 March;
