@@ -162,14 +162,9 @@ func actorLabel(r esambat.Role) string {
 
 func (s *Server) handleReportGet(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
+	rep, a, err := s.Service.ViewReport(ctx, actorFrom(ctx), r.PathValue("ticket"))
 	if err != nil {
 		s.Error(w, r, err)
-		return
-	}
-	a := esambat.AccessFor(actorFrom(ctx), rep)
-	if a == esambat.AccessNone {
-		s.Error(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
 		return
 	}
 	var events []esambat.Event

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -88,11 +89,11 @@ func newEnv(t *testing.T) *env {
 	}
 	sent := &notify.Memory{}
 	svc := &esambat.Service{
-		Reports: db, Users: db, Reference: db, Locator: loc, Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Reports: db, Audit: db, Users: db, Reference: db, Locator: loc, Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent},
 	}
-	server := &esambathttp.Server{Service: svc, DB: db, Version: "test"}
+	server := &esambathttp.Server{Service: svc, DB: db, Version: "test", Logger: testLogger(t)}
 	srv := httptest.NewServer(server.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, db: db, svc: svc, sent: sent, clock: clock, loc: loc, server: server}
@@ -198,4 +199,17 @@ func (e *env) staff(role esambat.Role, email, agency string) string {
 		e.t.Fatal(err)
 	}
 	return secret
+}
+
+// testLogger sends the server's warnings and errors to the test log, so a
+// failing test shows why.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

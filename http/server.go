@@ -69,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	s.photoSem = make(chan struct{}, 2)
 	mux := http.NewServeMux()
 	s.routes(mux)
+	s.staffRoutes(mux)
 	s.webRoutes(mux)
 	return s.recoverer(s.observe(compress(securityHeaders(s.crossOrigin(s.authenticate(mux))))))
 }

@@ -167,7 +167,16 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, safeNext(r.PostFormValue("kembali")), http.StatusSeeOther)
+	next := safeNext(r.PostFormValue("kembali"))
+	if next == "/" {
+		switch u.Role {
+		case esambat.RoleAdmin, esambat.RolePimpinan:
+			next = "/admin"
+		case esambat.RolePetugas:
+			next = "/petugas"
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -537,15 +546,10 @@ func (s *Server) view(ctx context.Context, r *esambat.Report, a esambat.Access, 
 
 func (s *Server) handleReportPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rep, err := s.Service.Reports.FindReportByTicket(ctx, r.PathValue("ticket"))
-	if err != nil {
-		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
-		return
-	}
 	viewer := actorFrom(ctx)
-	a := esambat.AccessFor(viewer, rep)
-	if a == esambat.AccessNone {
-		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan."))
+	rep, a, err := s.Service.ViewReport(ctx, viewer, r.PathValue("ticket"))
+	if err != nil {
+		s.pageError(w, r, err)
 		return
 	}
 	v, err := s.view(ctx, rep, a, viewer)

@@ -440,3 +440,23 @@ func TestWebReturnedReportCompleted(t *testing.T) {
 		t.Errorf("after resubmit: status %s title %q due %v", rep.Status, rep.Title, rep.DueAt)
 	}
 }
+
+func mediaStore(t *testing.T) media.DirStore { return media.DirStore{Dir: t.TempDir()} }
+
+// postMultipart posts fields and files as multipart/form-data.
+func (b *browser) postMultipart(path string, fields map[string]string, fileField string, files ...[]byte) page {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for i, f := range files {
+		w, _ := mw.CreateFormFile(fileField, fmt.Sprintf("f%d.jpg", i))
+		w.Write(f)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.e.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.send(req)
+}

@@ -1,0 +1,371 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// Staff pages: the admin queue (Diskominfotik) and the agency inbox
+// (petugas). Every decision goes through esambat.Service.Act, which holds
+// the rules; these handlers only turn forms into ActionInput.
+func (s *Server) staffRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin", s.handleAdminQueue)
+	mux.HandleFunc("POST /admin/verifikasi-massal", s.handleAdminBulk)
+	mux.HandleFunc("GET /admin/lapor", s.handleAdminNewForm)
+	mux.HandleFunc("POST /admin/lapor", s.handleAdminNewPost)
+	mux.HandleFunc("GET /petugas", s.handleAgencyInbox)
+	mux.HandleFunc("GET /kelola/{ticket}", s.handleStaffReport)
+	mux.HandleFunc("POST /kelola/{ticket}", s.handleStaffAction)
+}
+
+// requireRole returns the actor when they have one of roles; otherwise it
+// sends them to log in, or answers 404 (staff pages do not announce
+// themselves to residents).
+func (s *Server) requireRole(w http.ResponseWriter, r *http.Request, roles ...esambat.Role) *esambat.Actor {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return nil
+	}
+	for _, role := range roles {
+		if a.Role == role {
+			return a
+		}
+	}
+	s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+	return nil
+}
+
+// queueItem is a report in a staff list with what the list shows.
+type queueItem struct {
+	reportView
+	Overdue bool
+	AgeDays int
+}
+
+type queueData struct {
+	Items    []queueItem
+	Agencies []esambat.Agency
+	Next     string
+	Title    string
+	Empty    string
+}
+
+func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esambat.Actor) ([]queueItem, string, error) {
+	page, err := s.Service.Reports.FindReports(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.Service.Now
+	if now == nil {
+		now = time.Now
+	}
+	var out []queueItem
+	for _, rep := range page.Reports {
+		a := esambat.AccessFor(viewer, rep)
+		if a == esambat.AccessNone {
+			continue
+		}
+		v, err := s.view(ctx, rep, esambat.AccessStatus, viewer)
+		if err != nil {
+			return nil, "", err
+		}
+		v.Access = a
+		it := queueItem{reportView: v, Overdue: !rep.DueAt.IsZero() && !now().Before(rep.DueAt),
+			AgeDays: int(now().Sub(rep.CreatedAt).Hours() / 24)}
+		out = append(out, it)
+	}
+	return out, page.Next, nil
+}
+
+func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin, esambat.RolePimpinan)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Antrean verifikasi")
+	status := esambat.Status(r.URL.Query().Get("status"))
+	if !status.Valid() {
+		status = esambat.StatusDiajukan
+	}
+	p.Values.Set("status", string(status))
+	items, next, err := s.queue(r.Context(), esambat.ReportFilter{Statuses: []esambat.Status{status}, OldestFirst: true, Limit: 100, After: r.URL.Query().Get("cursor")}, a)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ref, err := s.ref(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = queueData{Items: items, Agencies: ref.agencies, Next: next}
+	s.render(w, r, http.StatusOK, "staff_queue", p)
+}
+
+// handleAdminBulk verifies the ticked reports and disposes each to its
+// suggested agency: the common case of a morning queue.
+func (s *Server) handleAdminBulk(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	tickets := r.PostForm["ticket"]
+	if len(tickets) == 0 {
+		flash(w, "Tidak ada laporan yang dipilih.")
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	}
+	var failed []string
+	done := 0
+	for _, t := range tickets {
+		if _, err := s.Service.Act(r.Context(), *a, t, esambat.ActionInput{Action: esambat.ActionVerify}); err != nil {
+			failed = append(failed, t+": "+esambat.ErrorMessage(err))
+			continue
+		}
+		done++
+	}
+	msg := strconv.Itoa(done) + " laporan diverifikasi dan diteruskan."
+	if len(failed) > 0 {
+		msg += " Gagal: " + strings.Join(failed, "; ")
+	}
+	flash(w, msg)
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RolePetugas)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Kotak masuk perangkat daerah")
+	items, next, err := s.queue(r.Context(), esambat.ReportFilter{AgencyCode: a.AgencyCode, OldestFirst: true, Limit: 100,
+		Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses, esambat.StatusSelesai}, After: r.URL.Query().Get("cursor")}, a)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if ag, err := s.Service.Reference.FindAgency(r.Context(), a.AgencyCode); err == nil {
+		p.Title = p.T("Kotak masuk") + ": " + ag.Name
+	}
+	p.Data = queueData{Items: items, Next: next}
+	s.render(w, r, http.StatusOK, "staff_inbox", p)
+}
+
+// staffReportData is the staff view of one report.
+type staffReportData struct {
+	reportView
+	AllEvents    []esambat.Event
+	Agencies     []esambat.Agency
+	Categories   []esambat.Category
+	Reasons      []option
+	Role         string
+	OnBehalf     *esambat.OnBehalf
+	Flags        []string
+	ReporterUser *esambat.User
+	Overdue      bool
+}
+
+func (s *Server) handleStaffReport(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin, esambat.RolePetugas, esambat.RolePimpinan)
+	if a == nil {
+		return
+	}
+	s.staffReportPage(w, r, a, http.StatusOK, nil)
+}
+
+func (s *Server) staffReportPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, status int, actErr error) {
+	ctx := r.Context()
+	rep, access, err := s.Service.ViewReport(ctx, a, r.PathValue("ticket"))
+	if err == nil && access < esambat.AccessAgency {
+		// Another agency's report: its handling and notes are not theirs
+		// to see, even when the report itself is public.
+		err = esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v, err := s.view(ctx, rep, access, a)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ref, err := s.ref(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := staffReportData{reportView: v, Agencies: ref.agencies, Categories: ref.categories, Role: string(a.Role)}
+	if events, err := s.Service.Reports.ListEvents(ctx, rep.ID); err == nil {
+		d.AllEvents = events
+	}
+	if access == esambat.AccessFull {
+		d.OnBehalf, d.Flags = rep.OnBehalf, rep.Flags
+		if rep.ReporterID != 0 {
+			if u, err := s.Service.Users.FindUserByID(ctx, rep.ReporterID); err == nil {
+				d.ReporterUser = u
+			}
+		}
+	}
+	for _, reason := range esambat.RejectReasons {
+		d.Reasons = append(d.Reasons, option{reason, esambat.RejectReasonLabel(reason)})
+	}
+	d.Overdue = !rep.DueAt.IsZero() && !s.Service.Now().Before(rep.DueAt)
+	p := s.newPage(w, r, "Kelola laporan")
+	p.Title = rep.Ticket + ": " + rep.Title
+	if actErr != nil {
+		p.setErrors(actErr)
+		p.Values = r.PostForm
+	}
+	p.Data = d
+	s.render(w, r, status, "staff_report", p)
+}
+
+// handleStaffAction turns one of the action forms of the staff report
+// page into a lifecycle step.
+func (s *Server) handleStaffAction(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin, esambat.RolePetugas, esambat.RolePimpinan)
+	if a == nil {
+		return
+	}
+	ticket := r.PathValue("ticket")
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil && err != http.ErrNotMultipart {
+		s.staffReportPage(w, r, a, http.StatusBadRequest, esambat.FieldError("photos", "Formulir atau foto tidak dapat dibaca (maksimal 5 foto, masing-masing 10 MB)."))
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	in := esambat.ActionInput{
+		Action: esambat.Action(r.PostFormValue("action")), Agency: r.PostFormValue("agency"), Reason: r.PostFormValue("reason"),
+		Text: r.PostFormValue("text"), Note: r.PostFormValue("note"), Of: r.PostFormValue("of"), Plan: r.PostFormValue("plan"),
+		TargetDate: r.PostFormValue("target_date"), TargetReason: r.PostFormValue("target_reason"),
+		Visibility: esambat.Visibility(r.PostFormValue("visibility")), Category: r.PostFormValue("category"),
+	}
+	if in.Action == esambat.ActionAutoClose || in.Action == esambat.ActionEscalate || in.Action == esambat.ActionSupport {
+		s.staffReportPage(w, r, a, http.StatusBadRequest, esambat.FieldError("action", "Tindakan tidak dikenal."))
+		return
+	}
+	if in.Action == esambat.ActionReject && in.Reason == "luar_wilayah" && strings.TrimSpace(in.Text) == "" {
+		in.Text = "Laporan ditolak karena lokasinya di luar wilayah Kota Pasuruan. Silakan sampaikan ke Pemerintah Kabupaten Pasuruan atau melalui SP4N-LAPOR! di https://www.lapor.go.id."
+	}
+	// Evidence photos come with "finish": stored first, attached with the
+	// step, so a finished report never lacks the evidence it was sent with.
+	var evidence []esambat.Photo
+	if in.Action == esambat.ActionFinish && r.MultipartForm != nil {
+		var files []*multipartFile
+		for _, fh := range r.MultipartForm.File["photos"] {
+			if fh.Size > 0 {
+				files = append(files, fh)
+			}
+		}
+		if len(files) > esambat.MaxPhotos {
+			s.staffReportPage(w, r, a, http.StatusBadRequest, esambat.FieldError("photos", "Maksimal 5 foto per laporan."))
+			return
+		}
+		photos, err := s.storePhotos(r.Context(), files, esambat.PhotoEvidence)
+		if err != nil {
+			s.staffReportPage(w, r, a, statusFor(err), err)
+			return
+		}
+		evidence = photos
+	}
+	rep, err := s.Service.Act(r.Context(), *a, ticket, in)
+	if err != nil {
+		if esambat.ErrorCode(err) == esambat.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
+		}
+		s.staffReportPage(w, r, a, statusFor(err), err)
+		return
+	}
+	if len(evidence) > 0 {
+		ev := &esambat.Event{Action: "photo", ActorID: a.UserID, ActorRole: a.Role, From: rep.Status, To: rep.Status,
+			Data: map[string]string{"count": strconv.Itoa(len(evidence)), "kind": esambat.PhotoEvidence}}
+		if err := s.Service.Reports.AddPhotos(r.Context(), rep.ID, evidence, ev); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	flash(w, "Tersimpan.")
+	next := "/kelola/" + url.PathEscape(ticket)
+	if a.Role == esambat.RoleAdmin && (in.Action == esambat.ActionVerify || in.Action == esambat.ActionReject || in.Action == esambat.ActionDuplicate || in.Action == esambat.ActionReturn) {
+		next = "/admin"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleAdminNewForm(w http.ResponseWriter, r *http.Request) {
+	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+		return
+	}
+	p := s.newPage(w, r, "Catat laporan dari loket atau telepon")
+	d, err := s.reportFormData(r.Context(), "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Values.Set("type", "pengaduan")
+	p.Values.Set("visibility", "publik")
+	p.Values.Set("channel", "walkin")
+	p.Data = d
+	s.render(w, r, http.StatusOK, "staff_new", p)
+}
+
+// handleAdminNewPost records a report for a walk-in, phone or WhatsApp
+// reporter; the person is kept as "atas nama" with their phone, so they
+// are notified like any reporter.
+func (s *Server) handleAdminNewPost(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil {
+		return
+	}
+	p := s.newPage(w, r, "Catat laporan dari loket atau telepon")
+	if err := r.ParseForm(); err != nil || !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	p.Values = r.PostForm
+	d, err := s.reportFormData(r.Context(), r.PostFormValue("idem"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = d
+	in := esambat.ReportInput{
+		Type: esambat.Type(r.PostFormValue("type")), CategoryCode: r.PostFormValue("category"),
+		Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
+		KelurahanCode: r.PostFormValue("kelurahan_code"), Address: r.PostFormValue("address"),
+		Visibility: esambat.Visibility(r.PostFormValue("visibility")), Channel: esambat.Channel(r.PostFormValue("channel")),
+		OnBehalf: &esambat.OnBehalf{Name: r.PostFormValue("reporter_name"), Relationship: "pelapor langsung (" + r.PostFormValue("channel") + ")",
+			Phone: r.PostFormValue("reporter_phone")},
+	}
+	if in.Channel != esambat.ChannelWalkIn && in.Channel != esambat.ChannelPhone && in.Channel != esambat.ChannelWhatsApp {
+		p.setErrors(esambat.FieldError("channel", "Pilih saluran: loket, telepon atau WhatsApp."))
+		s.render(w, r, http.StatusBadRequest, "staff_new", p)
+		return
+	}
+	rep, _, err := s.Service.SubmitReport(r.Context(), *a, in, "admin:"+r.PostFormValue("idem"))
+	if err != nil {
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "staff_new", p)
+		return
+	}
+	flash(w, "Laporan tercatat dengan tiket "+rep.Ticket+". Sampaikan nomor tiket ini kepada pelapor.")
+	http.Redirect(w, r, "/kelola/"+rep.Ticket, http.StatusSeeOther)
+}
