@@ -281,6 +281,12 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 	if err := s.Reports.UpdateReport(ctx, r, ev); err != nil {
 		return nil, err
 	}
+	if in.Action == ActionDuplicate {
+		// The duplicate's reporter and supporters back the original now.
+		if err := s.Reports.MergeSupports(ctx, r.ID, r.DuplicateOf, r.ReporterID); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

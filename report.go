@@ -378,6 +378,10 @@ type ReportStore interface {
 	// AddPhotos attaches photos to an existing report with an event, in
 	// one transaction.
 	AddPhotos(ctx context.Context, reportID int64, photos []Photo, ev *Event) error
+	// MergeSupports moves the supports of report from to report to (a
+	// duplicate merged into its original) and counts user, the duplicate's
+	// reporter, as a supporter of the original; each person counts once.
+	MergeSupports(ctx context.Context, from, to, user int64) error
 	// AddSupport records that the user supports ("dukung") the report and
 	// increments its count; it returns false when the user already did.
 	AddSupport(ctx context.Context, reportID, userID int64) (bool, error)

@@ -2,6 +2,7 @@ package esambat
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -15,6 +16,7 @@ type Service struct {
 	Audit     AuditStore
 	Users     UserStore
 	Reference ReferenceStore
+	Templates TemplateStore
 	Locator   Locator
 	Clocks    Clocks
 	// Wilayah indexes the regions, for kelurahan codes typed or picked
@@ -141,6 +143,15 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 	if r.OnBehalf != nil {
 		r.Flags = append(r.Flags, FlagOnBehalf)
 	}
+	if r.Location != nil {
+		near, err := s.NearbyOpen(ctx, r.Location.Lat, r.Location.Lng, r.CategoryCode, false)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(near) > 0 {
+			r.Flags = append(r.Flags, FlagNearDuplicate)
+		}
+	}
 	ev := &Event{
 		Action: ActionSubmit, ActorID: actor.UserID, ActorRole: actor.Role, To: StatusDiajukan, CreatedAt: now,
 		Public: "Laporan diterima dan menunggu verifikasi.",
@@ -226,4 +237,60 @@ func (s *Service) ViewReport(ctx context.Context, viewer *Actor, ticket string) 
 		}
 	}
 	return r, a, nil
+}
+
+// NearbyRadius is how close (in metres) a report of the same category must
+// be to count as a possible duplicate.
+const NearbyRadius = 200.0
+
+// NearbyOpen returns open reports of the category within NearbyRadius of
+// the point, nearest first: published ones only when publishedOnly (what a
+// resident may be shown), all of them for the verifier's flag.
+func (s *Service) NearbyOpen(ctx context.Context, lat, lng float64, category string, publishedOnly bool) ([]Nearby, error) {
+	if err := ValidateCoordinates(lat, lng); err != nil {
+		return nil, err
+	}
+	dLat := NearbyRadius / 111320.0
+	dLng := NearbyRadius / (111320.0 * math.Cos(lat*math.Pi/180))
+	statuses := []Status{StatusDidisposisi, StatusDiproses}
+	if !publishedOnly {
+		statuses = append(statuses, StatusDiajukan, StatusDikembalikan)
+	}
+	page, err := s.Reports.FindReports(ctx, ReportFilter{
+		PublishedOnly: publishedOnly, CategoryCode: category, Limit: 50, Statuses: statuses,
+		BBox: &BBox{MinLat: lat - dLat, MaxLat: lat + dLat, MinLng: lng - dLng, MaxLng: lng + dLng},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Nearby
+	for _, r := range page.Reports {
+		if r.Location == nil {
+			continue
+		}
+		if d := Distance(lat, lng, r.Location.Lat, r.Location.Lng); d <= NearbyRadius {
+			out = append(out, Nearby{Report: r, Metres: d})
+		}
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Metres < out[j-1].Metres; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// Nearby is a report and its distance from a point.
+type Nearby struct {
+	Report *Report
+	Metres float64
+}
+
+// Distance returns the great-circle distance in metres between two points.
+func Distance(lat1, lng1, lat2, lng2 float64) float64 {
+	const earth = 6371000.0
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := (lat2-lat1)*math.Pi/180, (lng2-lng1)*math.Pi/180
+	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * earth * math.Asin(math.Sqrt(a))
 }

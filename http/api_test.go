@@ -477,3 +477,34 @@ func TestReadEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestNearDuplicateAndMerge(t *testing.T) {
+	e := newEnv(t)
+	a := e.resident(nikKota, "081234567801")
+	b := e.resident(nikKota2, "081234567802")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	submit := func(tok string, lat float64) string {
+		r := e.do("POST", "/api/v1/reports", tok, report(lat, in[1]))
+		var c struct{ Ticket string }
+		r.json(t, &c)
+		return c.Ticket
+	}
+	first := submit(a, in[0])
+	second := submit(b, in[0]+0.0005) // about 55 m north
+	r1, _ := e.db.FindReportByTicket(t.Context(), first)
+	r2, _ := e.db.FindReportByTicket(t.Context(), second)
+	if r1.HasFlag(esambat.FlagNearDuplicate) || !r2.HasFlag(esambat.FlagNearDuplicate) {
+		t.Errorf("flags: first %v, second %v", r1.Flags, r2.Flags)
+	}
+	// Merged into the original: the second reporter now backs the original.
+	if r := e.do("POST", "/api/v1/reports/"+second+"/actions", admin, map[string]any{"action": "duplicate", "of": first}); r.Status != 200 {
+		t.Fatalf("duplicate = %d %s", r.Status, r.Body)
+	}
+	if r1, _ = e.db.FindReportByTicket(t.Context(), first); r1.Supports != 1 {
+		t.Errorf("original supports = %d, want 1", r1.Supports)
+	}
+	if r := e.do("POST", "/api/v1/reports/"+second+"/actions", admin, map[string]any{"action": "duplicate", "of": second}); r.Status != 409 && r.Status != 400 {
+		t.Errorf("duplicate of itself = %d", r.Status)
+	}
+}

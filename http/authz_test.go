@@ -264,3 +264,43 @@ func TestStaffPages(t *testing.T) {
 		t.Errorf("public page after finish:\n%s", pub.Body)
 	}
 }
+
+func TestResponseTemplates(t *testing.T) {
+	e := newEnv(t)
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1]))
+	var c struct{ Ticket string }
+	r.json(t, &c)
+	e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"})
+	e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	pet := e.browser()
+	pet.post("/masuk", url.Values{"login": {"pupr@example.org"}, "password": {"kata-sandi-staf"}})
+	page := pet.get("/petugas/templat")
+	csrf := find(t, csrfRe, page.Body)
+	if p := pet.post("/petugas/templat", url.Values{"csrf": {csrf}, "title": {"x"}, "body": {"pendek"}}); p.Status != 400 || !strings.Contains(p.Body, `href="#f-title"`) {
+		t.Errorf("bad template = %d", p.Status)
+	}
+	if p := pet.post("/petugas/templat", url.Values{"csrf": {csrf}, "title": {"Tambal rutin"}, "category": {"jalan-jembatan"},
+		"body": {"Lubang akan ditambal dalam jadwal pemeliharaan rutin minggu ini."}}); p.Status != 303 {
+		t.Fatalf("create template = %d %s", p.Status, p.Body)
+	}
+	tpls, _ := e.db.ListTemplates(t.Context(), "dinas-pupr", "jalan-jembatan")
+	if len(tpls) != 1 {
+		t.Fatalf("templates = %+v", tpls)
+	}
+	sp := pet.get("/kelola/" + c.Ticket)
+	if !strings.Contains(sp.Body, "Tambal rutin") {
+		t.Fatalf("template not offered on the report page")
+	}
+	// Accept with the template as the plan, no text typed.
+	if p := pet.post("/kelola/"+c.Ticket, url.Values{"csrf": {csrf}, "action": {"accept"}, "template": {fmt.Sprint(tpls[0].ID)}}); p.Status != 303 {
+		t.Fatalf("accept with template = %d %s", p.Status, p.Body)
+	}
+	rep, _ := e.db.FindReportByTicket(t.Context(), c.Ticket)
+	events, _ := e.db.ListEvents(t.Context(), rep.ID)
+	if last := events[len(events)-1]; rep.Status != esambat.StatusDiproses || !strings.Contains(last.Public, "pemeliharaan rutin") {
+		t.Errorf("after accept with template: %s %q", rep.Status, last.Public)
+	}
+}

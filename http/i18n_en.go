@@ -181,6 +181,12 @@ var english = map[string]string{
 	"laporan tidak lengkap":                        "incomplete report",
 	"Pilih saluran: loket, telepon atau WhatsApp.": "Choose a channel: counter, phone or WhatsApp.",
 
+	"Pakai templat (bila teks dikosongkan)": "Use a template (when the text is left empty)", "Tanpa templat": "No template",
+	"Kelola templat jawaban": "Manage answer templates", "Templat jawaban": "Answer templates",
+	"Templat mempercepat jawaban yang sering dipakai. Pilih templat di formulir laporan dan kosongkan teksnya.": "Templates speed up frequent answers. Choose one in a report's form and leave the text empty.",
+	"Isi": "Text", "semua": "all", "Hapus": "Delete", "Belum ada templat.": "No templates yet.", "Templat baru": "New template",
+	"Simpan templat": "Save template", "Templat dihapus.": "Template deleted.",
+
 	// Statuses.
 	"Menunggu verifikasi": "Waiting for verification", "Perlu dilengkapi pelapor": "Needs more details from the reporter", "Ditolak": "Rejected",
 	"Digabung dengan laporan lain": "Merged into another report", "Diteruskan ke perangkat daerah": "Forwarded to the agency",

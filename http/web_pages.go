@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -745,10 +744,6 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/akun", http.StatusSeeOther)
 }
 
-// nearbyRadius is how close a similar open report must be to be offered
-// for support instead of a new report.
-const nearbyRadius = 200.0 // metres
-
 // handleNearby lists published open reports of the same category within
 // about 200 m of a point.
 func (s *Server) handleNearby(w http.ResponseWriter, r *http.Request) {
@@ -772,14 +767,7 @@ func (s *Server) handleNearby(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	dLat := nearbyRadius / 111320.0
-	dLng := nearbyRadius / (111320.0 * math.Cos(*lat*math.Pi/180))
-	f := esambat.ReportFilter{
-		PublishedOnly: true, CategoryCode: r.URL.Query().Get("category"), Limit: 50,
-		Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses},
-		BBox:     &esambat.BBox{MinLat: *lat - dLat, MaxLat: *lat + dLat, MinLng: *lng - dLng, MaxLng: *lng + dLng},
-	}
-	page, err := s.Service.Reports.FindReports(r.Context(), f)
+	near, err := s.Service.NearbyOpen(r.Context(), *lat, *lng, r.URL.Query().Get("category"), true)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -796,24 +784,9 @@ func (s *Server) handleNearby(w http.ResponseWriter, r *http.Request) {
 		Reports []item `json:"reports"`
 	}{Reports: []item{}}
 	lang := langOf(w, r)
-	for _, rep := range page.Reports {
-		if rep.Location == nil {
-			continue
-		}
-		d := haversine(*lat, *lng, rep.Location.Lat, rep.Location.Lng)
-		if d > nearbyRadius {
-			continue
-		}
-		out.Reports = append(out.Reports, item{rep.Ticket, rep.Title, T(lang, StatusLabels[rep.Status]), rep.Supports, int(d), "/laporan/" + rep.Ticket})
+	for _, n := range near {
+		rep := n.Report
+		out.Reports = append(out.Reports, item{rep.Ticket, rep.Title, T(lang, StatusLabels[rep.Status]), rep.Supports, int(n.Metres), "/laporan/" + rep.Ticket})
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// haversine returns the distance in metres between two points.
-func haversine(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371000.0
-	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
-	dp, dl := (lat2-lat1)*math.Pi/180, (lng2-lng1)*math.Pi/180
-	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,9 @@ func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/lapor", s.handleAdminNewForm)
 	mux.HandleFunc("POST /admin/lapor", s.handleAdminNewPost)
 	mux.HandleFunc("GET /petugas", s.handleAgencyInbox)
+	mux.HandleFunc("GET /petugas/templat", s.handleTemplates)
+	mux.HandleFunc("POST /petugas/templat", s.handleTemplateCreate)
+	mux.HandleFunc("POST /petugas/templat/{id}/hapus", s.handleTemplateDelete)
 	mux.HandleFunc("GET /kelola/{ticket}", s.handleStaffReport)
 	mux.HandleFunc("POST /kelola/{ticket}", s.handleStaffAction)
 }
@@ -173,6 +177,7 @@ type staffReportData struct {
 	Flags        []string
 	ReporterUser *esambat.User
 	Overdue      bool
+	Templates    []esambat.ResponseTemplate
 }
 
 func (s *Server) handleStaffReport(w http.ResponseWriter, r *http.Request) {
@@ -221,6 +226,9 @@ func (s *Server) staffReportPage(w http.ResponseWriter, r *http.Request, a *esam
 		d.Reasons = append(d.Reasons, option{reason, esambat.RejectReasonLabel(reason)})
 	}
 	d.Overdue = !rep.DueAt.IsZero() && !s.Service.Now().Before(rep.DueAt)
+	if a.Role == esambat.RolePetugas && s.Service.Templates != nil {
+		d.Templates, _ = s.Service.Templates.ListTemplates(ctx, a.AgencyCode, rep.CategoryCode)
+	}
 	p := s.newPage(w, r, "Kelola laporan")
 	p.Title = rep.Ticket + ": " + rep.Title
 	if actErr != nil {
@@ -260,6 +268,19 @@ func (s *Server) handleStaffAction(w http.ResponseWriter, r *http.Request) {
 	if in.Action == esambat.ActionAutoClose || in.Action == esambat.ActionEscalate || in.Action == esambat.ActionSupport {
 		s.staffReportPage(w, r, a, http.StatusBadRequest, esambat.FieldError("action", "Tindakan tidak dikenal."))
 		return
+	}
+	if id, _ := strconv.ParseInt(r.PostFormValue("template"), 10, 64); id > 0 && a.Role == esambat.RolePetugas && s.Service.Templates != nil {
+		// A chosen template fills an empty text (it works without JavaScript).
+		tpls, _ := s.Service.Templates.ListTemplates(r.Context(), a.AgencyCode, "")
+		for _, tpl := range tpls {
+			if tpl.ID == id {
+				if in.Action == esambat.ActionAccept && strings.TrimSpace(in.Plan) == "" {
+					in.Plan = tpl.Body
+				} else if strings.TrimSpace(in.Text) == "" {
+					in.Text = tpl.Body
+				}
+			}
+		}
 	}
 	if in.Action == esambat.ActionReject && in.Reason == "luar_wilayah" && strings.TrimSpace(in.Text) == "" {
 		in.Text = "Laporan ditolak karena lokasinya di luar wilayah Kota Pasuruan. Silakan sampaikan ke Pemerintah Kabupaten Pasuruan atau melalui SP4N-LAPOR! di https://www.lapor.go.id."
@@ -368,4 +389,70 @@ func (s *Server) handleAdminNewPost(w http.ResponseWriter, r *http.Request) {
 	}
 	flash(w, "Laporan tercatat dengan tiket "+rep.Ticket+". Sampaikan nomor tiket ini kepada pelapor.")
 	http.Redirect(w, r, "/kelola/"+rep.Ticket, http.StatusSeeOther)
+}
+
+type templatesData struct {
+	Templates  []esambat.ResponseTemplate
+	Categories []esambat.Category
+}
+
+func (s *Server) handleTemplates(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RolePetugas)
+	if a == nil {
+		return
+	}
+	s.templatesPage(w, r, a, http.StatusOK, nil)
+}
+
+func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, status int, err error) {
+	p := s.newPage(w, r, "Templat jawaban")
+	tpls, lerr := s.Service.Templates.ListTemplates(r.Context(), a.AgencyCode, "")
+	ref, rerr := s.ref(r.Context())
+	if lerr != nil || rerr != nil {
+		s.pageError(w, r, errors.Join(lerr, rerr))
+		return
+	}
+	if err != nil {
+		p.setErrors(err)
+		p.Values = r.PostForm
+	}
+	p.Data = templatesData{Templates: tpls, Categories: ref.categories}
+	s.render(w, r, status, "staff_templates", p)
+}
+
+func (s *Server) handleTemplateCreate(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RolePetugas)
+	if a == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	_, err := s.Service.SaveTemplate(r.Context(), *a, esambat.ResponseTemplate{
+		CategoryCode: r.PostFormValue("category"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body")})
+	if err != nil {
+		s.templatesPage(w, r, a, statusFor(err), err)
+		return
+	}
+	flash(w, "Tersimpan.")
+	http.Redirect(w, r, "/petugas/templat", http.StatusSeeOther)
+}
+
+func (s *Server) handleTemplateDelete(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RolePetugas)
+	if a == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.Service.Templates.DeleteTemplate(r.Context(), a.AgencyCode, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Templat dihapus.")
+	http.Redirect(w, r, "/petugas/templat", http.StatusSeeOther)
 }

@@ -118,6 +118,9 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 			if err := db.insertEvent(ctx, tx, ev); err != nil {
 				return err
 			}
+			if err := db.enqueue(ctx, tx, r, ev); err != nil {
+				return err
+			}
 		}
 		if err := db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt); err != nil {
 			return err
@@ -229,7 +232,10 @@ func (db *DB) UpdateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 			if ev.CreatedAt.IsZero() {
 				ev.CreatedAt = now
 			}
-			return db.insertEvent(ctx, tx, ev)
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+			return db.enqueue(ctx, tx, r, ev)
 		}
 		return nil
 	})
@@ -458,7 +464,10 @@ func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Ph
 			if ev.CreatedAt.IsZero() {
 				ev.CreatedAt = now
 			}
-			return db.insertEvent(ctx, tx, ev)
+			if err := db.insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+			return db.enqueueReport(ctx, tx, reportID, ev)
 		}
 		return nil
 	})

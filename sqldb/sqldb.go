@@ -34,6 +34,10 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in every migration transaction
 	// so that several instances starting at once migrate one at a time.
 	MigrationLock string
+	// SkipLocked is true when SELECT ... FOR UPDATE SKIP LOCKED lets
+	// concurrent transactions claim disjoint rows (PostgreSQL). SQLite has
+	// one writer, so its claims are serial anyway.
+	SkipLocked bool
 }
 
 // Writer runs fn in a write transaction and returns after its durable
@@ -53,6 +57,9 @@ type DB struct {
 	// Now is the clock; tests replace it.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Planner, when set, turns every stored event into outbox messages
+	// in the event's own transaction (see esambat.NotificationPlanner).
+	Planner esambat.NotificationPlanner
 
 	rebound sync.Map // query -> rebound query
 	closers []func() error

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"PhotosAndSupports", testPhotosAndSupports},
 		{"PhoneCodes", testPhoneCodes},
+		{"Outbox", testOutbox},
+		{"MergeSupports", testMergeSupports},
+		{"Templates", testTemplates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

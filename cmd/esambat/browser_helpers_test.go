@@ -67,15 +67,15 @@ func bootForBrowser(t *testing.T, dataDir string) string {
 }
 
 // tab is one tab of a headless Chromium that lives as long as the test.
-type tab struct {
+type browserTab struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
 }
 
-// newTab starts a fresh Chromium (own temporary profile) and returns its
+// newBrowserTab starts a fresh Chromium (own temporary profile) and returns its
 // first tab, pointed at base.
-func newTab(t *testing.T, base string) *tab {
+func newBrowserTab(t *testing.T, base string) *browserTab {
 	t.Helper()
 	exe := requireChromium(t)
 	profile, err := os.MkdirTemp("", "esambat-chromium-")
@@ -127,17 +127,17 @@ func newTab(t *testing.T, base string) *tab {
 		t.Fatalf("start Chromium (%s): %v", exe, err)
 	}
 	t.Logf("Chromium started in %v", time.Since(start).Round(time.Millisecond))
-	return &tab{t: t, ctx: ctx, base: base}
+	return &browserTab{t: t, ctx: ctx, base: base}
 }
 
 // step derives the context of one step.
-func (b *tab) step() (context.Context, context.CancelFunc) {
+func (b *browserTab) step() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(b.ctx, stepTimeout)
 }
 
 // fatalf fails the test after logging where the tab is, the start of what
 // it shows and a screenshot.
-func (b *tab) fatalf(format string, args ...any) {
+func (b *browserTab) fatalf(format string, args ...any) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
 	defer cancel()
@@ -147,16 +147,16 @@ func (b *tab) fatalf(format string, args ...any) {
 		body = body[:1500] + "…"
 	}
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		p := filepath.Join(screenshotDir(b.t), "failure-"+safeName(b.t.Name())+".png")
+		p := filepath.Join(screenshotDir(b.t), "failure-"+fileSafe(b.t.Name())+".png")
 		if os.WriteFile(p, png, 0o644) == nil {
 			b.t.Logf("screenshot of the failure: %s", p)
 		}
 	}
-	b.t.Fatalf("%s\n  at %s\n  page text:\n%s", fmt.Sprintf(format, args...), loc, indent(body))
+	b.t.Fatalf("%s\n  at %s\n  page text:\n%s", fmt.Sprintf(format, args...), loc, indentLines(body))
 }
 
 // do runs actions that return nothing, within one step's timeout.
-func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+func (b *browserTab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -167,7 +167,7 @@ func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 // eval evaluates a JavaScript expression in the page. DevTools evaluation
 // works also when the page's own scripts are disabled.
-func eval[T any](b *tab, what, expr string) T {
+func evalJS[T any](b *browserTab, what, expr string) T {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -179,14 +179,14 @@ func eval[T any](b *tab, what, expr string) T {
 }
 
 // open navigates to a path of the server and waits for the page to load.
-func (b *tab) open(path string) {
+func (b *browserTab) open(path string) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(b.base+path))
 }
 
 // clickNav clicks the element and waits until the page it leads to has
 // loaded (following redirects). It returns the status of that page.
-func (b *tab) clickNav(sel string) int64 {
+func (b *browserTab) clickNav(sel string) int64 {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -201,7 +201,7 @@ func (b *tab) clickNav(sel string) int64 {
 }
 
 // location returns the tab's current URL, parsed.
-func (b *tab) location() *url.URL {
+func (b *browserTab) location() *url.URL {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -218,20 +218,20 @@ func (b *tab) location() *url.URL {
 
 // text returns the innerText of the first element matching sel, or "" if
 // there is none.
-func (b *tab) text(sel string) string {
+func (b *browserTab) text(sel string) string {
 	b.t.Helper()
-	return eval[string](b, "text of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.innerText.trim() : ""; })()`, jsString(sel)))
+	return evalJS[string](b, "text of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.innerText.trim() : ""; })()`, jsQuote(sel)))
 }
 
 // value returns the .value of the form field matching sel.
-func (b *tab) value(sel string) string {
+func (b *browserTab) value(sel string) string {
 	b.t.Helper()
-	return eval[string](b, "value of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? String(e.value) : "<missing>"; })()`, jsString(sel)))
+	return evalJS[string](b, "value of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? String(e.value) : "<missing>"; })()`, jsQuote(sel)))
 }
 
 // waitUntil polls a JavaScript condition until it is true or the step
 // times out.
-func (b *tab) waitUntil(what, cond string) {
+func (b *browserTab) waitUntil(what, cond string) {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -253,26 +253,26 @@ func (b *tab) waitUntil(what, cond string) {
 }
 
 // waitText waits until the element's innerText contains every string.
-func (b *tab) waitText(sel string, want ...string) string {
+func (b *browserTab) waitText(sel string, want ...string) string {
 	b.t.Helper()
 	parts := make([]string, len(want))
 	for i, w := range want {
-		parts[i] = "t.includes(" + jsString(w) + ")"
+		parts[i] = "t.includes(" + jsQuote(w) + ")"
 	}
 	b.waitUntil(fmt.Sprintf("%s to contain %q", sel, want), fmt.Sprintf(
 		`(() => { const e = document.querySelector(%s); if (!e) return false; const t = e.innerText; return %s; })()`,
-		jsString(sel), strings.Join(parts, " && ")))
+		jsQuote(sel), strings.Join(parts, " && ")))
 	return b.text(sel)
 }
 
 // fill types into text fields and picks select options: keys are CSS
 // selectors. A select must end up with the asked value (an unknown option
 // would silently leave it empty).
-func (b *tab) fill(fields [][2]string) {
+func (b *browserTab) fill(fields [][2]string) {
 	b.t.Helper()
 	for _, f := range fields {
 		sel, v := f[0], f[1]
-		tag := eval[string](b, "tag of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.tagName : ""; })()`, jsString(sel)))
+		tag := evalJS[string](b, "tag of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.tagName : ""; })()`, jsQuote(sel)))
 		switch tag {
 		case "":
 			b.fatalf("fill: no element %s", sel)
@@ -288,7 +288,7 @@ func (b *tab) fill(fields [][2]string) {
 }
 
 // screenshot saves a full-page PNG and logs its path.
-func (b *tab) screenshot(name string) string {
+func (b *browserTab) screenshot(name string) string {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -306,7 +306,7 @@ func (b *tab) screenshot(name string) string {
 
 // disableJavaScript turns the page's scripts off for every later
 // navigation of the tab, as in a browser with JavaScript disabled.
-func (b *tab) disableJavaScript() {
+func (b *browserTab) disableJavaScript() {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -317,7 +317,7 @@ func (b *tab) disableJavaScript() {
 
 // grantGeolocation lets the server's pages use navigator.geolocation
 // without a prompt.
-func (b *tab) grantGeolocation() {
+func (b *browserTab) grantGeolocation() {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -332,7 +332,7 @@ func (b *tab) grantGeolocation() {
 }
 
 // setGeolocation makes the device report the position.
-func (b *tab) setGeolocation(lat, lng float64) {
+func (b *browserTab) setGeolocation(lat, lng float64) {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
@@ -346,13 +346,13 @@ func (b *tab) setGeolocation(lat, lng float64) {
 }
 
 // resident is a sign-up of the /daftar form.
-type resident struct {
+type browserResident struct {
 	NIK, Name, Phone, Password, Kelurahan string
 }
 
 // signUp registers through /daftar and checks that the new account lands
 // on the phone confirmation page, signed in.
-func (b *tab) signUp(r resident) {
+func (b *browserTab) signUp(r browserResident) {
 	b.t.Helper()
 	b.open("/daftar")
 	b.fill([][2]string{
@@ -374,7 +374,7 @@ func (b *tab) signUp(r resident) {
 }
 
 // apiJSON sends a JSON request to the server's API and decodes the answer.
-func apiJSON(t *testing.T, method, url, bearer string, body, out any) {
+func browserAPI(t *testing.T, method, url, bearer string, body, out any) {
 	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -438,7 +438,7 @@ func screenshotDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-func safeName(s string) string {
+func fileSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
 			return r
@@ -447,11 +447,11 @@ func safeName(s string) string {
 	}, s)
 }
 
-func jsString(s string) string {
+func jsQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
-func indent(s string) string {
+func indentLines(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }

@@ -42,9 +42,9 @@ func TestBrowserResidentJourney(t *testing.T) {
 		t.Fatalf("user add admin = %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	base := bootForBrowser(t, dir)
-	b := newTab(t, base)
+	b := newBrowserTab(t, base)
 
-	b.signUp(resident{NIK: "3575011203900001", Name: "Budi Santoso", Phone: "081234567801",
+	b.signUp(browserResident{NIK: "3575011203900001", Name: "Budi Santoso", Phone: "081234567801",
 		Password: "kata-sandi-budi", Kelurahan: "35.75.02.1001"})
 
 	// Skip the phone code for now.
@@ -52,7 +52,7 @@ func TestBrowserResidentJourney(t *testing.T) {
 	if p := b.location().Path; p != "/lapor" {
 		b.fatalf("\"Lewati dulu\" led to %s, want /lapor", p)
 	}
-	if !eval[bool](b, "type radio", `document.querySelector('input[name=type][value=pengaduan]').checked`) {
+	if !evalJS[bool](b, "type radio", `document.querySelector('input[name=type][value=pengaduan]').checked`) {
 		b.fatalf("the report type pengaduan is not chosen by default")
 	}
 	const title = "Jalan berlubang di depan SDN Pohjentrek"
@@ -65,7 +65,7 @@ func TestBrowserResidentJourney(t *testing.T) {
 	})
 	photo := writeTestJPEG(t, 320, 240)
 	b.do("attach the photo", chromedp.SetUploadFiles(chromedp.CSS("#f-photos"), []string{photo}))
-	if n := eval[int](b, "photo count", `document.getElementById('f-photos').files.length`); n != 1 {
+	if n := evalJS[int](b, "photo count", `document.getElementById('f-photos').files.length`); n != 1 {
 		b.fatalf("%d files on #f-photos, want 1", n)
 	}
 	b.clickNav("#submit-btn")
@@ -110,17 +110,17 @@ func TestBrowserResidentJourney(t *testing.T) {
 	if body := b.text("main"); strings.Contains(body, title) || strings.Contains(body, "Lubang selebar") {
 		b.fatalf("an unverified report shows its content to the public: %q", body)
 	}
-	if n := eval[int](b, "photos", `document.querySelectorAll('main img').length`); n != 0 {
+	if n := evalJS[int](b, "photos", `document.querySelectorAll('main img').length`); n != 0 {
 		b.fatalf("an unverified report shows %d photos to the public", n)
 	}
 
 	// An admin verifies it through the API.
 	var tok struct{ Token string }
-	apiJSON(t, "POST", base+"/api/v1/auth/token", "", map[string]string{"login": "admin@example.org", "password": "kata-sandi-admin"}, &tok)
+	browserAPI(t, "POST", base+"/api/v1/auth/token", "", map[string]string{"login": "admin@example.org", "password": "kata-sandi-admin"}, &tok)
 	if tok.Token == "" {
 		t.Fatal("no token")
 	}
-	apiJSON(t, "POST", base+"/api/v1/reports/"+ticket+"/actions", tok.Token, map[string]string{"action": "verify", "agency": "dinas-pupr"}, nil)
+	browserAPI(t, "POST", base+"/api/v1/reports/"+ticket+"/actions", tok.Token, map[string]string{"action": "verify", "agency": "dinas-pupr"}, nil)
 
 	b.open("/laporan")
 	if list := b.text("main .report-list"); !strings.Contains(list, title) || !strings.Contains(list, ticket) {
@@ -135,8 +135,8 @@ func TestBrowserResidentJourney(t *testing.T) {
 	}
 	imgSel := fmt.Sprintf(`main img[src^="/laporan/%s/foto/"]`, ticket)
 	b.do("scroll to the photo", chromedp.ScrollIntoView(chromedp.CSS(imgSel)))
-	b.waitUntil("the photo to load", fmt.Sprintf(`(() => { const i = document.querySelector(%s); return i && i.complete && i.naturalWidth > 0; })()`, jsString(imgSel)))
-	w := eval[int](b, "photo width", fmt.Sprintf(`document.querySelector(%s).naturalWidth`, jsString(imgSel)))
+	b.waitUntil("the photo to load", fmt.Sprintf(`(() => { const i = document.querySelector(%s); return i && i.complete && i.naturalWidth > 0; })()`, jsQuote(imgSel)))
+	w := evalJS[int](b, "photo width", fmt.Sprintf(`document.querySelector(%s).naturalWidth`, jsQuote(imgSel)))
 	t.Logf("photo thumbnail loaded, %d px wide", w)
 	b.screenshot("resident-journey.png")
 	t.Logf("resident journey took %v", time.Since(start).Round(time.Millisecond))
@@ -156,15 +156,15 @@ func TestBrowserOutOfArea(t *testing.T) {
 		t.Fatal("no interior point for Pohjentrek")
 	}
 	base := bootForBrowser(t, t.TempDir())
-	b := newTab(t, base)
-	b.signUp(resident{NIK: "3575024506920003", Name: "Siti Aminah", Phone: "081234567802",
+	b := newBrowserTab(t, base)
+	b.signUp(browserResident{NIK: "3575024506920003", Name: "Siti Aminah", Phone: "081234567802",
 		Password: "kata-sandi-siti", Kelurahan: "35.75.02.1001"})
 
 	b.grantGeolocation()
 	b.setGeolocation(-7.5800, 112.8260) // Kecamatan Bangil, Kabupaten Pasuruan
 	b.open("/lapor")
 	b.waitUntil("#locate-btn to be shown", `!document.getElementById('locate-btn').hidden`)
-	if !eval[bool](b, "submit enabled", `!document.getElementById('submit-btn').disabled`) {
+	if !evalJS[bool](b, "submit enabled", `!document.getElementById('submit-btn').disabled`) {
 		b.fatalf("the submit button is disabled before any location was chosen")
 	}
 	b.do("click Gunakan lokasi saya", chromedp.Click(chromedp.CSS("#locate-btn")))
@@ -187,7 +187,7 @@ func TestBrowserOutOfArea(t *testing.T) {
 	if v := b.value("#f-kelurahan_code"); v != "35.75.02.1001" {
 		b.fatalf("kelurahan select = %q, want 35.75.02.1001", v)
 	}
-	if vis := eval[bool](b, "blocked message", `(() => { const m = document.getElementById('submit-blocked'); return !!m && !m.hidden; })()`); vis {
+	if vis := evalJS[bool](b, "blocked message", `(() => { const m = document.getElementById('submit-blocked'); return !!m && !m.hidden; })()`); vis {
 		b.fatalf("the \"cannot submit\" message is still shown inside the city")
 	}
 }
@@ -198,18 +198,18 @@ func TestBrowserOutOfArea(t *testing.T) {
 func TestBrowserNoJavaScript(t *testing.T) {
 	requireChromium(t)
 	base := bootForBrowser(t, t.TempDir())
-	b := newTab(t, base)
+	b := newBrowserTab(t, base)
 	b.disableJavaScript()
 
 	// A Jakarta NIK: accepted, domicile unverified.
-	b.signUp(resident{NIK: "3171014506850002", Name: "Rina Wulandari", Phone: "081234567803",
+	b.signUp(browserResident{NIK: "3171014506850002", Name: "Rina Wulandari", Phone: "081234567803",
 		Password: "kata-sandi-rina", Kelurahan: "35.75.02.1001"})
 	b.open("/akun")
 	if d := b.text("main .details"); !strings.Contains(d, "domisili belum terverifikasi") {
 		b.fatalf("a Jakarta NIK should give an account with domicile unverified: %q", d)
 	}
 	b.open("/lapor")
-	if eval[bool](b, "script ran", `!document.getElementById('locate-btn').hidden || document.getElementById('description-count').textContent !== ""`) {
+	if evalJS[bool](b, "script ran", `!document.getElementById('locate-btn').hidden || document.getElementById('description-count').textContent !== ""`) {
 		b.fatalf("report-form.js ran although JavaScript is disabled")
 	}
 
@@ -229,7 +229,7 @@ func TestBrowserNoJavaScript(t *testing.T) {
 	if sum == "" {
 		b.fatalf("no error summary for a missing title")
 	}
-	if !eval[bool](b, "summary link", `!!document.querySelector('.error-summary a[href="#f-title"]')`) {
+	if !evalJS[bool](b, "summary link", `!!document.querySelector('.error-summary a[href="#f-title"]')`) {
 		b.fatalf("the error summary has no link to #f-title: %q", sum)
 	}
 	t.Logf("error summary: %q", sum)
@@ -244,7 +244,7 @@ func TestBrowserNoJavaScript(t *testing.T) {
 			b.fatalf("after the error %s = %q, want %q", sel, got, want)
 		}
 	}
-	if v := eval[string](b, "type", `(document.querySelector('input[name=type]:checked') || {}).value || ""`); v != "pengaduan" {
+	if v := evalJS[string](b, "type", `(document.querySelector('input[name=type]:checked') || {}).value || ""`); v != "pengaduan" {
 		b.fatalf("after the error the report type is %q, want pengaduan", v)
 	}
 

@@ -42,6 +42,8 @@ var Dialect = sqldb.Dialect{
 	// One instance migrates at a time; the others wait, then find the
 	// migration recorded.
 	MigrationLock: "SELECT pg_advisory_xact_lock(3575001)",
+	// Outbox workers on several instances claim disjoint messages.
+	SkipLocked: true,
 }
 
 // Open connects to the database at dsn (postgres://...) and checks that it
