@@ -265,6 +265,25 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		}
 		ev.Data["category"], ev.Data["from_category"] = c.Code, r.CategoryCode
 		r.CategoryCode, r.SuggestedAgency = c.Code, c.AgencyCode
+	case ActionUndo:
+		events, err := s.Reports.ListEvents(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !AutoDisposed(events) {
+			return nil, Errorf(ECONFLICT, "Hanya disposisi otomatis yang dapat dibatalkan; gunakan alihkan untuk disposisi oleh admin.")
+		}
+		ev.Data["agency"] = r.AgencyCode
+		if ev.Internal == "" {
+			ev.Internal = "Disposisi otomatis dibatalkan; laporan kembali ke antrean verifikasi."
+		}
+		r.AgencyCode = ""
+		r.DueAt = s.Clocks.VerifyDue(now)
+	case ActionPublish:
+		if !r.PublishedAt.IsZero() || r.Visibility == VisibilityRahasia {
+			return nil, Errorf(ECONFLICT, "Laporan ini sudah dipublikasikan atau bersifat rahasia.")
+		}
+		r.PublishedAt = now
 	case ActionAutoClose, ActionEscalate:
 		// Scheduler actions: nothing to validate.
 		if in.Action == ActionAutoClose {

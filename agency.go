@@ -38,6 +38,10 @@ type Category struct {
 	RequiresLocation bool     `json:"requires_location"`
 	ServiceCode      string   `json:"-"`
 	Keywords         []string `json:"-"`
+	// AutoThreshold switches on automatic disposition for the category:
+	// a new report whose routing suggestion is this category with at least
+	// this confidence goes to the default agency at once. 0 = off.
+	AutoThreshold float64 `json:"-"`
 }
 
 // ReferenceStore keeps the reference data: regions, agencies and categories.
@@ -56,4 +60,7 @@ type ReferenceStore interface {
 	ListCategories(ctx context.Context) ([]Category, error)
 	// FindCategory returns ENOTFOUND for an unknown code.
 	FindCategory(ctx context.Context, code string) (Category, error)
+	// SetAutoThreshold sets a category's automatic-disposition threshold
+	// (0 = off); ENOTFOUND for an unknown code.
+	SetAutoThreshold(ctx context.Context, code string, threshold float64) error
 }

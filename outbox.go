@@ -67,14 +67,6 @@ type NotificationPlanner interface {
 	Plan(ctx context.Context, r *Report, ev *Event, reporter *User) ([]Message, error)
 }
 
-// NotificationPlannerFunc adapts a function to NotificationPlanner.
-type NotificationPlannerFunc func(ctx context.Context, r *Report, ev *Event, reporter *User) ([]Message, error)
-
-// Plan calls f.
-func (f NotificationPlannerFunc) Plan(ctx context.Context, r *Report, ev *Event, reporter *User) ([]Message, error) {
-	return f(ctx, r, ev, reporter)
-}
-
 // OutboxStore is the delivery side of the outbox. Workers on several
 // instances may call it at once: a message is handed to one worker at a
 // time.

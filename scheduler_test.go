@@ -229,3 +229,65 @@ func TestAuditDetectsTampering(t *testing.T) {
 	}
 	t.Logf("caught: %s", broken)
 }
+
+// fixedRouter always suggests one category with one confidence.
+type fixedRouter struct {
+	cat  string
+	conf float64
+}
+
+func (f fixedRouter) Suggest(title, desc string, k int) []esambat.RouteSuggestion {
+	return []esambat.RouteSuggestion{{Category: f.cat, Confidence: f.conf}}
+}
+
+// TestAutoDisposition: above the category's threshold a new report goes to
+// the default agency at once, unpublished, as a system event an admin can
+// undo; below it, or with the feature off, it waits in the queue.
+func TestAutoDisposition(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, wibH(2026, 5, 4, 9))
+	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
+	w.svc.Router = fixedRouter{"jalan-jembatan", 0.93}
+	if r := w.submit(t); r.Status != esambat.StatusDiajukan {
+		t.Fatalf("threshold off: status %s", r.Status)
+	}
+	w.db.SetAutoThreshold(ctx, "jalan-jembatan", 0.9)
+	r := w.submit(t)
+	if r.Status != esambat.StatusDidisposisi || r.AgencyCode != "dinas-pupr" || r.Published() {
+		t.Fatalf("auto: status %s agency %q published %v", r.Status, r.AgencyCode, r.Published())
+	}
+	events, _ := w.db.ListEvents(ctx, r.ID)
+	if last := events[len(events)-1]; last.ActorRole != esambat.RoleSystem || last.Data["auto"] != "1" || last.Data["confidence"] != "0.930" {
+		t.Errorf("auto event = %+v", last)
+	}
+	// Undo sends it back to the queue.
+	r, err := w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionUndo})
+	if err != nil || r.Status != esambat.StatusDiajukan || r.AgencyCode != "" {
+		t.Fatalf("undo = %+v, %v", r, err)
+	}
+	// An admin's own disposition cannot be "undone" that way.
+	r, _ = w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+	if _, err := w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionUndo}); esambat.ErrorCode(err) != esambat.ECONFLICT {
+		t.Errorf("undo of a manual disposition = %v", err)
+	}
+	// Below the threshold: stays in the queue.
+	w.svc.Router = fixedRouter{"jalan-jembatan", 0.6}
+	if r := w.submit(t); r.Status != esambat.StatusDiajukan {
+		t.Errorf("below threshold: %s", r.Status)
+	}
+	// The model suggesting another category never disposes.
+	w.svc.Router = fixedRouter{"drainase-banjir", 0.99}
+	if r := w.submit(t); r.Status != esambat.StatusDiajukan {
+		t.Errorf("other category: %s", r.Status)
+	}
+	// Publish after review.
+	w.svc.Router = fixedRouter{"jalan-jembatan", 0.95}
+	r = w.submit(t)
+	r, err = w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionPublish})
+	if err != nil || !r.Published() {
+		t.Errorf("publish = %v, %v", r.Published(), err)
+	}
+	if _, err := w.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionPublish}); esambat.ErrorCode(err) != esambat.ECONFLICT {
+		t.Errorf("publish twice = %v", err)
+	}
+}

@@ -17,8 +17,10 @@ type Service struct {
 	Users     UserStore
 	Reference ReferenceStore
 	Templates TemplateStore
-	Locator   Locator
-	Clocks    Clocks
+	// Router suggests categories from report text; nil = no suggestions.
+	Router  Router
+	Locator Locator
+	Clocks  Clocks
 	// Wilayah indexes the regions, for kelurahan codes typed or picked
 	// without a map point.
 	Wilayah *Wilayah
@@ -157,7 +159,16 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 		Public: "Laporan diterima dan menunggu verifikasi.",
 		Data:   map[string]string{"channel": string(r.Channel)},
 	}
-	return s.Reports.CreateReport(ctx, r, ev, idemKey)
+	stored, created, err := s.Reports.CreateReport(ctx, r, ev, idemKey)
+	if err != nil || !created {
+		return stored, created, err
+	}
+	// The report is acknowledged whatever happens next: a failed automatic
+	// disposition leaves it in the queue for an admin.
+	if disposed, err := s.autoDispose(ctx, stored, cat); err == nil {
+		stored = disposed
+	}
+	return stored, true, nil
 }
 
 // Access is how much of a report a viewer may see.

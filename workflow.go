@@ -100,6 +100,8 @@ const (
 	ActionRecategorize  Action = "recategorize"   // admin: change category
 	ActionAutoClose     Action = "autoclose"      // system: close after the reply window
 	ActionEscalate      Action = "escalate"       // system: a clock ran out
+	ActionUndo          Action = "undo"           // admin: send an automatic disposition back to the queue
+	ActionPublish       Action = "publish"        // admin: publish an automatically disposed report after review
 )
 
 // Actions lists every action.
@@ -108,6 +110,7 @@ var Actions = []Action{
 	ActionDuplicate, ActionAccept, ActionAnswer, ActionNote, ActionFinish,
 	ActionHandback, ActionConfirm, ActionDispute, ActionSupport,
 	ActionSetVisibility, ActionRecategorize, ActionAutoClose, ActionEscalate,
+	ActionUndo, ActionPublish,
 }
 
 // Valid reports whether a is a known action.
@@ -133,7 +136,14 @@ const same Status = ""
 // rules is the whole lifecycle: for each action, who may take it from
 // which status and where it leads. Transition is the only reader.
 var rules = map[Action][]rule{
-	ActionVerify: {{RoleAdmin, StatusDiajukan, StatusDidisposisi}},
+	ActionVerify: {
+		{RoleAdmin, StatusDiajukan, StatusDidisposisi},
+		// Automatic disposition by the routing suggestion (per category,
+		// above its confidence threshold); an admin can undo it.
+		{RoleSystem, StatusDiajukan, StatusDidisposisi},
+	},
+	ActionUndo:    {{RoleAdmin, StatusDidisposisi, StatusDiajukan}},
+	ActionPublish: {{RoleAdmin, StatusDidisposisi, same}, {RoleAdmin, StatusDiproses, same}, {RoleAdmin, StatusSelesai, same}, {RoleAdmin, StatusDitutup, same}},
 	ActionDispose: {
 		{RoleAdmin, StatusDidisposisi, StatusDidisposisi},
 		{RoleAdmin, StatusDiproses, StatusDidisposisi},

@@ -304,3 +304,27 @@ func TestResponseTemplates(t *testing.T) {
 		t.Errorf("after accept with template: %s %q", rep.Status, last.Public)
 	}
 }
+
+func TestCategoryThresholdPage(t *testing.T) {
+	e := newEnv(t)
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	b := e.browser()
+	b.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}})
+	page := b.get("/admin/kategori")
+	if page.Status != 200 || !strings.Contains(page.Body, "Air Bersih") {
+		t.Fatalf("categories page = %d", page.Status)
+	}
+	csrf := find(t, csrfRe, page.Body)
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "threshold": {"85"}}); p.Status != 303 {
+		t.Fatalf("set threshold = %d %s", p.Status, p.Body)
+	}
+	if c, _ := e.db.FindCategory(t.Context(), "air-bersih"); c.AutoThreshold != 0.85 {
+		t.Errorf("threshold stored %v", c.AutoThreshold)
+	}
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "threshold": {"150"}}); p.Status != 400 {
+		t.Errorf("threshold 150 = %d", p.Status)
+	}
+	if p := b.post("/admin/kategori/tidak-ada", url.Values{"csrf": {csrf}, "threshold": {"50"}}); p.Status != 404 {
+		t.Errorf("unknown category = %d", p.Status)
+	}
+}

@@ -187,6 +187,14 @@ var english = map[string]string{
 	"Isi": "Text", "semua": "all", "Hapus": "Delete", "Belum ada templat.": "No templates yet.", "Templat baru": "New template",
 	"Simpan templat": "Save template", "Templat dihapus.": "Template deleted.",
 
+	"Diteruskan otomatis oleh saran rute":                                                "Forwarded automatically by the routing suggestion",
+	"Periksa isinya. Bila sudah tepat, publikasikan; bila tidak, kembalikan ke antrean.": "Check the content. If it is right, publish it; if not, send it back to the queue.",
+	"Batalkan disposisi otomatis":                                                        "Undo the automatic disposition", "Publikasikan (sudah ditinjau)": "Publish (reviewed)",
+	"Saran rute dari isi laporan": "Routing suggestions from the text", "Kategori dan disposisi otomatis": "Categories and automatic disposition",
+	"Bila ambang diisi, laporan baru yang menurut saran rute termasuk kategori ini dengan keyakinan setinggi ambang atau lebih langsung diteruskan ke perangkat daerah bawaannya. Laporan itu baru dipublikasikan setelah admin meninjaunya, dan admin dapat membatalkannya. 0 = mati.": "With a threshold set, a new report that the routing suggestion puts in this category with at least that confidence goes straight to the category's default agency. It is published only after an administrator reviews it, and an administrator can undo it. 0 = off.",
+	"Perangkat daerah bawaan": "Default agency", "Kelas SLA": "SLA class", "Ambang (%)": "Threshold (%)", "Simpan": "Save",
+	"Laporan diteruskan otomatis ke": "Report forwarded automatically to",
+
 	// Statuses.
 	"Menunggu verifikasi": "Waiting for verification", "Perlu dilengkapi pelapor": "Needs more details from the reporter", "Ditolak": "Rejected",
 	"Digabung dengan laporan lain": "Merged into another report", "Diteruskan ke perangkat daerah": "Forwarded to the agency",

@@ -131,7 +131,8 @@ func (t *templates) load() error {
 				q.Set("cursor", next)
 				return q.Encode()
 			},
-			"add": func(a, b int) int { return a + b },
+			"add":    func(a, b int) int { return a + b },
+			"mul100": func(f float64) float64 { return f * 100 },
 			"seq": func(n int) []int {
 				s := make([]int, n)
 				for i := range s {

@@ -21,6 +21,8 @@ func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/lapor", s.handleAdminNewForm)
 	mux.HandleFunc("POST /admin/lapor", s.handleAdminNewPost)
 	mux.HandleFunc("GET /petugas", s.handleAgencyInbox)
+	mux.HandleFunc("GET /admin/kategori", s.handleCategoriesAdmin)
+	mux.HandleFunc("POST /admin/kategori/{code}", s.handleCategoryThreshold)
 	mux.HandleFunc("GET /petugas/templat", s.handleTemplates)
 	mux.HandleFunc("POST /petugas/templat", s.handleTemplateCreate)
 	mux.HandleFunc("POST /petugas/templat/{id}/hapus", s.handleTemplateDelete)
@@ -178,6 +180,15 @@ type staffReportData struct {
 	ReporterUser *esambat.User
 	Overdue      bool
 	Templates    []esambat.ResponseTemplate
+	Suggestions  []suggestionView
+	AutoDisposed bool
+	CanPublish   bool
+}
+
+// suggestionView is a routing suggestion as the admin sees it.
+type suggestionView struct {
+	Category, CategoryName, Agency, AgencyName string
+	Percent                                    int
 }
 
 func (s *Server) handleStaffReport(w http.ResponseWriter, r *http.Request) {
@@ -213,6 +224,15 @@ func (s *Server) staffReportPage(w http.ResponseWriter, r *http.Request, a *esam
 	d := staffReportData{reportView: v, Agencies: ref.agencies, Categories: ref.categories, Role: string(a.Role)}
 	if events, err := s.Service.Reports.ListEvents(ctx, rep.ID); err == nil {
 		d.AllEvents = events
+		d.AutoDisposed = rep.Status == esambat.StatusDidisposisi && esambat.AutoDisposed(events)
+	}
+	d.CanPublish = a.Role == esambat.RoleAdmin && rep.PublishedAt.IsZero() && rep.Visibility != esambat.VisibilityRahasia &&
+		rep.Status != esambat.StatusDiajukan && rep.Status != esambat.StatusDikembalikan && rep.Status.Open()
+	if a.Role == esambat.RoleAdmin {
+		for _, sg := range s.Service.Suggest(rep, 3) {
+			c := ref.catByCode[sg.Category]
+			d.Suggestions = append(d.Suggestions, suggestionView{c.Code, c.Name, c.AgencyCode, ref.agByCode[c.AgencyCode].Name, int(sg.Confidence*100 + 0.5)})
+		}
 	}
 	if access == esambat.AccessFull {
 		d.OnBehalf, d.Flags = rep.OnBehalf, rep.Flags
@@ -455,4 +475,51 @@ func (s *Server) handleTemplateDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	flash(w, "Templat dihapus.")
 	http.Redirect(w, r, "/petugas/templat", http.StatusSeeOther)
+}
+
+func (s *Server) handleCategoriesAdmin(w http.ResponseWriter, r *http.Request) {
+	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+		return
+	}
+	s.categoriesPage(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	p := s.newPage(w, r, "Kategori dan disposisi otomatis")
+	cats, lerr := s.Service.Reference.ListCategories(r.Context())
+	if lerr != nil {
+		s.pageError(w, r, lerr)
+		return
+	}
+	if err != nil {
+		p.setErrors(err)
+	}
+	p.Data = cats
+	s.render(w, r, status, "staff_categories", p)
+}
+
+// handleCategoryThreshold switches automatic disposition of a category on
+// (a threshold between 0 and 1, written as a percentage) or off (0).
+func (s *Server) handleCategoryThreshold(w http.ResponseWriter, r *http.Request) {
+	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(r.PostFormValue("threshold"), "%")), 64)
+	if err != nil || pct < 0 || pct > 100 {
+		s.categoriesPage(w, r, http.StatusBadRequest, esambat.FieldError("threshold", "Ambang keyakinan harus angka 0 sampai 100 (0 = mati)."))
+		return
+	}
+	if err := s.Service.Reference.SetAutoThreshold(r.Context(), r.PathValue("code"), pct/100); err != nil {
+		s.categoriesPage(w, r, statusFor(err), err)
+		return
+	}
+	s.refs.mu.Lock()
+	s.refs.loaded = time.Time{} // reload the cache
+	s.refs.mu.Unlock()
+	flash(w, "Tersimpan.")
+	http.Redirect(w, r, "/admin/kategori", http.StatusSeeOther)
 }

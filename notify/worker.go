@@ -207,6 +207,8 @@ func (w *Worker) deliver(ctx context.Context, m esambat.Message) {
 		if timeout <= 0 {
 			timeout = 30 * time.Second
 		}
+		// A send that outlived the claim could be claimed and sent again.
+		timeout = min(timeout, esambat.OutboxLease/2)
 		sctx, cancel := context.WithTimeout(ctx, timeout)
 		err = s.Send(sctx, m)
 		cancel()

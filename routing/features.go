@@ -17,7 +17,7 @@ type featureConfig struct {
 	Title                 float64 // title words count this many times
 }
 
-var defaultFeatures = featureConfig{Unigram: 1, Bigram: 0.5, Char: 0.1, MinN: 3, MaxN: 5, Title: 2}
+var defaultFeatures = featureConfig{Unigram: 1, Bigram: 1, Char: 0.3, MinN: 3, MaxN: 5, Title: 2}
 
 // extract returns the features of a report, merged by name and sorted so
 // that sums over them are deterministic:

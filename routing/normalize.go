@@ -304,7 +304,7 @@ terima tetapi tidak tolong untuk warga yang ya ibu sedang terus hanya
 bulan kemarin sebelum sesudah apalagi tersebut sebagai tentang lebih kurang
 cuma cuman aja gitu gini begini sih dong nih deh yth terhormat kasih mas
 no nomor tindak lanjut tindaklanjut tindaklanjuti ditindaklanjuti lapor adu
-aduan keluh keluhan
+aduan keluh keluhan berkali sekali
 `)
 
 // placeNames are the kecamatan and kelurahan of Kota Pasuruan and street

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/esambat/esambat"
@@ -141,7 +142,8 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, next tim
 		status = esambat.MessageDead
 	}
 	if len(errText) > 2000 {
-		errText = errText[:2000]
+		// Cut on a rune boundary: PostgreSQL refuses invalid UTF-8.
+		errText = strings.ToValidUTF8(errText[:2000], "")
 	}
 	return db.updatePending(ctx, `UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_at = ?,
 		locked_by = '', locked_until = NULL WHERE id = ? AND status = ?`, status, errText, db.t(next), id, esambat.MessagePending)

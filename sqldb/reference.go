@@ -97,13 +97,13 @@ func (db *DB) FindAgency(ctx context.Context, code string) (esambat.Agency, erro
 	return a, db.err(err)
 }
 
-const categoryCols = `code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords`
+const categoryCols = `code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords, auto_threshold`
 
 func scanCategory(s interface{ Scan(...any) error }) (esambat.Category, error) {
 	var c esambat.Category
 	var req int
 	var kw string
-	err := s.Scan(&c.Code, &c.Name, &c.NameEN, &c.Group, &c.AgencyCode, &c.SLAClass, &req, &c.ServiceCode, &kw)
+	err := s.Scan(&c.Code, &c.Name, &c.NameEN, &c.Group, &c.AgencyCode, &c.SLAClass, &req, &c.ServiceCode, &kw, &c.AutoThreshold)
 	c.RequiresLocation = req != 0
 	if kw != "" {
 		c.Keywords = strings.Split(kw, ";")
@@ -136,4 +136,21 @@ func (db *DB) FindCategory(ctx context.Context, code string) (esambat.Category, 
 		return c, esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
 	}
 	return c, db.err(err)
+}
+
+// SetAutoThreshold sets a category's automatic-disposition threshold.
+func (db *DB) SetAutoThreshold(ctx context.Context, code string, threshold float64) error {
+	if threshold < 0 || threshold > 1 || threshold != threshold {
+		return esambat.FieldError("threshold", "Ambang keyakinan harus antara 0 dan 1.")
+	}
+	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET auto_threshold = ? WHERE code = ?`), threshold, code)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
+		}
+		return nil
+	}))
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"MergeSupports", testMergeSupports},
 		{"Templates", testTemplates},
+		{"AutoThreshold", testAutoThreshold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -26,8 +26,12 @@ type Config struct {
 	LogFormat   string
 	SLA         esambat.SLA
 	// ReferralName/URL say where reports from outside the city should go.
-	ReferralName string
-	ReferralURL  string
+	ReferralName                                   string
+	ReferralURL                                    string
+	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
+	GatewayURL, GatewayToken, PhoneChannel         string
+	Webhooks                                       map[string]string
+	WebhookSecret                                  string
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -64,6 +68,12 @@ var settings = []envFlag{
 	{"referral-url", "ESAMBAT_REFERRAL_URL", "https://www.lapor.go.id", "URL of that channel"},
 	{"tile-url", "ESAMBAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "map tile URL template; empty = no map (the kelurahan picker still works)"},
 	{"tile-attribution", "ESAMBAT_TILE_ATTRIBUTION", "© OpenStreetMap contributors", "attribution shown on the map"},
+	{"smtp-addr", "ESAMBAT_SMTP_ADDR", "", "SMTP server host:port for email notifications; empty = emails are logged (development)"},
+	{"smtp-from", "ESAMBAT_SMTP_FROM", "E-Sambat Kota Pasuruan <noreply@localhost>", "sender of notification emails"},
+	{"smtp-username", "ESAMBAT_SMTP_USERNAME", "", "SMTP user (password in $ESAMBAT_SMTP_PASSWORD)"},
+	{"sms-gateway-url", "ESAMBAT_SMS_GATEWAY_URL", "", "HTTP gateway for SMS/WhatsApp (token in $ESAMBAT_SMS_GATEWAY_TOKEN); empty = messages are logged (development)"},
+	{"phone-channel", "ESAMBAT_PHONE_CHANNEL", "sms", "how phones are messaged through the gateway: sms or whatsapp"},
+	{"webhooks", "ESAMBAT_WEBHOOKS", "", "agency systems to notify: code=https://url;code2=https://url2 (signing secret in $ESAMBAT_WEBHOOK_SECRET)"},
 	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
@@ -88,8 +98,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	get := func(n string) string { return strings.TrimSpace(*vals[n]) }
 	c := Config{
-		SecretKey: getenv("ESAMBAT_SECRET_KEY"),
-		Addr:      get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
+		SecretKey: getenv("ESAMBAT_SECRET_KEY"), SMTPPassword: getenv("ESAMBAT_SMTP_PASSWORD"),
+		GatewayToken: getenv("ESAMBAT_SMS_GATEWAY_TOKEN"), WebhookSecret: getenv("ESAMBAT_WEBHOOK_SECRET"),
+		SMTPAddr: get("smtp-addr"), SMTPFrom: get("smtp-from"), SMTPUsername: get("smtp-username"),
+		GatewayURL: get("sms-gateway-url"), PhoneChannel: get("phone-channel"),
+		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
 		TileURL: get("tile-url"), TileAttribution: get("tile-attribution"),
@@ -134,6 +147,27 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if err := c.SLA.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("SLA: %v", esambat.ErrorMessage(err)))
+	}
+	if c.PhoneChannel != "sms" && c.PhoneChannel != "whatsapp" {
+		errs = append(errs, fmt.Errorf("--phone-channel must be sms or whatsapp, not %q", c.PhoneChannel))
+	}
+	if c.GatewayURL != "" && !strings.HasPrefix(c.GatewayURL, "https://") && !strings.HasPrefix(c.GatewayURL, "http://") {
+		errs = append(errs, errors.New("--sms-gateway-url must be an http(s) URL"))
+	}
+	c.Webhooks = map[string]string{}
+	for _, part := range strings.Split(get("webhooks"), ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		code, u, ok := strings.Cut(part, "=")
+		if !ok || (!strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://")) {
+			errs = append(errs, fmt.Errorf("--webhooks: %q is not code=https://url", part))
+			continue
+		}
+		c.Webhooks[strings.TrimSpace(code)] = strings.TrimSpace(u)
+	}
+	if len(c.Webhooks) > 0 && c.WebhookSecret == "" {
+		errs = append(errs, errors.New("--webhooks needs $ESAMBAT_WEBHOOK_SECRET to sign deliveries"))
 	}
 	si, err := time.ParseDuration(get("scheduler-interval"))
 	if err != nil || si < 0 {

@@ -236,8 +236,10 @@ func (a *app) build(ctx context.Context) error {
 		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
-			Sealer: keys, Notifier: notify.Log{Logger: a.logger}},
+			Sealer: keys, Notifier: a.codeNotifier()},
 	}
+	// Every stored event writes its notifications in its own transaction.
+	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks}
 	return nil
 }
 
@@ -309,6 +311,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
+	go func() {
+		if err := worker.Run(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("notification worker stopped", "err", err)
+		}
+	}()
 	if c.SchedulerInterval > 0 {
 		host, _ := os.Hostname()
 		holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
@@ -467,4 +475,45 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "checked %d events in %s: every chain intact\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// senders builds the delivery channels from the configuration. Without an
+// SMTP server or SMS gateway, messages are written to the log: enough to
+// try E-Sambat on a laptop, and said so at start-up.
+func (a *app) senders() map[string]notify.Sender {
+	logged := notify.Log{Logger: a.logger}
+	s := map[string]notify.Sender{esambat.MessageEmail: logged, esambat.MessageSMS: logged, esambat.MessageWhatsApp: logged}
+	if a.cfg.SMTPAddr != "" {
+		s[esambat.MessageEmail] = &notify.SMTP{Addr: a.cfg.SMTPAddr, From: a.cfg.SMTPFrom, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword}
+	} else {
+		a.logger.Warn("no --smtp-addr: notification emails are written to the log, not sent")
+	}
+	if a.cfg.GatewayURL != "" {
+		g := &notify.Gateway{URL: a.cfg.GatewayURL, Token: a.cfg.GatewayToken}
+		s[esambat.MessageSMS], s[esambat.MessageWhatsApp] = g, g
+	} else {
+		a.logger.Warn("no --sms-gateway-url: SMS/WhatsApp messages (and phone codes) are written to the log, not sent")
+	}
+	if len(a.cfg.Webhooks) > 0 {
+		s[esambat.MessageWebhook] = &notify.Webhook{Secret: a.cfg.WebhookSecret}
+	}
+	return s
+}
+
+// codeNotifier sends one-time phone codes: through the SMS gateway when
+// one is configured, to the log otherwise.
+func (a *app) codeNotifier() esambat.Notifier {
+	if a.cfg.GatewayURL == "" {
+		return notify.Log{Logger: a.logger}
+	}
+	g := &notify.Gateway{URL: a.cfg.GatewayURL, Token: a.cfg.GatewayToken}
+	return notifierFunc(func(ctx context.Context, to, subject, body string) error {
+		return g.Send(ctx, esambat.Message{Channel: a.cfg.PhoneChannel, To: to, Subject: subject, Body: body})
+	})
+}
+
+type notifierFunc func(ctx context.Context, to, subject, body string) error
+
+func (f notifierFunc) Notify(ctx context.Context, to, subject, body string) error {
+	return f(ctx, to, subject, body)
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -315,5 +317,78 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 	code := run(context.Background(), []string{"audit", "verify"}, nil, &out, io.Discard, getenv)
 	if code != 1 || !strings.Contains(out.String(), "BROKEN at report 1, event 1") {
 		t.Errorf("tampered audit = %d %q", code, out.String())
+	}
+}
+
+// TestNotificationsEndToEnd: with an SMS gateway configured, the phone
+// code and every public status change reach the gateway, in the
+// resident's language, through the outbox and its worker.
+func TestNotificationsEndToEnd(t *testing.T) {
+	var mu sync.Mutex
+	var got []map[string]string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+		w.WriteHeader(202)
+	}))
+	defer gw.Close()
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_SMS_GATEWAY_URL", gw.URL, "ESAMBAT_SMS_GATEWAY_TOKEN", "rahasia")
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"user", "add", "--role", "admin", "--email", "admin@example.org", "--name", "Admin"},
+		strings.NewReader("kata-sandi-admin\n"), &out, io.Discard, getenv); code != 0 {
+		t.Fatal(out.String())
+	}
+	base, _ := boot(t, getenv)
+	post := func(path, token, body string) map[string]any {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("POST %s = %d %v", path, resp.StatusCode, m)
+		}
+		return m
+	}
+	reg := post("/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567801","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001","lang":"en"}`)
+	tok := reg["token"].(string)
+	rep := post("/api/v1/reports", tok, `{"category":"pendidikan","title":"Pungutan di sekolah","description":"Ada pungutan seragam yang tidak jelas dasarnya."}`)
+	ticket := rep["ticket"].(string)
+	admin := post("/api/v1/auth/token", "", `{"login":"admin@example.org","password":"kata-sandi-admin"}`)["token"].(string)
+	post("/api/v1/reports/"+ticket+"/actions", admin, `{"action":"verify","agency":"dindikbud"}`)
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		var texts []string
+		for _, m := range got {
+			texts = append(texts, m["to"]+" "+m["text"])
+		}
+		mu.Unlock()
+		joined := strings.Join(texts, "\n")
+		codeSent := regexp.MustCompile(`\+6281234567801 .*\d{6}`).MatchString(joined)
+		statusSent := strings.Count(joined, ticket) >= 2 // received, then forwarded
+		if codeSent && statusSent {
+			if !strings.Contains(joined, "Forwarded") && !strings.Contains(joined, "forwarded") {
+				t.Errorf("status message not in the resident's language (en):\n%s", joined)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15 s the gateway got %d messages:\n%s", n, joined)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
