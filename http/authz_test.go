@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/notify"
 )
 
 // TestPermissionMatrix tries every back-office and resident action as
@@ -326,5 +327,36 @@ func TestCategoryThresholdPage(t *testing.T) {
 	}
 	if p := b.post("/admin/kategori/tidak-ada", url.Values{"csrf": {csrf}, "threshold": {"50"}}); p.Status != 404 {
 		t.Errorf("unknown category = %d", p.Status)
+	}
+}
+
+func TestDeadLetterPage(t *testing.T) {
+	e := newEnv(t)
+	e.db.Planner = &notify.Planner{}
+	warga := e.resident(nikKota, "081234567801")
+	in, _ := e.points()
+	e.do("POST", "/api/v1/reports", warga, report(in[0], in[1]))
+	msgs, err := e.db.ClaimMessages(t.Context(), "test", 10, e.clock.Now())
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("claim = %v, %v", msgs, err)
+	}
+	if err := e.db.MarkFailed(t.Context(), msgs[0].ID, "gateway 400: nomor tidak aktif", e.clock.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	b := e.browser()
+	b.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}})
+	page := b.get("/admin/notifikasi")
+	if page.Status != 200 || !strings.Contains(page.Body, "nomor tidak aktif") {
+		t.Fatalf("dead letters page = %d\n%s", page.Status, page.Body)
+	}
+	if p := b.post(fmt.Sprintf("/admin/notifikasi/%d/ulang", msgs[0].ID), url.Values{"csrf": {find(t, csrfRe, page.Body)}}); p.Status != 303 {
+		t.Fatalf("retry = %d %s", p.Status, p.Body)
+	}
+	if dead, _ := e.db.ListDead(t.Context(), 10); len(dead) != 0 {
+		t.Errorf("still dead after retry: %+v", dead)
+	}
+	if p := e.browser().get("/admin/notifikasi"); p.Status != 303 {
+		t.Errorf("anonymous = %d", p.Status)
 	}
 }

@@ -195,6 +195,11 @@ var english = map[string]string{
 	"Perangkat daerah bawaan": "Default agency", "Kelas SLA": "SLA class", "Ambang (%)": "Threshold (%)", "Simpan": "Save",
 	"Laporan diteruskan otomatis ke": "Report forwarded automatically to",
 
+	"Notifikasi gagal terkirim": "Undelivered notifications",
+	"Pesan ini gagal dikirim setelah semua percobaan ulang. Perbaiki penyebabnya (nomor salah, gateway mati), lalu kirim ulang.": "These messages failed after every retry. Fix the cause (a wrong number, a gateway outage), then send them again.",
+	"Tujuan": "Recipient", "Percobaan": "Attempts", "Galat terakhir": "Last error", "Kirim ulang": "Send again",
+	"Tidak ada notifikasi yang gagal.": "No undelivered notifications.", "Notifikasi dijadwalkan ulang.": "Notification scheduled again.",
+
 	// Statuses.
 	"Menunggu verifikasi": "Waiting for verification", "Perlu dilengkapi pelapor": "Needs more details from the reporter", "Ditolak": "Rejected",
 	"Digabung dengan laporan lain": "Merged into another report", "Diteruskan ke perangkat daerah": "Forwarded to the agency",

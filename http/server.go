@@ -35,6 +35,9 @@ type Server struct {
 	Version string
 	// MaxBody caps request bodies that are not uploads (bytes).
 	MaxBody int64
+	// Outbox shows and retries undeliverable notifications; nil hides
+	// the page.
+	Outbox esambat.OutboxStore
 	// Media stores photos; nil refuses uploads with EUNAVAILABLE.
 	Media media.Store
 	// TileURL is the map tile URL template (e.g.

@@ -21,6 +21,8 @@ func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/lapor", s.handleAdminNewForm)
 	mux.HandleFunc("POST /admin/lapor", s.handleAdminNewPost)
 	mux.HandleFunc("GET /petugas", s.handleAgencyInbox)
+	mux.HandleFunc("GET /admin/notifikasi", s.handleDeadLetters)
+	mux.HandleFunc("POST /admin/notifikasi/{id}/ulang", s.handleDeadRetry)
 	mux.HandleFunc("GET /admin/kategori", s.handleCategoriesAdmin)
 	mux.HandleFunc("POST /admin/kategori/{code}", s.handleCategoryThreshold)
 	mux.HandleFunc("GET /petugas/templat", s.handleTemplates)
@@ -522,4 +524,42 @@ func (s *Server) handleCategoryThreshold(w http.ResponseWriter, r *http.Request)
 	s.refs.mu.Unlock()
 	flash(w, "Tersimpan.")
 	http.Redirect(w, r, "/admin/kategori", http.StatusSeeOther)
+}
+
+// handleDeadLetters lists notifications that could not be delivered after
+// every retry, so an admin can fix the cause (a wrong number, a gateway
+// outage) and send them again.
+func (s *Server) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
+	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+		return
+	}
+	if s.Outbox == nil {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+		return
+	}
+	msgs, err := s.Outbox.ListDead(r.Context(), 200)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := s.newPage(w, r, "Notifikasi gagal terkirim")
+	p.Data = msgs
+	s.render(w, r, http.StatusOK, "staff_dead", p)
+}
+
+func (s *Server) handleDeadRetry(w http.ResponseWriter, r *http.Request) {
+	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+		return
+	}
+	if !s.checkCSRF(r) || s.Outbox == nil {
+		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.Outbox.RetryDead(r.Context(), id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Notifikasi dijadwalkan ulang.")
+	http.Redirect(w, r, "/admin/notifikasi", http.StatusSeeOther)
 }

@@ -39,6 +39,11 @@ type Planner struct {
 	PhoneChannel string
 	// Webhooks maps an agency code to the URL of its system.
 	Webhooks map[string]string
+	// Escalations maps an agency code to the emails of its head, and ""
+	// to the emails of pimpinan (the mayor's office, the inspectorate):
+	// an escalate event (a clock ran out) is mailed to the report's
+	// agency head and to pimpinan.
+	Escalations map[string][]string
 	// Disabled lists channels to leave out (no sender is configured for
 	// them): their messages would only end up dead.
 	Disabled map[string]bool
@@ -46,6 +51,9 @@ type Planner struct {
 
 // Plan returns the messages for ev, which has just changed r.
 func (p *Planner) Plan(ctx context.Context, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) ([]esambat.Message, error) {
+	if r != nil && ev != nil && ev.Action == string(esambat.ActionEscalate) {
+		return p.escalation(r, ev), nil
+	}
 	if r == nil || ev == nil || (strings.TrimSpace(ev.Public) == "" && ev.From == ev.To) {
 		return nil, nil
 	}
@@ -274,4 +282,30 @@ var textsEN = texts{
 	textLabel:      "Message",
 	follow:         "Follow it at",
 	footer:         "E-Sambat, Kota Pasuruan. This email was sent automatically; please do not reply.",
+}
+
+// escalation mails an overdue report to the agency head and pimpinan. The
+// text names the ticket, the step and the link, never the reporter.
+func (p *Planner) escalation(r *esambat.Report, ev *esambat.Event) []esambat.Message {
+	if p.Disabled[esambat.MessageEmail] {
+		return nil
+	}
+	to := append([]string(nil), p.Escalations[""]...)
+	if r.AgencyCode != "" {
+		to = append(to, p.Escalations[r.AgencyCode]...)
+	}
+	seen := map[string]bool{}
+	var out []esambat.Message
+	for _, addr := range to {
+		if addr == "" || seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		body := "Laporan " + r.Ticket + " terlambat: " + oneLine(ev.Internal) + "\n\nJudul: " + oneLine(r.Title)
+		if link := p.link(r); link != "" {
+			body += "\n" + link
+		}
+		out = append(out, esambat.Message{Channel: esambat.MessageEmail, To: addr, Subject: "[E-Sambat] Laporan terlambat: " + r.Ticket, Body: body})
+	}
+	return out
 }

@@ -193,3 +193,32 @@ func TestPlannerWebhookHidesIdentity(t *testing.T) {
 		})
 	}
 }
+
+func TestPlannerEscalation(t *testing.T) {
+	p := &notify.Planner{BaseURL: "https://sambat.example", Escalations: map[string][]string{
+		"":           {"walikota@example.org", "inspektorat@example.org"},
+		"dinas-pupr": {"kepala.pupr@example.org", "walikota@example.org"},
+	}}
+	r := &esambat.Report{Ticket: "ES-26-000007", Title: "Jalan rusak", AgencyCode: "dinas-pupr", Status: esambat.StatusDidisposisi,
+		Visibility: esambat.VisibilityRahasia, OnBehalf: &esambat.OnBehalf{Name: "Pak Slamet", Phone: "+6281311112222"}}
+	ev := &esambat.Event{Action: string(esambat.ActionEscalate), ActorRole: esambat.RoleSystem, From: r.Status, To: r.Status,
+		Internal: "Batas penerimaan terlewati."}
+	reporter := &esambat.User{Name: "Siti Rahasia", Phone: "+6281234567801", Email: "siti@example.org"}
+	msgs, err := p.Plan(context.Background(), r, ev, reporter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to []string
+	for _, m := range msgs {
+		to = append(to, m.To)
+		if m.Channel != esambat.MessageEmail || !strings.Contains(m.Body, "ES-26-000007") || !strings.Contains(m.Body, "https://sambat.example/laporan/ES-26-000007") {
+			t.Errorf("escalation message = %+v", m)
+		}
+		if strings.Contains(m.Body, "Siti") || strings.Contains(m.Body, "Slamet") || m.To == reporter.Phone || m.To == reporter.Email {
+			t.Errorf("escalation reveals or reaches the reporter: %+v", m)
+		}
+	}
+	if strings.Join(to, ",") != "walikota@example.org,inspektorat@example.org,kepala.pupr@example.org" {
+		t.Errorf("escalation recipients = %v", to)
+	}
+}

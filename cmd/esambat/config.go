@@ -32,6 +32,7 @@ type Config struct {
 	GatewayURL, GatewayToken, PhoneChannel         string
 	Webhooks                                       map[string]string
 	WebhookSecret                                  string
+	Escalations                                    map[string][]string
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -74,6 +75,7 @@ var settings = []envFlag{
 	{"sms-gateway-url", "ESAMBAT_SMS_GATEWAY_URL", "", "HTTP gateway for SMS/WhatsApp (token in $ESAMBAT_SMS_GATEWAY_TOKEN); empty = messages are logged (development)"},
 	{"phone-channel", "ESAMBAT_PHONE_CHANNEL", "sms", "how phones are messaged through the gateway: sms or whatsapp"},
 	{"webhooks", "ESAMBAT_WEBHOOKS", "", "agency systems to notify: code=https://url;code2=https://url2 (signing secret in $ESAMBAT_WEBHOOK_SECRET)"},
+	{"escalate-to", "ESAMBAT_ESCALATE_TO", "", "who is mailed when a clock runs out: pimpinan emails, then agency heads as code=emails, ';'-separated (e.g. walikota@x,inspektorat@x;dinas-pupr=kepala@x)"},
 	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
@@ -168,6 +170,24 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if len(c.Webhooks) > 0 && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("--webhooks needs $ESAMBAT_WEBHOOK_SECRET to sign deliveries"))
+	}
+	c.Escalations = map[string][]string{}
+	for _, part := range strings.Split(get("escalate-to"), ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		code, list := "", part
+		if k, v, ok := strings.Cut(part, "="); ok {
+			code, list = strings.TrimSpace(k), v
+		}
+		for _, addr := range strings.Split(list, ",") {
+			e, err := esambat.NormalizeEmail(addr)
+			if err != nil || e == "" {
+				errs = append(errs, fmt.Errorf("--escalate-to: %q is not an email address", strings.TrimSpace(addr)))
+				continue
+			}
+			c.Escalations[code] = append(c.Escalations[code], e)
+		}
 	}
 	si, err := time.ParseDuration(get("scheduler-interval"))
 	if err != nil || si < 0 {

@@ -239,7 +239,7 @@ func (a *app) build(ctx context.Context) error {
 			Sealer: keys, Notifier: a.codeNotifier()},
 	}
 	// Every stored event writes its notifications in its own transaction.
-	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks}
+	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}
 	return nil
 }
 
@@ -285,7 +285,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		metrics.Gauge("esambat_sqlite_commits", "SQLite write transactions committed (group commit).", func() float64 { c, _ := gw.Stats(); return float64(c) })
 		metrics.Gauge("esambat_sqlite_commit_calls", "Write calls carried by those transactions.", func() float64 { _, n := gw.Stats(); return float64(n) })
 	}
-	srv := &esambathttp.Server{Service: a.service, DB: a.db, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
+	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
 		Media: media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
 	hs := &http.Server{
 		Handler:           srv.Handler(),

@@ -183,6 +183,10 @@ func TestConfigErrors(t *testing.T) {
 		{nil, []string{"ESAMBAT_SLA_VERIFY", "tiga"}, "sla-verify"},
 		{[]string{"--sla-completion", "A=2,B=5"}, nil, "kelas C"},
 		{[]string{"--log-format", "xml"}, nil, "log-format"},
+		{[]string{"--escalate-to", "walikota@example.org;dinas-pupr=bukan-email"}, nil, "escalate-to"},
+		{[]string{"--webhooks", "dinas-pupr=ftp://x"}, nil, "webhooks"},
+		{[]string{"--webhooks", "dinas-pupr=https://pupr.example/hook"}, nil, "ESAMBAT_WEBHOOK_SECRET"},
+		{[]string{"--phone-channel", "pager"}, nil, "phone-channel"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
