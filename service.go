@@ -17,6 +17,7 @@ type Service struct {
 	Users     UserStore
 	Reference ReferenceStore
 	Templates TemplateStore
+	APIKeys   APIKeyStore
 	// Router suggests categories from report text; nil = no suggestions.
 	Router  Router
 	Locator Locator

@@ -25,6 +25,21 @@ const SessionTTL = 30 * 24 * time.Hour
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		key := r.Header.Get("X-API-Key")
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer esk_") {
+			key = strings.TrimPrefix(h, "Bearer ")
+		}
+		if key != "" {
+			// A partner app's key. A bad key is refused at once: the
+			// client asked to be someone.
+			actor, _, err := s.Service.AuthenticateAPIKey(ctx, key)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(withActor(ctx, actor)))
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, tok, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") {

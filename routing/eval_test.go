@@ -97,16 +97,22 @@ func TestAccuracy(t *testing.T) {
 
 	m := Train(train, cats)
 	var conf, right float64
+	hits, seen := map[string]int{}, map[string]int{}
 	for _, e := range test {
+		seen[e.Category]++
 		if s := m.Suggest(e.Title, e.Description, 1); len(s) == 1 {
 			conf += s[0].Confidence
 			if s[0].Category == e.Category {
 				right++
+				hits[e.Category]++
 			}
 		}
 	}
 	t.Logf("calibration: mean top-1 confidence %.3f vs top-1 accuracy %.3f (temperature %.2f)",
 		conf/float64(len(test)), right/float64(len(test)), m.temp)
+	for _, c := range cats {
+		t.Logf("  %-26s top-1 %d/%d", c.Code, hits[c.Code], seen[c.Code])
+	}
 
 	if top1 < minTop1 || top3 < minTop3 {
 		t.Errorf("held-out accuracy top-1 %.3f top-3 %.3f, want >= %.2f and >= %.2f", top1, top3, minTop1, minTop3)

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"math"
+	"sort"
 	"testing"
 
 	"github.com/esambat/esambat"
@@ -43,83 +44,84 @@ type logistic struct {
 	classes []string
 	fc      featureConfig
 	bias    []float64
-	w       map[string][]float64
+	index   map[string]int // feature → row of w
+	w       []float64      // row-major, one row of len(classes) per feature
+}
+
+// sparse is a unit-length feature vector as rows of logistic.w.
+type sparse struct {
+	class  int
+	weight float64
+	idx    []int
+	val    []float64
 }
 
 func trainLogistic(examples []Example, seeds []esambat.Category, fc featureConfig, seedWeight, lambda, rate float64, iter int) *logistic {
-	nb := trainConfig{Alpha: 1, SeedWeight: seedWeight, Temp: 1, Features: fc}.train(examples, seeds)
-	k := len(nb.classes)
-	index := map[string]int{}
-	for i, c := range nb.classes {
-		index[c] = i
+	m := &logistic{fc: fc, index: map[string]int{}}
+	m.classes = trainConfig{Alpha: 1, SeedWeight: seedWeight, Temp: 1, Features: fc}.train(examples, seeds).classes
+	k := len(m.classes)
+	class := map[string]int{}
+	for i, c := range m.classes {
+		class[c] = i
 	}
-	type sdoc struct {
-		class  int
-		weight float64
-		feats  []feature
+	var docs []sparse
+	add := func(c string, weight float64, fs []feature) {
+		d := sparse{class: class[c], weight: weight}
+		for _, f := range unit(fs) {
+			j, ok := m.index[f.name]
+			if !ok {
+				j = len(m.index)
+				m.index[f.name] = j
+			}
+			d.idx = append(d.idx, j)
+			d.val = append(d.val, f.weight)
+		}
+		docs = append(docs, d)
 	}
-	var docs []sdoc
 	for _, s := range seeds {
-		docs = append(docs, sdoc{index[s.Code], seedWeight, unit(fc.seedFeatures(s.Name, s.Keywords))})
+		add(s.Code, seedWeight, fc.seedFeatures(s.Name, s.Keywords))
 	}
 	for _, e := range examples {
-		docs = append(docs, sdoc{index[e.Category], 1, unit(fc.extract(e.Title, e.Description))})
+		add(e.Category, 1, fc.extract(e.Title, e.Description))
 	}
-	m := &logistic{classes: nb.classes, fc: fc, bias: make([]float64, k), w: map[string][]float64{}}
-	for _, d := range docs {
-		for _, f := range d.feats {
-			if m.w[f.name] == nil {
-				m.w[f.name] = make([]float64, k)
-			}
-		}
-	}
+	n := len(m.index) * k
+	m.w, m.bias = make([]float64, n), make([]float64, k)
+	gw, hw := make([]float64, n), make([]float64, n)
+	gb, hb := make([]float64, k), make([]float64, k)
 	var wsum float64
 	for _, d := range docs {
 		wsum += d.weight
 	}
-	grad := map[string][]float64{}
-	hist := map[string][]float64{}
-	for name := range m.w {
-		grad[name] = make([]float64, k)
-		hist[name] = make([]float64, k)
-	}
-	gb, hb := make([]float64, k), make([]float64, k)
 	p := make([]float64, k)
 	for it := 0; it < iter; it++ {
-		for _, g := range grad {
-			clear(g)
-		}
+		clear(gw)
 		clear(gb)
 		for _, d := range docs {
-			m.scores(d.feats, p)
+			m.scores(d.idx, d.val, p)
 			softmax(p, 1)
 			p[d.class]--
 			for c := range p {
 				g := p[c] * d.weight / wsum
 				gb[c] += g
-				for _, f := range d.feats {
-					grad[f.name][c] += g * f.weight
+				for t, j := range d.idx {
+					gw[j*k+c] += g * d.val[t]
 				}
 			}
 		}
-		for name, w := range m.w {
-			g, h := grad[name], hist[name]
-			for c := range w {
-				x := g[c] + lambda*w[c]
-				h[c] += x * x
-				if h[c] > 0 {
-					w[c] -= rate * x / math.Sqrt(h[c])
-				}
-			}
-		}
-		for c := range m.bias {
-			hb[c] += gb[c] * gb[c]
-			if hb[c] > 0 {
-				m.bias[c] -= rate * gb[c] / math.Sqrt(hb[c])
-			}
-		}
+		adagrad(m.w, gw, hw, lambda, rate)
+		adagrad(m.bias, gb, hb, 0, rate)
 	}
 	return m
+}
+
+func adagrad(w, g, h []float64, lambda, rate float64) {
+	for i := range w {
+		x := g[i] + lambda*w[i]
+		h[i] += x * x
+		if h[i] > 0 {
+			w[i] -= rate * x / math.Sqrt(h[i])
+		}
+	}
 }
 
 func unit(fs []feature) []feature {
@@ -134,32 +136,37 @@ func unit(fs []feature) []feature {
 	return fs
 }
 
-func (m *logistic) scores(fs []feature, p []float64) {
+func (m *logistic) scores(idx []int, val []float64, p []float64) {
+	k := len(p)
 	copy(p, m.bias)
-	for _, f := range fs {
-		if w, ok := m.w[f.name]; ok {
-			for c := range p {
-				p[c] += f.weight * w[c]
-			}
+	for t, j := range idx {
+		row := m.w[j*k : j*k+k]
+		for c := range p {
+			p[c] += val[t] * row[c]
 		}
 	}
 }
 
 // rank returns the classes best first.
 func (m *logistic) rank(title, description string) []string {
-	p := make([]float64, len(m.classes))
-	m.scores(unit(m.fc.extract(title, description)), p)
-	var out []string
-	used := make([]bool, len(p))
-	for range p {
-		best := -1
-		for c := range p {
-			if !used[c] && (best < 0 || p[c] > p[best]) {
-				best = c
-			}
+	var idx []int
+	var val []float64
+	for _, f := range unit(m.fc.extract(title, description)) {
+		if j, ok := m.index[f.name]; ok {
+			idx = append(idx, j)
+			val = append(val, f.weight)
 		}
-		used[best] = true
-		out = append(out, m.classes[best])
+	}
+	p := make([]float64, len(m.classes))
+	m.scores(idx, val, p)
+	out := append([]string(nil), m.classes...)
+	order := make([]int, len(p))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return p[order[a]] > p[order[b]] })
+	for i, c := range order {
+		out[i] = m.classes[c]
 	}
 	return out
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"MergeSupports", testMergeSupports},
 		{"Templates", testTemplates},
 		{"AutoThreshold", testAutoThreshold},
+		{"APIKeys", testAPIKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

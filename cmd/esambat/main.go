@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,6 +56,9 @@ Usage:
   esambat migrate [flags]      apply database migrations and exit
   esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE] [flags]
                                create a staff account (password from stdin, or generated)
+  esambat apikey add --name N [--scopes reports:write,reports:read]
+                               issue a partner API key (printed once, stored hashed)
+  esambat apikey list | esambat apikey revoke --id N
   esambat audit verify         check every report's hash-chained history; names the first broken link
   esambat version              print version, commit and Go version
 
@@ -79,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 2
 		}
 		err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
+	case "apikey":
+		err = cmdAPIKey(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: esambat audit verify [flags]\n")
@@ -233,7 +239,7 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	a.service = &esambat.Service{
-		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
+		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, APIKeys: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
 			Sealer: keys, Notifier: a.codeNotifier()},
@@ -516,4 +522,78 @@ type notifierFunc func(ctx context.Context, to, subject, body string) error
 
 func (f notifierFunc) Notify(ctx context.Context, to, subject, body string) error {
 	return f(ctx, to, subject, body)
+}
+
+func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return errors.New("usage: esambat apikey add --name N [--scopes ...] | list | revoke --id N")
+	}
+	sub := args[0]
+	var name, scopes, id string
+	var rest []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		target := map[string]*string{"name": &name, "scopes": &scopes, "id": &id}[key]
+		if target == nil || !strings.HasPrefix(a, "-") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return fmt.Errorf("--%s needs a value", key)
+			}
+			i++
+			val = args[i]
+		}
+		*target = val
+	}
+	c, _, err := parseConfig("apikey "+sub, rest, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	a, err := openApp(ctx, c, newLogger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	switch sub {
+	case "add":
+		var sc []string
+		for _, s := range strings.Split(scopes, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				sc = append(sc, s)
+			}
+		}
+		secret, k, err := a.service.IssueAPIKey(ctx, name, sc)
+		if err != nil {
+			return fieldsErr(err)
+		}
+		fmt.Fprintf(stdout, "created API key %d for %q (scopes: %s)\nkey: %s\n(shown once: give it to the partner now; it is stored hashed)\n",
+			k.ID, k.Name, strings.Join(k.Scopes, " "), secret)
+	case "list":
+		keys, err := a.db.ListAPIKeys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			state := "active"
+			if k.Revoked {
+				state = "revoked"
+			}
+			fmt.Fprintf(stdout, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, strings.Join(k.Scopes, " "), k.CreatedAt.In(esambat.WIB).Format("2006-01-02"), state)
+		}
+	case "revoke":
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return errors.New("--id must be the number shown by esambat apikey list")
+		}
+		if err := a.db.RevokeAPIKey(ctx, n); err != nil {
+			return errors.New(esambat.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "revoked API key %d\n", n)
+	default:
+		return fmt.Errorf("unknown apikey command %q: add, list or revoke", sub)
+	}
+	return nil
 }

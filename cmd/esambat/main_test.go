@@ -396,3 +396,50 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestAPIKeyCommands: a key issued on the command line lets a partner app
+// submit a report, and stops working once revoked.
+func TestAPIKeyCommands(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"apikey", "add", "--name", "Aplikasi Warga Pasuruan"}, nil, &out, &errb, getenv); code != 0 {
+		t.Fatalf("apikey add = %d %s", code, errb.String())
+	}
+	key := regexp.MustCompile(`key: (esk_\S+)`).FindStringSubmatch(out.String())
+	if key == nil {
+		t.Fatalf("no key printed: %s", out.String())
+	}
+	errb.Reset()
+	if code := run(context.Background(), []string{"apikey", "add", "--name", "X", "--scopes", "admin:all"}, nil, io.Discard, &errb, getenv); code == 0 || !strings.Contains(errb.String(), "admin:all") {
+		t.Errorf("bad scope = %d %q", code, errb.String())
+	}
+	base, stop := boot(t, getenv)
+	submit := func() int {
+		req, _ := http.NewRequest("POST", base+"/api/v1/reports", strings.NewReader(`{"category":"pendidikan","title":"Pungutan di sekolah","description":"Ada pungutan seragam yang tidak jelas dasarnya."}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", key[1])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := submit(); code != 201 {
+		t.Fatalf("partner submit = %d", code)
+	}
+	stop()
+	out.Reset()
+	run(context.Background(), []string{"apikey", "list"}, nil, &out, io.Discard, getenv)
+	if !strings.Contains(out.String(), "Aplikasi Warga Pasuruan") || !strings.Contains(out.String(), "active") || strings.Contains(out.String(), key[1]) {
+		t.Errorf("apikey list = %q", out.String())
+	}
+	if code := run(context.Background(), []string{"apikey", "revoke", "--id", "1"}, nil, io.Discard, io.Discard, getenv); code != 0 {
+		t.Fatal("revoke failed")
+	}
+	base, _ = boot(t, getenv)
+	if code := submit(); code != 403 {
+		t.Errorf("revoked key submit = %d, want 403", code)
+	}
+}
