@@ -200,6 +200,12 @@ var english = map[string]string{
 	"Tujuan": "Recipient", "Percobaan": "Attempts", "Galat terakhir": "Last error", "Kirim ulang": "Send again",
 	"Tidak ada notifikasi yang gagal.": "No undelivered notifications.", "Notifikasi dijadwalkan ulang.": "Notification scheduled again.",
 
+	"Dokumentasi API": "API documentation",
+	"E-Sambat dapat dipakai aplikasi lain melalui JSON API di /api/v1 dan Open311 GeoReport v2 di /open311/v2. Dokumen OpenAPI 3.1 lengkap:": "Other applications can use E-Sambat through the JSON API at /api/v1 and Open311 GeoReport v2 at /open311/v2. The full OpenAPI 3.1 document:",
+	"Galat selalu berbentuk": "Errors always look like",
+	"Aplikasi mitra memakai kunci dari admin kota (header X-API-Key); warga dan petugas memakai token dari POST /api/v1/auth/token (header Authorization: Bearer).": "Partner apps use a key from the city's administrators (header X-API-Key); residents and staff use a token from POST /api/v1/auth/token (header Authorization: Bearer).",
+	"Operasi": "Operation", "Keterangan": "Description", "Parameter dan isi": "Parameters and body", "Akses": "Access",
+
 	// Statuses.
 	"Menunggu verifikasi": "Waiting for verification", "Perlu dilengkapi pelapor": "Needs more details from the reporter", "Ditolak": "Rejected",
 	"Digabung dengan laporan lain": "Merged into another report", "Diteruskan ke perangkat daerah": "Forwarded to the agency",

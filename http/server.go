@@ -38,6 +38,11 @@ type Server struct {
 	// Outbox shows and retries undeliverable notifications; nil hides
 	// the page.
 	Outbox esambat.OutboxStore
+	// RateLimits bound API and Open311 requests per caller.
+	RateLimits RateLimits
+	// CORSOrigins are the browser origins (https://app.example) allowed
+	// to call the API from their pages; none by default.
+	CORSOrigins []string
 	// Media stores photos; nil refuses uploads with EUNAVAILABLE.
 	Media media.Store
 	// TileURL is the map tile URL template (e.g.
@@ -48,6 +53,7 @@ type Server struct {
 
 	tpl      templates
 	photoSem chan struct{}
+	limits   buckets
 
 	refs refCache
 
@@ -74,31 +80,55 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	s.staffRoutes(mux)
 	s.webRoutes(mux)
-	return s.recoverer(s.observe(compress(securityHeaders(s.crossOrigin(s.authenticate(mux))))))
+	s.limits.now = time.Now
+	return s.recoverer(s.observe(compress(securityHeaders(s.cors(s.crossOrigin(s.authenticate(s.rateLimit(mux))))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
-
-	mux.HandleFunc("GET /api/v1/jurisdiction", s.handleJurisdiction)
-	mux.HandleFunc("GET /api/v1/categories", s.handleCategories)
-	mux.HandleFunc("GET /api/v1/agencies", s.handleAgencies)
-	mux.HandleFunc("GET /api/v1/kelurahan", s.handleKelurahan)
-	mux.HandleFunc("GET /api/v1/reports", s.handleReportList)
-	mux.HandleFunc("GET /api/v1/reports/{ticket}", s.handleReportGet)
-	mux.HandleFunc("POST /api/v1/reports", s.handleReportCreate)
-	mux.HandleFunc("POST /api/v1/reports/{ticket}/actions", s.handleReportAction)
-	mux.HandleFunc("POST /api/v1/reports/{ticket}/photos", s.handleReportPhotos)
-	mux.HandleFunc("POST /api/v1/auth/register", s.handleRegister)
-	mux.HandleFunc("POST /api/v1/auth/verify-phone", s.handleVerifyPhone)
-	mux.HandleFunc("POST /api/v1/auth/resend-code", s.handleResendCode)
-	mux.HandleFunc("POST /api/v1/auth/token", s.handleToken)
-	mux.HandleFunc("GET /api/v1/me", s.handleMe)
-	mux.HandleFunc("GET /api/v1/me/tokens", s.handleTokenList)
-	mux.HandleFunc("DELETE /api/v1/me/tokens/{id}", s.handleTokenRevoke)
+	mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
+	mux.HandleFunc("GET /api/docs", s.handleAPIDocs)
+	for _, rt := range s.apiRoutes() {
+		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler)
+	}
 	mux.HandleFunc("/api/", s.handleAPINotFound)
+}
+
+// apiRoute is one operation of the JSON API. The OpenAPI document
+// (openapi.json) must describe exactly these; a test holds them together.
+type apiRoute struct {
+	Method, Path string
+	handler      http.HandlerFunc
+}
+
+func (s *Server) apiRoutes() []apiRoute {
+	return []apiRoute{
+		{"GET", "/api/v1/jurisdiction", s.handleJurisdiction},
+		{"GET", "/api/v1/categories", s.handleCategories},
+		{"GET", "/api/v1/agencies", s.handleAgencies},
+		{"GET", "/api/v1/kelurahan", s.handleKelurahan},
+		{"GET", "/api/v1/reports", s.handleReportList},
+		{"POST", "/api/v1/reports", s.handleReportCreate},
+		{"GET", "/api/v1/reports/nearby", s.handleNearby},
+		{"GET", "/api/v1/reports/{ticket}", s.handleReportGet},
+		{"POST", "/api/v1/reports/{ticket}/actions", s.handleReportAction},
+		{"POST", "/api/v1/reports/{ticket}/photos", s.handleReportPhotos},
+		{"POST", "/api/v1/auth/register", s.handleRegister},
+		{"POST", "/api/v1/auth/verify-phone", s.handleVerifyPhone},
+		{"POST", "/api/v1/auth/resend-code", s.handleResendCode},
+		{"POST", "/api/v1/auth/token", s.handleToken},
+		{"GET", "/api/v1/me", s.handleMe},
+		{"GET", "/api/v1/me/tokens", s.handleTokenList},
+		{"DELETE", "/api/v1/me/tokens/{id}", s.handleTokenRevoke},
+		{"GET", "/api/v1/templates", s.handleTemplateListAPI},
+		{"POST", "/api/v1/templates", s.handleTemplateCreateAPI},
+		{"DELETE", "/api/v1/templates/{id}", s.handleTemplateDeleteAPI},
+		{"PUT", "/api/v1/categories/{code}/auto-threshold", s.handleThresholdAPI},
+		{"GET", "/api/v1/outbox/dead", s.handleDeadListAPI},
+		{"POST", "/api/v1/outbox/{id}/retry", s.handleDeadRetryAPI},
+	}
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
@@ -320,6 +350,9 @@ func queryFloat(r *http.Request, name string) (*float64, error) {
 // apps with tokens) send neither Origin nor Sec-Fetch-Site and pass.
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	for _, o := range s.CORSOrigins {
+		_ = cop.AddTrustedOrigin(o)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := esambat.Errorf(esambat.EFORBIDDEN, "Permintaan lintas situs ditolak.")
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -329,4 +362,32 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 		s.pageError(w, r, err)
 	}))
 	return cop.Handler(next)
+}
+
+// cors lets the configured origins call /api/ from their pages; every
+// other origin gets no CORS headers (browsers then refuse to read the
+// answer). Preflight requests are answered here.
+func (s *Server) cors(next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range s.CORSOrigins {
+		allowed[strings.TrimRight(o, "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		api := strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/")
+		if api && origin != "" && allowed[origin] {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Location")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-API-Key, If-None-Match")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

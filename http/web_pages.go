@@ -34,7 +34,6 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lacak", s.handleTrack)
 	mux.HandleFunc("GET /akun", s.handleAccount)
 	mux.HandleFunc("POST /akun/token/{id}/cabut", s.handleAccountRevoke)
-	mux.HandleFunc("GET /api/v1/reports/nearby", s.handleNearby)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

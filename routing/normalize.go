@@ -190,7 +190,7 @@ var wordMap = func() map[string][]string {
 	add("tolong", "tlg", "tulung", "nyuwun", "mohon")
 	add("sama", "sm")
 	add("dari", "teko", "saking")
-	add("di", "nang", "neng", "ning", "ten", "wonten")
+	add("di", "nang", "neng", "ning", "ten")
 	add("ini", "iki", "niki")
 	add("itu", "iku", "niku", "kuwi")
 	add("kalau", "kalo", "klo", "lek", "nek", "yen")
@@ -268,7 +268,7 @@ var wordMap = func() map[string][]string {
 	add("phk", "dipecat", "pecat", "dipehaka")
 	add("satpol", "satpolpp")
 	add("pbb", "pbbnya")
-	add("izin", "ijin", "perijinan", "ijinnya", "izinnya")
+	add("izin", "ijin", "ijinnya", "izinnya")
 	add("perizinan", "perijinan")
 	add("kelurahan", "kel", "kelurahane")
 	add("kecamatan", "kec")
@@ -300,11 +300,11 @@ kenapa kepada kita kok kota lagi lain lalu lama mana masih maka mau melalui
 mengapa mereka minggu mohon namun oleh pada padahal pak para pasuruan per
 pun saat saja sama sampai sangat saya segera sejak sekali sekarang selalu
 selama seperti setelah siapa sini situ sudah supaya tadi tahun tapi telah
-terima tetapi tidak tolong untuk warga yang ya ibu sedang terus hanya
+terima tetapi tidak tolong untuk warga yang ya sedang terus
 bulan kemarin sebelum sesudah apalagi tersebut sebagai tentang lebih kurang
-cuma cuman aja gitu gini begini sih dong nih deh yth terhormat kasih mas
+cuma cuman aja gitu gini begini sih dong nih deh yth terhormat mas
 no nomor tindak lanjut tindaklanjut tindaklanjuti ditindaklanjuti lapor adu
-aduan keluh keluhan berkali sekali
+aduan keluh keluhan berkali
 `)
 
 // placeNames are the kecamatan and kelurahan of Kota Pasuruan and street

@@ -7,9 +7,10 @@ import "strings"
 // their dictionary:
 //
 //  1. particles -lah, -kah, -tah, -pun, then possessives -nya, -ku, -mu;
-//  2. one derivational suffix: -kan, -an or -i ("-an" only where it can
-//     pair with the prefix: ke-an, pe-an, per-an, ber-an; "-i" only after
-//     a verb prefix: di-, me(N)-, ter-, per-);
+//  2. one derivational suffix: -kan, -an or -i ("-an" not after di-,
+//     me(N)- or ter-, with which it does not pair, and leaving at least
+//     four letters, so "jalan" stays; "-i" only after a verb prefix: di-,
+//     me(N)-, ter-, per-);
 //  3. up to two prefixes: di-, ke- (with -an), se-, ter-, ber-, per-,
 //     me(N)- and pe(N)- with the usual nasal rules (meny+vowel → s,
 //     mem+vowel → p, men+vowel → t, meng+vowel → vowel), the outer one
@@ -272,7 +273,7 @@ kereta kepala kertas kering keruh kerja keluh keluar kena kecil kemarau
 ketua kebun kemah kelas kendaraan keluarga karyawan lapangan pelabuhan
 taman hujan aman ikan makan bulan tuhan badan teman insan ruangan jamban
 lingkungan bangunan perumahan kawasan pekan pesawat
-selokan memang menang mentah
+memang menang mentah
 `)
 
 // irregular maps words the rules get wrong to their roots.

@@ -33,6 +33,8 @@ type Config struct {
 	Webhooks                                       map[string]string
 	WebhookSecret                                  string
 	Escalations                                    map[string][]string
+	CORSOrigins                                    []string
+	RateIP, RateUser, RateKey                      int
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -76,6 +78,8 @@ var settings = []envFlag{
 	{"phone-channel", "ESAMBAT_PHONE_CHANNEL", "sms", "how phones are messaged through the gateway: sms or whatsapp"},
 	{"webhooks", "ESAMBAT_WEBHOOKS", "", "agency systems to notify: code=https://url;code2=https://url2 (signing secret in $ESAMBAT_WEBHOOK_SECRET)"},
 	{"escalate-to", "ESAMBAT_ESCALATE_TO", "", "who is mailed when a clock runs out: pimpinan emails, then agency heads as code=emails, ';'-separated (e.g. walikota@x,inspektorat@x;dinas-pupr=kepala@x)"},
+	{"cors-origins", "ESAMBAT_CORS_ORIGINS", "", "browser origins allowed to call the API from their pages, comma-separated (none by default)"},
+	{"rate-limit", "ESAMBAT_RATE_LIMIT", "120,600,1200", "API requests per minute per address, per logged-in user, per partner key"},
 	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
@@ -170,6 +174,27 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if len(c.Webhooks) > 0 && c.WebhookSecret == "" {
 		errs = append(errs, errors.New("--webhooks needs $ESAMBAT_WEBHOOK_SECRET to sign deliveries"))
+	}
+	for _, o := range strings.Split(get("cors-origins"), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o == "" {
+			continue
+		} else if !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
+			errs = append(errs, fmt.Errorf("--cors-origins: %q is not an origin such as https://app.example", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	if parts := strings.Split(get("rate-limit"), ","); len(parts) != 3 {
+		errs = append(errs, errors.New("--rate-limit must be three numbers: per address, per user, per key"))
+	} else {
+		for i, dst := range []*int{&c.RateIP, &c.RateUser, &c.RateKey} {
+			n, err := strconv.Atoi(strings.TrimSpace(parts[i]))
+			if err != nil || n < 1 {
+				errs = append(errs, errors.New("--rate-limit values must be positive whole numbers"))
+				break
+			}
+			*dst = n
+		}
 	}
 	c.Escalations = map[string][]string{}
 	for _, part := range strings.Split(get("escalate-to"), ";") {

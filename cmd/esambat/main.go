@@ -291,7 +291,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		metrics.Gauge("esambat_sqlite_commits", "SQLite write transactions committed (group commit).", func() float64 { c, _ := gw.Stats(); return float64(c) })
 		metrics.Gauge("esambat_sqlite_commit_calls", "Write calls carried by those transactions.", func() float64 { _, n := gw.Stats(); return float64(n) })
 	}
-	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
+	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, CORSOrigins: c.CORSOrigins,
+		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
 		Media: media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
