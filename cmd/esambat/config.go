@@ -35,6 +35,7 @@ type Config struct {
 	Escalations                                    map[string][]string
 	CORSOrigins                                    []string
 	RateIP, RateUser, RateKey                      int
+	RoutingRetrain                                 time.Duration
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -80,6 +81,7 @@ var settings = []envFlag{
 	{"escalate-to", "ESAMBAT_ESCALATE_TO", "", "who is mailed when a clock runs out: pimpinan emails, then agency heads as code=emails, ';'-separated (e.g. walikota@x,inspektorat@x;dinas-pupr=kepala@x)"},
 	{"cors-origins", "ESAMBAT_CORS_ORIGINS", "", "browser origins allowed to call the API from their pages, comma-separated (none by default)"},
 	{"rate-limit", "ESAMBAT_RATE_LIMIT", "120,600,1200", "API requests per minute per address, per logged-in user, per partner key"},
+	{"routing-retrain", "ESAMBAT_ROUTING_RETRAIN", "24h", "how often the routing suggestion is retrained on verified reports; 0 = never"},
 	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
 }
@@ -219,6 +221,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		errs = append(errs, errors.New("--scheduler-interval must be a duration such as 1m, or 0 to turn it off"))
 	}
 	c.SchedulerInterval = si
+	rr, err := time.ParseDuration(get("routing-retrain"))
+	if err != nil || rr < 0 {
+		errs = append(errs, errors.New("--routing-retrain must be a duration such as 24h, or 0"))
+	}
+	c.RoutingRetrain = rr
 	d, err := time.ParseDuration(get("shutdown-timeout"))
 	if err != nil || d <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be a positive duration such as 20s"))

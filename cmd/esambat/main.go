@@ -59,6 +59,7 @@ Usage:
   esambat apikey add --name N [--scopes reports:write,reports:read]
                                issue a partner API key (printed once, stored hashed)
   esambat apikey list | esambat apikey revoke --id N
+  esambat routing train        train the routing suggestion on verified reports and save it
   esambat audit verify         check every report's hash-chained history; names the first broken link
   esambat version              print version, commit and Go version
 
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 2
 		}
 		err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
+	case "routing":
+		err = cmdRouting(ctx, args[1:], stdout, stderr, getenv)
 	case "apikey":
 		err = cmdAPIKey(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":
@@ -318,6 +321,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	router, err := a.loadRouter(ctx)
+	if err != nil {
+		return err
+	}
+	a.service.Router = router
+	if c.RoutingRetrain > 0 {
+		go a.retrain(ctx, router, c.RoutingRetrain)
+	}
 	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
 	go func() {
 		if err := worker.Run(ctx); err != nil && ctx.Err() == nil {
