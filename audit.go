@@ -13,6 +13,9 @@ type AuditStore interface {
 	AddEvent(ctx context.Context, ev *Event) error
 	// WalkEvents calls fn for every event ordered by report and sequence.
 	WalkEvents(ctx context.Context, fn func(Event) error) error
+	// WalkHeads calls fn with every report's recorded latest event hash
+	// ('' when none was recorded), ordered by report.
+	WalkHeads(ctx context.Context, fn func(reportID int64, head string) error) error
 }
 
 // LeaseStore gives one instance at a time the right to run a job.
@@ -65,6 +68,35 @@ func VerifyChains(ctx context.Context, store AuditStore) (int, *BrokenLink, erro
 			return link("the content does not match its hash: this event was changed")
 		}
 		prevHash, prevSeq = e.Hash, e.Seq
+		return nil
+	})
+	if err != nil && err != stop {
+		return n, nil, err
+	} else if broken != nil {
+		return n, broken, nil
+	}
+	// The last event of each chain must be the one the report records:
+	// otherwise events were deleted from the end.
+	last := map[int64]Event{}
+	err = store.WalkEvents(ctx, func(e Event) error {
+		last[e.ReportID] = e
+		return nil
+	})
+	if err != nil {
+		return n, nil, err
+	}
+	err = store.WalkHeads(ctx, func(id int64, head string) error {
+		e, ok := last[id]
+		switch {
+		case head == "":
+			return nil
+		case !ok:
+			broken = &BrokenLink{ReportID: id, Reason: "the report records events but none are left: its history was deleted"}
+			return stop
+		case e.Hash != head:
+			broken = &BrokenLink{ReportID: id, Seq: e.Seq + 1, Reason: "the report's latest event is missing: events were deleted from the end of its history"}
+			return stop
+		}
 		return nil
 	})
 	if err != nil && err != stop {

@@ -3,6 +3,7 @@ package esambat_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,6 +227,26 @@ func TestAuditDetectsTampering(t *testing.T) {
 	_, broken, _ = esambat.VerifyChains(ctx, w.db)
 	if broken == nil || broken.ReportID != target.ID || broken.Seq != 3 {
 		t.Fatalf("deleted event not caught: %v", broken)
+	}
+	t.Logf("caught: %s", broken)
+	// Deleting the last event of a chain (here a rejection) leaves a
+	// valid-looking chain; the head recorded on the report catches it.
+	w2 := newWorld(t, wibH(2026, 5, 4, 9))
+	r := w2.submit(t)
+	w2.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionReject, Reason: "urusan_pribadi"})
+	err = w2.db.Writer.Write(ctx, func(tx *sqlTx) error {
+		if _, err := tx.ExecContext(ctx, `DROP TRIGGER events_no_delete`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq = 2`) // the rejection, the last event
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, broken, _ = esambat.VerifyChains(ctx, w2.db)
+	if broken == nil || broken.ReportID != r.ID || !strings.Contains(broken.Reason, "deleted from the end") {
+		t.Fatalf("truncated chain not caught: %v", broken)
 	}
 	t.Logf("caught: %s", broken)
 }

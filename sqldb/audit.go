@@ -84,3 +84,24 @@ func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 	}
 	return got, nil
 }
+
+// WalkHeads calls fn with every report's id and the hash of its latest
+// event as recorded on the report (” when not recorded).
+func (db *DB) WalkHeads(ctx context.Context, fn func(reportID int64, head string) error) error {
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, events_head FROM reports ORDER BY id`)
+	if err != nil {
+		return db.err(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var head string
+		if err := rows.Scan(&id, &head); err != nil {
+			return db.err(err)
+		}
+		if err := fn(id, head); err != nil {
+			return err
+		}
+	}
+	return db.err(rows.Err())
+}

@@ -181,10 +181,14 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 	if ev.Data == nil {
 		data = []byte("{}")
 	}
-	return tx.QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
+	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
 		public_text, internal_note, data, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
-		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID)
+		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, db.q(`UPDATE reports SET events_head = ? WHERE id = ?`), ev.Hash, ev.ReportID)
+	return err
 }
 
 // FindReportByID returns ENOTFOUND when there is no such report.
