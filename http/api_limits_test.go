@@ -148,3 +148,14 @@ func TestStaffAPI(t *testing.T) {
 		t.Errorf("api docs = %d", r.Status)
 	}
 }
+
+func TestMethodNotAllowedShape(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("DELETE", "/api/v1/reports", "", nil)
+	if r.Status != 405 || r.errCode() != esambat.EINVALID || !strings.Contains(r.Header.Get("Allow"), "POST") {
+		t.Errorf("DELETE /api/v1/reports = %d %s allow %q", r.Status, r.Body, r.Header.Get("Allow"))
+	}
+	if r := e.do("GET", "/api/v1/nothing/here", "", nil); r.Status != 404 || r.errCode() != esambat.ENOTFOUND {
+		t.Errorf("unknown API path = %d %s", r.Status, r.Body)
+	}
+}

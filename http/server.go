@@ -50,6 +50,8 @@ type Server struct {
 	// kelurahan picker and address field still work.
 	TileURL         string
 	TileAttribution string
+	// Open311 serves /open311/ (package open311); nil = not mounted.
+	Open311 http.Handler
 
 	tpl      templates
 	photoSem chan struct{}
@@ -80,8 +82,9 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	s.staffRoutes(mux)
 	s.webRoutes(mux)
+	root := methodNotAllowed(mux, s)
 	s.limits.now = time.Now
-	return s.recoverer(s.observe(compress(securityHeaders(s.cors(s.crossOrigin(s.authenticate(s.rateLimit(mux))))))))
+	return s.recoverer(s.observe(compress(securityHeaders(s.cors(s.crossOrigin(s.authenticate(s.rateLimit(root))))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -94,6 +97,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler)
 	}
 	mux.HandleFunc("/api/", s.handleAPINotFound)
+	if s.Open311 != nil {
+		mux.Handle("/open311/", s.Open311)
+	}
 }
 
 // apiRoute is one operation of the JSON API. The OpenAPI document
@@ -389,5 +395,33 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			}
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// methodNotAllowed answers a known API path called with the wrong method
+// in the documented error shape (ServeMux would answer in plain text).
+func methodNotAllowed(mux *http.ServeMux, s *Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			if _, pattern := mux.Handler(r); pattern == "" || pattern == "/api/" {
+				var allow []string
+				for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+					probe := r.Clone(r.Context())
+					probe.Method = m
+					if _, p := mux.Handler(probe); p != "" && p != "/api/" {
+						allow = append(allow, m)
+					}
+				}
+				if len(allow) == 0 {
+					mux.ServeHTTP(w, r) // no such path: the catch-all's 404
+					return
+				}
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: esambat.EINVALID,
+					Message: fmt.Sprintf("Metode %s tidak didukung di %s; gunakan %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))}})
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
 	})
 }
