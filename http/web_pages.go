@@ -413,6 +413,13 @@ func (s *Server) storePhotos(ctx context.Context, files []*multipart.FileHeader,
 	return out, nil
 }
 
+// StorePhotos stores a report's photos through the same pipeline as the
+// web form, for the Open311 adapter's multipart media. Call it only on a
+// Server whose Handler has been built.
+func (s *Server) StorePhotos(ctx context.Context, files []*multipart.FileHeader) ([]esambat.Photo, error) {
+	return s.storePhotos(ctx, files, esambat.PhotoReport)
+}
+
 func (s *Server) storePhoto(ctx context.Context, fh *multipart.FileHeader, kind string) (esambat.Photo, error) {
 	if s.Media == nil {
 		return esambat.Photo{}, esambat.Errorf(esambat.EUNAVAILABLE, "Penyimpanan foto sedang bermasalah. Coba lagi nanti.")
