@@ -50,6 +50,9 @@ type Server struct {
 	// kelurahan picker and address field still work.
 	TileURL         string
 	TileAttribution string
+	// Open311Error, when set, writes refusals on /open311/ paths in the
+	// Open311 error shape (rate limits, cross-site posts, bad keys).
+	Open311Error func(w http.ResponseWriter, r *http.Request, status int, err error)
 	// Open311 serves /open311/ (package open311); nil = not mounted.
 	Open311 http.Handler
 
@@ -196,6 +199,13 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) {
 		body.Error.Fields = e.Fields
 		body.Error.Referral = e.Referral
+	}
+	if s.Open311Error != nil && strings.HasPrefix(r.URL.Path, "/open311/") {
+		if code == esambat.EUNAVAILABLE {
+			w.Header().Set("Retry-After", "5")
+		}
+		s.Open311Error(w, r, status, err)
+		return
 	}
 	switch code {
 	case esambat.EINTERNAL:
@@ -361,7 +371,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := esambat.Errorf(esambat.EFORBIDDEN, "Permintaan lintas situs ditolak.")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/") {
 			s.Error(w, r, err)
 			return
 		}

@@ -270,3 +270,16 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, f format, err err
 	}
 	writeErrors(w, f, status, items...)
 }
+
+// WriteError writes err in the specification's error shape with the given
+// HTTP status, in the format the request's path asks for (.json, else
+// XML). The HTTP layer uses it for refusals that happen before a request
+// reaches the Handler (rate limits, cross-site posts, bad API keys), so
+// that Open311 clients always get Open311 errors.
+func WriteError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	f := formatXML
+	if strings.HasSuffix(r.URL.Path, ".json") {
+		f = formatJSON
+	}
+	writeErrors(w, f, status, errorItem{code: status, description: esambat.ErrorMessage(err)})
+}

@@ -122,6 +122,7 @@ func newEnv(t *testing.T) *env {
 	server := &esambathttp.Server{Service: svc, DB: db, BaseURL: base, Version: "test",
 		Media: media.DirStore{Dir: t.TempDir()}, RateLimits: esambathttp.RateLimits{PerIP: 100000, PerKey: 100000}}
 	server.Open311 = &open311.Handler{Service: svc, BaseURL: base, StatusLabels: esambathttp.StatusLabels, StorePhotos: server.StorePhotos}
+	server.Open311Error = open311.WriteError
 	srv.Config.Handler = server.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -704,3 +704,25 @@ func TestSchemasCatchMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsBeforeTheHandler: refusals made by the HTTP layer before a
+// request reaches the Open311 handler (a bad X-API-Key, a cross-site
+// post) still come in the Open311 error shape of the requested format.
+func TestRefusalsBeforeTheHandler(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest("GET", e.base+"/open311/v2/services.json", nil)
+	req.Header.Set("X-API-Key", "esk_palsu")
+	r := e.do(req)
+	var list []map[string]any
+	if r.Status != 403 || json.Unmarshal(r.Body, &list) != nil || len(list) != 1 || list[0]["description"] == nil {
+		t.Errorf("bad key header on services.json = %s", r)
+	}
+	req, _ = http.NewRequest("POST", e.base+"/open311/v2/requests.xml", strings.NewReader("service_code=101"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	r = e.do(req)
+	if r.Status != 403 || !strings.Contains(string(r.Body), "<errors>") {
+		t.Errorf("cross-site POST = %s", r)
+	}
+}
