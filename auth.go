@@ -310,8 +310,12 @@ func (s *Service) Authenticate(ctx context.Context, secret, kind string) (*Actor
 		return nil, nil, bad
 	}
 	u, err := s.Users.FindUserByID(ctx, t.UserID)
-	if err != nil {
+	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil, bad
+	} else if err != nil {
+		// The database failing is not a bad session: answering
+		// EUNAUTHORIZED would log the resident out (the cookie is cleared).
+		return nil, nil, err
 	}
 	if u.Disabled {
 		return nil, nil, bad

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esambat/esambat"
 )
@@ -229,6 +230,16 @@ func parseReportFilter(r *http.Request) (esambat.ReportFilter, error) {
 	f.CategoryCode = strings.TrimSpace(q.Get("category"))
 	f.AgencyCode = strings.TrimSpace(q.Get("agency"))
 	f.KelurahanCode = strings.TrimSpace(q.Get("kelurahan"))
+	for name, vals := range q {
+		for _, x := range vals {
+			if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
+				// PostgreSQL refuses such text outright and SQLite's full-text
+				// query syntax ends at a NUL; say so for both stores.
+				v.Add(name, "Parameter "+name+" berisi karakter yang tidak valid.")
+				break
+			}
+		}
+	}
 	f.Query = strings.TrimSpace(q.Get("q"))
 	if len(f.Query) > 200 {
 		v.Add("q", "Kata kunci pencarian maksimal 200 karakter.")

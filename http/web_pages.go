@@ -94,7 +94,8 @@ func (s *Server) handleRegisterPost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, esambat.FieldError("body", "Formulir tidak dapat dibaca."))
 		return
 	}
-	if !s.allow(w, r, s.registerLimit, "ip:"+remoteIP(r)) {
+	if err := limited(w, s.registerLimit, "ip:"+remoteIP(r)); err != nil {
+		s.pageError(w, r, err) // a page, not the API's JSON error
 		return
 	}
 	s.registerLimit.add("ip:" + remoteIP(r))

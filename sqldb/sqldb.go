@@ -182,6 +182,9 @@ func (db *DB) err(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return esambat.Errorf(esambat.ENOTFOUND, "Data tidak ditemukan.")
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data terlalu lama menjawab. Coba lagi sebentar lagi.", Err: err}
+	}
 	if db.Dialect.TranslateError != nil {
 		return db.Dialect.TranslateError(err)
 	}

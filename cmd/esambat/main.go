@@ -29,6 +29,7 @@ import (
 	esambathttp "github.com/esambat/esambat/http"
 	"github.com/esambat/esambat/media"
 	"github.com/esambat/esambat/notify"
+	"github.com/esambat/esambat/open311"
 	"github.com/esambat/esambat/password"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/secret"
@@ -61,6 +62,11 @@ Usage:
   esambat apikey list | esambat apikey revoke --id N
   esambat routing train        train the routing suggestion on verified reports and save it
   esambat audit verify         check every report's hash-chained history; names the first broken link
+  esambat seed-demo --reports N [--seed S] [--append]
+                               fill the database with N realistic synthetic reports (demo data)
+  esambat backup --out FILE    consistent online backup of the SQLite data dir (database, key, photos) to one file
+  esambat restore --in FILE [--data DIR]
+                               restore such a backup into a new or empty data dir
   esambat version              print version, commit and Go version
 
 Run "esambat serve -h" for the configuration flags.
@@ -94,6 +100,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 2
 		}
 		err = cmdAuditVerify(ctx, args[2:], stdout, stderr, getenv)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr, getenv)
+	case "restore":
+		err = cmdRestore(ctx, args[1:], stdout, stderr, getenv)
+	case "seed-demo":
+		err = cmdSeedDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "esambat %s\ncommit %s\n%s %s/%s\n", version, commitID(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -297,6 +309,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, CORSOrigins: c.CORSOrigins,
 		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
 		Media: media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
+	srv.Open311 = &open311.Handler{Service: a.service, BaseURL: c.BaseURL, Logger: logger, StatusLabels: esambathttp.StatusLabels, StorePhotos: srv.StorePhotos}
+	srv.Open311Error = open311.WriteError
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -305,6 +319,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	router := a.loadRouter(ctx)
+	a.service.Router = router
+	if c.RoutingRetrain > 0 {
+		go a.retrain(ctx, router, c.RoutingRetrain)
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -321,14 +340,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	router, err := a.loadRouter(ctx)
-	if err != nil {
-		return err
-	}
-	a.service.Router = router
-	if c.RoutingRetrain > 0 {
-		go a.retrain(ctx, router, c.RoutingRetrain)
-	}
 	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
 	go func() {
 		if err := worker.Run(ctx); err != nil && ctx.Err() == nil {

@@ -73,27 +73,32 @@ func (a *app) trainModel(ctx context.Context) (*routing.Model, []routing.Example
 
 func modelPath(c Config) string { return filepath.Join(c.DataDir, "routing-model.json") }
 
-// loadRouter returns a router with the saved model, or one trained now
-// from the database when there is none.
-func (a *app) loadRouter(ctx context.Context) (*modelRouter, error) {
+// loadRouter returns a router with the saved model. Without one it trains
+// a model from the database in the background, so that a large history
+// never delays readiness; until then there are no suggestions.
+func (a *app) loadRouter(ctx context.Context) *modelRouter {
 	r := &modelRouter{}
 	if f, err := os.Open(modelPath(a.cfg)); err == nil {
-		defer f.Close()
 		m, err := routing.Load(f)
-		if err != nil {
-			a.logger.Warn("routing model unreadable, training a new one", "path", modelPath(a.cfg), "err", err)
-		} else {
+		f.Close()
+		if err == nil {
 			r.m.Store(m)
-			return r, nil
+			return r
 		}
+		a.logger.Warn("routing model unreadable, training a new one", "path", modelPath(a.cfg), "err", err)
 	}
-	m, ex, err := a.trainModel(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.logger.Info("routing model trained", "verified_reports", len(ex))
-	r.m.Store(m)
-	return r, nil
+	go func() {
+		m, ex, err := a.trainModel(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.logger.Warn("routing model training failed; no suggestions until the next retrain", "err", err)
+			}
+			return
+		}
+		r.m.CompareAndSwap(nil, m)
+		a.logger.Info("routing model trained", "verified_reports", len(ex))
+	}()
+	return r
 }
 
 // retrain keeps the model fresh: every interval it trains on the current

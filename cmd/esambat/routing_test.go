@@ -73,10 +73,7 @@ func TestRoutingTrainCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.db.Close()
-	router, err := a.loadRouter(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	router := a.loadRouter(ctx)
 	got := router.Suggest("Air PDAM mati", "Sudah tiga hari air PDAM tidak mengalir di rumah kami.", 3)
 	if len(got) == 0 || got[0].Category != "air-bersih" {
 		t.Errorf("suggestion = %+v", got)

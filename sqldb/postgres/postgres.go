@@ -7,12 +7,15 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/sqldb"
@@ -49,7 +52,7 @@ var Dialect = sqldb.Dialect{
 // Open connects to the database at dsn (postgres://...) and checks that it
 // answers.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*sqldb.DB, error) {
-	pool, err := sql.Open("pgx", dsn)
+	pool, err := sql.Open("pgx", withConnectTimeout(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -70,6 +73,8 @@ func translateError(err error) error {
 			return &esambat.Error{Code: esambat.ECONFLICT, Message: "Data ini sudah ada.", Err: err}
 		case "23503": // foreign_key_violation
 			return &esambat.Error{Code: esambat.EINVALID, Message: "Data rujukan tidak dikenal.", Err: err}
+		case "22021": // character_not_in_repertoire: invalid UTF-8 in a parameter (SQLite takes it as is)
+			return &esambat.Error{Code: esambat.EINVALID, Message: "Teks berisi karakter yang tidak valid.", Err: err}
 		case "40001", "40P01": // serialization failure, deadlock
 			return &esambat.Error{Code: esambat.ECONFLICT, Message: "Laporan ini baru saja diubah orang lain. Coba lagi.", Err: err}
 		case "57P01", "57P02", "57P03", "53300": // shutdown, cannot connect now, too many connections
@@ -77,8 +82,13 @@ func translateError(err error) error {
 		}
 		return err
 	}
+	// The connection died: refused, reset, or closed in the middle of a
+	// query or its COMMIT (pgx then returns io.ErrUnexpectedEOF, and the
+	// outcome of a COMMIT is unknown: the client retries with its
+	// Idempotency-Key).
 	var ne net.Error
-	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) {
+	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, driver.ErrBadConn) {
 		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
 	}
 	var ce *pgconn.ConnectError
@@ -86,4 +96,19 @@ func translateError(err error) error {
 		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
 	}
 	return err
+}
+
+// withConnectTimeout adds connect_timeout=5 unless the DSN sets one: an
+// unreachable server must fail fast (503) instead of holding requests.
+func withConnectTimeout(dsn string) string {
+	if strings.Contains(dsn, "connect_timeout") {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if strings.Contains(dsn, "?") {
+			return dsn + "&connect_timeout=5"
+		}
+		return dsn + "?connect_timeout=5"
+	}
+	return dsn + " connect_timeout=5"
 }

@@ -1,0 +1,405 @@
+// Command esambat-bench measures E-Sambat on the machine it runs on and
+// prints every figure of BENCHMARKS.md in one run (scripts/bench.sh builds
+// it and runs "esambat-bench all"):
+//
+//   - intake over HTTP: reports/s and p50/p99 latency of POST /api/v1/reports
+//     at a fixed concurrency, on SQLite and on PostgreSQL, against the raw
+//     single-row commit ceiling of the same storage in the same run;
+//   - public list and map (bbox) query latency on a database of a million
+//     reports (made by esambat seed-demo), the time from starting the
+//     server to the first 200 from /readyz on it, and RSS idle and under
+//     load;
+//   - the photo pipeline (media.Process) against ImageMagick's convert
+//     doing the same work, time and peak memory per 12-megapixel JPEG.
+//
+// Servers run as child processes on loopback ports; every loop is bounded
+// in time. The driver is one process on the same machine, so it competes
+// with the server for the CPU: figures are for both on one box.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: esambat-bench all [flags] | photo-child IN OUTDIR N")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "all":
+		err = cmdAll(os.Args[2:])
+	case "photo-child":
+		err = photoChild(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "esambat-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// row is one line of the final table.
+type row struct{ figure, value, target, verdict string }
+
+type bench struct {
+	esambat, self, work string
+	conc                int
+	warm, dur, qdur     time.Duration
+	rows                []row
+	out                 io.Writer
+}
+
+func (b *bench) printf(format string, args ...any) { fmt.Fprintf(b.out, format, args...) }
+
+func (b *bench) add(figure, value, target, verdict string) {
+	b.rows = append(b.rows, row{figure, value, target, verdict})
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func cmdAll(args []string) error {
+	fs := flag.NewFlagSet("all", flag.ContinueOnError)
+	bin := fs.String("esambat", "./bin/esambat", "the esambat binary")
+	work := fs.String("work", "/tmp/esambat-bench", "scratch directory (on the disk to measure)")
+	db1m := fs.String("db1m", "/tmp/seed1m", "data directory of a SQLite database with 1,000,000 seeded reports")
+	pg := fs.String("postgres", "", "PostgreSQL DSN for the PostgreSQL intake and ceiling (empty = skip)")
+	conc := fs.Int("concurrency", 32, "intake clients")
+	dur := fs.Duration("duration", 20*time.Second, "intake measurement time")
+	qdur := fs.Duration("query-duration", 8*time.Second, "measurement time per query kind")
+	qconc := fs.Int("query-concurrency", 1, "clients per query kind")
+	convert := fs.String("convert", "/usr/bin/convert", "ImageMagick's convert")
+	photoRuns := fs.Int("photo-runs", 5, "processes per photo variant")
+	only := fs.String("only", "", "comma-separated parts to run: intake,query,photo (default all)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(*bin)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*work, 0o755); err != nil {
+		return err
+	}
+	b := &bench{esambat: abs, self: self, work: *work, conc: *conc, warm: 3 * time.Second, dur: *dur, qdur: *qdur, out: os.Stdout}
+	want := func(part string) bool { return *only == "" || strings.Contains(","+*only+",", ","+part+",") }
+
+	b.printf("== machine\n%s\n", machine(*work))
+	if want("intake") {
+		if err := b.intakeSQLite(); err != nil {
+			return fmt.Errorf("intake (SQLite): %w", err)
+		}
+		if *pg != "" {
+			if err := b.intakePostgres(*pg); err != nil {
+				return fmt.Errorf("intake (PostgreSQL): %w", err)
+			}
+		} else {
+			b.printf("\n== intake, PostgreSQL: skipped (no --postgres DSN)\n")
+		}
+	}
+	if want("query") {
+		if err := b.queries(*db1m, *qconc); err != nil {
+			return fmt.Errorf("queries: %w", err)
+		}
+	}
+	if want("photo") {
+		if err := b.photo(*convert, *photoRuns); err != nil {
+			return fmt.Errorf("photo: %w", err)
+		}
+	}
+	b.printf("\n== summary (load average at the end: %s)\n", loadavg())
+	tw := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "figure\tvalue\ttarget\t")
+	for _, r := range b.rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.figure, r.value, r.target, r.verdict)
+	}
+	return tw.Flush()
+}
+
+// seedSmall fills a fresh data dir (or PostgreSQL schema) with a few
+// thousand demo reports, whose residents the intake logs in as.
+func (b *bench) seedSmall(args ...string) error {
+	cmd := exec.Command(b.esambat, append([]string{"seed-demo", "--reports", "2000", "--seed", "1", "--log-level", "warn"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("seed-demo: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func (b *bench) runIntake(name string, srv *server) (latencies, int64, error) {
+	bodies, err := reportBodies(2000)
+	if err != nil {
+		return latencies{}, 0, err
+	}
+	tokens, err := login(newClient(2), srv.base, b.conc)
+	if err != nil {
+		return latencies{}, 0, err
+	}
+	c0, _ := metric(srv.base, "esambat_sqlite_commits")
+	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
+	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
+	l := intake(srv.base, tokens, bodies, b.conc, b.warm, b.dur)
+	peak := rs.end()
+	b.printf("POST /api/v1/reports, %d clients, %s after %s warm-up: %d created, %d failed%s\n",
+		b.conc, b.dur, b.warm, l.n, l.errors, errNote(l))
+	b.printf("  %.0f reports/s, latency p50 %s, p99 %s, max %s\n", l.rate(), ms(l.p50), ms(l.p99), ms(l.max))
+	if c1, err := metric(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
+		n1, _ := metric(srv.base, "esambat_sqlite_commit_calls")
+		b.printf("  group commit: %.0f transactions carried %.0f writes (%.1f per fsync)\n", c1-c0, n1-n0, (n1-n0)/(c1-c0))
+	}
+	b.printf("  server RSS under intake load: peak %s\n", mib(peak))
+	_ = name
+	return l, peak, nil
+}
+
+func errNote(l latencies) string {
+	if l.errors == 0 {
+		return ""
+	}
+	return " (first failure: " + l.firstErr + ")"
+}
+
+func (b *bench) intakeSQLite() error {
+	dir := filepath.Join(b.work, "intake-sqlite")
+	os.RemoveAll(dir)
+	b.printf("\n== intake, SQLite (%s)\n", dir)
+	if err := b.seedSmall("--data", dir); err != nil {
+		return err
+	}
+	srv, err := startServer(b.esambat, filepath.Join(b.work, "intake-sqlite.log"), time.Minute, "--data", dir)
+	if err != nil {
+		return err
+	}
+	l, peak, err := b.runIntake("sqlite", srv)
+	srv.stop()
+	if err != nil {
+		return err
+	}
+	ceil, err := sqliteCeiling(filepath.Join(dir, "ceiling.db"), 10*time.Second)
+	if err != nil {
+		return err
+	}
+	ratio := l.rate() / ceil
+	b.printf("raw ceiling, same disk and pragmas (WAL, synchronous=FULL), one INSERT+COMMIT per loop, 10 s: %.0f commits/s\n", ceil)
+	b.printf("intake / ceiling = %.2f\n", ratio)
+	b.add("intake SQLite (32 clients)", fmt.Sprintf("%.0f reports/s, p50 %s, p99 %s", l.rate(), ms(l.p50), ms(l.p99)), "", "")
+	b.add("SQLite raw single-row ceiling", fmt.Sprintf("%.0f commits/s", ceil), "", "")
+	b.add("SQLite intake / ceiling", fmt.Sprintf("%.2f", ratio), ">= 1", verdict(ratio >= 1 && l.errors == 0))
+	b.add("RSS under intake load (SQLite)", mib(peak), "", "")
+	return nil
+}
+
+func (b *bench) intakePostgres(dsn string) error {
+	schema := fmt.Sprintf("bench_%d", time.Now().Unix())
+	if err := pgExec(dsn, "CREATE SCHEMA "+schema); err != nil {
+		return err
+	}
+	defer pgExec(dsn, "DROP SCHEMA "+schema+" CASCADE")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	sdsn := u.String()
+	dir := filepath.Join(b.work, "intake-postgres")
+	os.RemoveAll(dir)
+	b.printf("\n== intake, PostgreSQL (schema %s)\n", schema)
+	if err := b.seedSmall("--data", dir, "--database-url", sdsn); err != nil {
+		return err
+	}
+	srv, err := startServer(b.esambat, filepath.Join(b.work, "intake-postgres.log"), time.Minute, "--data", dir, "--database-url", sdsn)
+	if err != nil {
+		return err
+	}
+	l, _, err := b.runIntake("postgres", srv)
+	srv.stop()
+	if err != nil {
+		return err
+	}
+	ceil, settings, err := postgresCeiling(dsn, schema, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	ratio := l.rate() / ceil
+	b.printf("raw ceiling, same server (%s), one autocommit INSERT per loop, one connection, 10 s: %.0f commits/s\n", settings, ceil)
+	b.printf("intake / ceiling = %.2f\n", ratio)
+	b.add("intake PostgreSQL (32 clients)", fmt.Sprintf("%.0f reports/s, p50 %s, p99 %s", l.rate(), ms(l.p50), ms(l.p99)), "", "")
+	b.add("PostgreSQL raw single-row ceiling", fmt.Sprintf("%.0f commits/s", ceil), "", "")
+	b.add("PostgreSQL intake / ceiling", fmt.Sprintf("%.2f", ratio), ">= 1", verdict(ratio >= 1 && l.errors == 0))
+	return nil
+}
+
+func (b *bench) queries(db1m string, conc int) error {
+	b.printf("\n== 1,000,000 reports (SQLite, %s)\n", db1m)
+	if _, err := os.Stat(filepath.Join(db1m, "esambat.db")); err != nil {
+		return fmt.Errorf("no seeded database at %s (scripts/bench.sh seeds one): %w", db1m, err)
+	}
+	// Ready time: three starts, median. The database file is in the page
+	// cache after the first (a warm start, as after a restart).
+	var readies []time.Duration
+	var srv *server
+	for i := range 3 {
+		s, err := startServer(b.esambat, filepath.Join(b.work, "query.log"), 2*time.Minute, "--data", db1m)
+		if err != nil {
+			return err
+		}
+		readies = append(readies, s.ready)
+		if i < 2 {
+			s.stop()
+		} else {
+			srv = s
+		}
+	}
+	defer srv.stop()
+	slicesSortDur(readies)
+	ready := readies[1]
+	b.printf("start to first /readyz 200: %s (three starts: %s, %s, %s)\n", ms(ready), ms(readies[0]), ms(readies[1]), ms(readies[2]))
+	b.add("ready with 1M reports (start -> /readyz 200)", ms(ready), "<= 1 s", verdict(ready <= time.Second))
+
+	// Idle: the server trains its routing model and runs its first
+	// scheduler tick after start; give it 15 s, then read the RSS.
+	time.Sleep(15 * time.Second)
+	idle, _, err := memory(srv.pid())
+	if err != nil {
+		return err
+	}
+	b.printf("RSS idle (15 s after ready): %s\n", mib(idle))
+	b.add("RSS idle (1M reports)", mib(idle), "<= 60 MiB", verdict(idle <= 60<<20))
+
+	cursors, err := cursorsFor(newClient(1), srv.base, 50)
+	if err != nil {
+		return err
+	}
+	qs, err := listQueries(srv.base, cursors)
+	if err != nil {
+		return err
+	}
+	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
+	worstList := time.Duration(0)
+	b.printf("GET /api/v1/reports as the public sees it, %d client(s), %s per kind after 1 s warm-up:\n", conc, b.qdur)
+	for _, q := range qs {
+		l := runQuery(context.Background(), srv.base, q, conc, time.Second, b.qdur)
+		b.printf("  %-38s %6d requests, %7.0f/s, p50 %s, p99 %s, max %s%s\n", q.name, l.n, l.rate(), ms(l.p50), ms(l.p99), ms(l.max), errNote(l))
+		if strings.HasPrefix(q.name, "list") {
+			worstList = max(worstList, l.p99)
+			b.add("p99 "+q.name, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "<= 10 ms", verdict(l.p99 <= 10*time.Millisecond && l.errors == 0))
+		} else {
+			b.add("p99 "+q.name, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "", "")
+		}
+	}
+	peak := rs.end()
+	_, hwm, _ := memory(srv.pid())
+	b.printf("RSS under query load: peak %s (VmHWM since start %s)\n", mib(peak), mib(hwm))
+	b.add("RSS under query load (1M reports)", mib(peak), "", "")
+	return nil
+}
+
+func (b *bench) photo(convert string, runs int) error {
+	b.printf("\n== photo pipeline, 12-megapixel JPEG (4000x3000, EXIF orientation 6 + GPS)\n")
+	res, err := benchPhoto(b.self, convert, filepath.Join(b.work, "photo"), runs)
+	if err != nil {
+		return err
+	}
+	b.printf("input %d KB; ImageMagick %s (%s)\n", res.inBytes>>10, res.imVersion, res.imThreading)
+	b.printf("media.Process inside one process (median of 5): %.0f ms\n", res.inProcessMs)
+	b.printf("per image, one process each, median of %d (wall / CPU / peak RSS):\n", runs)
+	b.printf("  esambat media.Process (read, orient, strip, web 1600 + thumb 320, write): %s / %s / %s\n", ms(res.ours.wall), ms(res.ours.cpu), mib(res.ours.maxRSS))
+	b.printf("  convert -auto-orient -strip -resize 1600x1600> -quality 82 -write web -resize 320x320> thumb: %s / %s / %s\n", ms(res.imOne.wall), ms(res.imOne.cpu), mib(res.imOne.maxRSS))
+	b.printf("  convert twice (web, then thumb from the original): %s / %s / %s\n", ms(res.imTwo.wall), ms(res.imTwo.cpu), mib(res.imTwo.maxRSS))
+	b.printf("  outputs: ours %s; ImageMagick %s\n", res.oursSizes, res.imSizes)
+	ratio := float64(res.imOne.wall) / float64(res.ours.wall)
+	b.printf("ImageMagick (one process) / ours, wall time: %.2f (above 1: ours is faster)\n", ratio)
+	b.add("photo 12 MP: media.Process", fmt.Sprintf("%s, peak RSS %s", ms(res.ours.wall), mib(res.ours.maxRSS)), "", "")
+	b.add("photo 12 MP: ImageMagick convert", fmt.Sprintf("%s, peak RSS %s", ms(res.imOne.wall), mib(res.imOne.maxRSS)), "", "")
+	b.add("photo: ImageMagick time / ours", fmt.Sprintf("%.2f", ratio), ">= 1", verdict(ratio >= 1))
+	return nil
+}
+
+func slicesSortDur(ds []time.Duration) {
+	for i := 1; i < len(ds); i++ {
+		for j := i; j > 0 && ds[j] < ds[j-1]; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+}
+
+// machine describes where the figures come from.
+func machine(dir string) string {
+	var b strings.Builder
+	model := "?"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := "?"
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if _, v, ok := strings.Cut(strings.SplitN(string(data), "\n", 2)[0], ":"); ok {
+			mem = strings.TrimSpace(v)
+		}
+	}
+	fmt.Fprintf(&b, "date: %s\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "cpu: %d x %s (GOMAXPROCS %d), memory %s\n", runtime.NumCPU(), model, runtime.GOMAXPROCS(0), mem)
+	if out, err := exec.Command("df", "-hT", dir).Output(); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		fmt.Fprintf(&b, "disk: %s\n", strings.Join(strings.Fields(lines[len(lines)-1]), " "))
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		fmt.Fprintf(&b, "kernel: %s", out)
+	}
+	fmt.Fprintf(&b, "go: %s; load average at start: %s", runtime.Version(), loadavg())
+	return b.String()
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func pgExec(dsn, q string) error {
+	db, err := openPG(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(q)
+	return err
+}
+
+var errNoDSN = errors.New("no PostgreSQL DSN")

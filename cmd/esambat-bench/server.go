@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// server is an esambat serve child process.
+type server struct {
+	cmd    *exec.Cmd
+	exited chan error
+	base   string
+	log    *os.File
+	// ready is how long it took from starting the process to the first
+	// 200 from /readyz.
+	ready time.Duration
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startServer starts "esambat serve" with args (which name the data) on a
+// free loopback port, logs to logPath, and waits for /readyz (at most
+// timeout), polling every millisecond so that the ready time is exact to
+// about a millisecond.
+func startServer(bin, logPath string, timeout time.Duration, args ...string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	lf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	args = append([]string{"serve", "--addr", "127.0.0.1:" + strconv.Itoa(port), "--base-url", base,
+		// The load driver is one client address with a few accounts:
+		// the per-caller limits would measure the limiter.
+		"--rate-limit", "100000000,100000000,100000000", "--log-level", "warn"}, args...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = lf, lf
+	// The server dies with the driver, whatever happens to the driver.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	client := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		lf.Close()
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	s := &server{cmd: cmd, exited: exited, base: base, log: lf}
+	deadline := start.Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err
+			lf.Close()
+			return nil, fmt.Errorf("esambat serve exited before it was ready (%v); see %s", err, logPath)
+		default:
+		}
+		resp, err := client.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.ready = time.Since(start)
+				return s, nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Kill()
+	<-exited
+	lf.Close()
+	return nil, fmt.Errorf("esambat serve not ready after %s; see %s", timeout, logPath)
+}
+
+// stop sends SIGTERM (a graceful shutdown) and waits for the process to
+// go, killing it after 30 s.
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.log.Close()
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// memory returns VmRSS and VmHWM (peak RSS) of a process in bytes.
+func memory(pid int) (rss, hwm int64, err error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %q", k, v)
+		}
+		if k == "VmRSS" {
+			rss = n << 10
+		} else {
+			hwm = n << 10
+		}
+	}
+	if rss == 0 {
+		return 0, 0, errors.New("no VmRSS in /proc status")
+	}
+	return rss, hwm, sc.Err()
+}
+
+// rssSampler records the highest VmRSS of a process while it runs.
+type rssSampler struct {
+	mu   sync.Mutex
+	max  int64
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func sampleRSS(pid int, every time.Duration) *rssSampler {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &rssSampler{stop: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if rss, _, err := memory(pid); err == nil {
+				r.mu.Lock()
+				r.max = max(r.max, rss)
+				r.mu.Unlock()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return r
+}
+
+// end stops sampling and returns the highest RSS seen.
+func (r *rssSampler) end() int64 {
+	r.stop()
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.max
+}
+
+// metric reads one unlabelled value from /metrics.
+func metric(base, name string) (float64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, name+" ") {
+			return strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, name)), 64)
+		}
+	}
+	return 0, fmt.Errorf("metric %s not found", name)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
