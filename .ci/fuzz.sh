@@ -6,7 +6,9 @@
 # (go test -fuzz takes one target at a time) for FUZZTIME, 10s by default:
 # about three minutes in CI for the current targets. For a longer hunt by
 # hand: FUZZTIME=10m bash .ci/fuzz.sh, or FUZZ='^FuzzReportJSON$' to pick
-# targets by name. A failing input is saved by go test under the package's
+# targets by name. The first run builds every package with coverage
+# instrumentation (a few minutes for the SQLite driver); later runs reuse
+# the build cache. A failing input is saved by go test under the package's
 # testdata/fuzz/FuzzX/ directory: commit it with the fix, and it becomes
 # part of the seed corpus that plain `go test` runs.
 #
@@ -17,6 +19,10 @@ export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 fuzztime="${FUZZTIME:-10s}"
+# Each new interesting input is minimized for up to this long (go test's
+# default is 60s, which would swallow a short run whole); a failing input
+# is saved either way.
+minimize="${FUZZMINIMIZETIME:-3s}"
 pick="${FUZZ:-.}"
 # Workers per target: the machine has 2 cores; more only adds contention.
 parallel="${FUZZ_PARALLEL:-2}"
@@ -45,7 +51,7 @@ for t in "${targets[@]}"; do
 	log=$(mktemp)
 	t0=$(date +%s)
 	set +e
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel "$parallel" "$pkg" >"$log" 2>&1
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" -parallel "$parallel" "$pkg" >"$log" 2>&1
 	rc=$?
 	set -e
 	secs=$(($(date +%s) - t0))

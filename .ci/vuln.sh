@@ -50,8 +50,11 @@ if [ ! -s "$db/index/db.json" ]; then
 	mv "$tmp" "$db"
 fi
 entries=$(find "$db/ID" -name '*.json' | wc -l)
-newest=$(grep -o '"modified":"[^"]*"' "$db/index/vulns.json" | cut -d'"' -f4 | sort | tail -1)
-echo "vuln: database $db: $entries entries, newest modified ${newest:-unknown}"
+# The reports in the module carry no dates; the pseudo-version's timestamp
+# says how fresh the snapshot is.
+ts=${VULNDB_VERSION#v0.0.0-}
+ts=${ts%%-*}
+echo "vuln: database $db: $entries reports, golang.org/x/vulndb snapshot of ${ts:0:4}-${ts:4:2}-${ts:6:2} ${ts:8:2}:${ts:10:2} UTC"
 
 # 2. govulncheck, built by the toolchain it scans with: its type checker
 #    must understand that toolchain's standard library.

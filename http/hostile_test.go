@@ -84,6 +84,10 @@ type hostileCase struct {
 	check func(t *testing.T, h *hostile, r page)
 }
 
+// TestHostileRequests sends every case of hostileCases to the real server
+// (newEnv, SQLite, a media directory) and checks status, error code and
+// message, the answer's shape, and that nothing was logged as an internal
+// error.
 func TestHostileRequests(t *testing.T) {
 	h := newHostile(t)
 	cases := hostileCases()
@@ -108,7 +112,7 @@ func TestHostileRequests(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d hostile requests: %d to the JSON API, %d to pages and forms", len(cases), counts["api"], counts["web"])
+	t.Logf("%d hostile cases; ran %d against the JSON API and %d against pages and forms", len(cases), counts["api"], counts["web"])
 	if len(cases) < 60 {
 		t.Errorf("only %d hostile cases, want at least 60", len(cases))
 	}
