@@ -81,10 +81,14 @@ type BulkLoader struct {
 //   - wal_autocheckpoint: checkpoint every ~100 MB of WAL rather than every
 //     4 MB, so an index page rewritten by many batches is copied into the
 //     database file once per checkpoint rather than once per batch.
+//   - analysis_limit: Close's ANALYZE samples each index instead of
+//     reading millions of rows; the planner needs proportions, not exact
+//     counts.
 var bulkPragmas = []struct{ name, value string }{
 	{"cache_size", "-262144"},
 	{"temp_store", "2"},
 	{"wal_autocheckpoint", "25600"},
+	{"analysis_limit", "2000"},
 }
 
 // Bulk starts a bulk load and returns the loader and the state it starts
@@ -167,7 +171,8 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 			}
 			// ANALYZE, not PRAGMA optimize: optimize skips tables it thinks
 			// unchanged since the connection opened, which a fresh
-			// connection may believe of every table.
+			// connection may believe of every table. It samples (see
+			// bulkPragmas).
 			if _, err := tx.ExecContext(ctx, `ANALYZE`); err != nil {
 				return err
 			}
@@ -383,6 +388,13 @@ type multiInsert struct {
 }
 
 func (db *DB) newMultiInsert(tx *sql.Tx, head string, cols, rowsPer int) *multiInsert {
+	if db.Dialect.Name == "sqlite" {
+		// OR FAIL: a constraint error stops the statement without undoing
+		// its earlier rows, so SQLite keeps no statement journal for each
+		// multi-row INSERT. Nothing is lost: any error fails the whole
+		// batch, which the writer rolls back to its savepoint.
+		head = strings.Replace(head, "INSERT INTO", "INSERT OR FAIL INTO", 1)
+	}
 	return &multiInsert{db: db, tx: tx, head: head, cols: cols, rowsPer: rowsPer, args: make([]any, 0, cols*rowsPer)}
 }
 

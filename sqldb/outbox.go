@@ -39,7 +39,7 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *es
 		// Read through tx, not db.Read: on PostgreSQL the transaction
 		// already holds a connection of the shared pool, and waiting for a
 		// second one could deadlock a busy pool.
-		u, err := db.scanUser(tx.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), r.ReporterID))
+		u, err := db.scanUser(db.inTx(tx).QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), r.ReporterID))
 		if err == nil {
 			reporter = u
 		} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
@@ -59,7 +59,7 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *es
 		if next.IsZero() {
 			next = now
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at)
+		if _, err := db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, channel, recipient) DO NOTHING`),
 			ev.ID, r.ID, m.Channel, m.To, m.Subject, m.Body, esambat.MessagePending, db.t(next), db.t(now)); err != nil {
 			return err

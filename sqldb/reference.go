@@ -89,7 +89,7 @@ func (db *DB) ListAgencies(ctx context.Context) ([]esambat.Agency, error) {
 // FindAgency returns ENOTFOUND for an unknown code.
 func (db *DB) FindAgency(ctx context.Context, code string) (esambat.Agency, error) {
 	var a esambat.Agency
-	err := db.Read.QueryRowContext(ctx, db.q(`SELECT code, name, short_name, duties, note FROM agencies WHERE code = ?`), code).
+	err := db.readQueryRow(ctx, db.q(`SELECT code, name, short_name, duties, note FROM agencies WHERE code = ?`), code).
 		Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note)
 	if err == sql.ErrNoRows {
 		return a, esambat.Errorf(esambat.ENOTFOUND, "Perangkat daerah %q tidak dikenal.", code)
@@ -131,7 +131,7 @@ func (db *DB) ListCategories(ctx context.Context) ([]esambat.Category, error) {
 
 // FindCategory returns ENOTFOUND for an unknown code.
 func (db *DB) FindCategory(ctx context.Context, code string) (esambat.Category, error) {
-	c, err := scanCategory(db.Read.QueryRowContext(ctx, db.q(`SELECT `+categoryCols+` FROM categories WHERE code = ?`), code))
+	c, err := scanCategory(db.readQueryRow(ctx, db.q(`SELECT `+categoryCols+` FROM categories WHERE code = ?`), code))
 	if err == sql.ErrNoRows {
 		return c, esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
 	}

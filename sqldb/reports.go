@@ -60,7 +60,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		submitter = string(ev.ActorRole) + ":" + strconv.FormatInt(ev.ActorID, 10)
 	}
 	if idemKey != "" {
-		if existing, err := db.findIdempotent(ctx, db.Read, submitter, idemKey); err == nil {
+		if existing, err := db.findIdempotent(ctx, readQuerier{db}, submitter, idemKey); err == nil {
 			return existing, false, nil
 		} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
 			return nil, false, err
@@ -78,7 +78,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		if idemKey != "" {
 			// Checked again inside the write: a concurrent retry may have
 			// committed since the read above.
-			e, err := db.findIdempotent(ctx, tx, submitter, idemKey)
+			e, err := db.findIdempotent(ctx, db.inTx(tx), submitter, idemKey)
 			if err == nil {
 				existing = e
 				return nil
@@ -88,7 +88,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		}
 		year := r.CreatedAt.In(esambat.WIB).Year()
 		var n int64
-		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
+		if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
 			ON CONFLICT (year) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n`), year).Scan(&n); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		if r.OnBehalf != nil {
 			ob = *r.OnBehalf
 		}
-		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO reports (ticket, type, category_code, title, description, lat, lng, address,
+		err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO reports (ticket, type, category_code, title, description, lat, lng, address,
 			kelurahan_code, kecamatan_code, visibility, status, channel, reporter_id, on_behalf_name, on_behalf_relationship,
 			on_behalf_phone, suggested_agency, agency_code, flags, duplicate_of, supports, rating, created_at, updated_at, due_at,
 			published_at, version)
@@ -126,7 +126,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 			return err
 		}
 		if idemKey != "" {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`),
+			if _, err := db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`),
 				submitter, idemKey, r.ID, db.t(now)); err != nil {
 				return err
 			}
@@ -164,7 +164,7 @@ func (db *DB) findIdempotent(ctx context.Context, q queryer, submitter, key stri
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
 	var prevSeq int
 	var prevHash string
-	err := tx.QueryRowContext(ctx, db.q(`SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1`), ev.ReportID).Scan(&prevSeq, &prevHash)
+	err := db.inTx(tx).QueryRowContext(ctx, db.q(`SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1`), ev.ReportID).Scan(&prevSeq, &prevHash)
 	if err != nil && err != sql.ErrNoRows {
 		return err
 	}
@@ -181,24 +181,24 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 	if ev.Data == nil {
 		data = []byte("{}")
 	}
-	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
+	if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
 		public_text, internal_note, data, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
 		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, db.q(`UPDATE reports SET events_head = ? WHERE id = ?`), ev.Hash, ev.ReportID)
+	_, err = db.inTx(tx).ExecContext(ctx, db.q(`UPDATE reports SET events_head = ? WHERE id = ?`), ev.Hash, ev.ReportID)
 	return err
 }
 
 // FindReportByID returns ENOTFOUND when there is no such report.
 func (db *DB) FindReportByID(ctx context.Context, id int64) (*esambat.Report, error) {
-	return db.scanReport(db.Read.QueryRowContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id = ?`), id))
+	return db.scanReport(db.readQueryRow(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id = ?`), id))
 }
 
 // FindReportByTicket returns ENOTFOUND when there is no such ticket.
 func (db *DB) FindReportByTicket(ctx context.Context, ticket string) (*esambat.Report, error) {
-	return db.scanReport(db.Read.QueryRowContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE ticket = ?`), strings.ToUpper(strings.TrimSpace(ticket))))
+	return db.scanReport(db.readQueryRow(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE ticket = ?`), strings.ToUpper(strings.TrimSpace(ticket))))
 }
 
 // UpdateReport stores r if its Version still matches; see esambat.ReportStore.
@@ -361,7 +361,7 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 	if f.OldestFirst {
 		order = " ORDER BY id ASC"
 	}
-	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
+	rows, err := db.readQuery(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
 	if err != nil {
 		return esambat.ReportPage{}, db.err(err)
 	}
@@ -433,7 +433,7 @@ func (db *DB) insertPhotos(ctx context.Context, tx *sql.Tx, reportID int64, phot
 
 // ListPhotos returns a report's photos in the order they were added.
 func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, error) {
-	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT key, thumb_key, width, height, kind, created_at FROM report_photos
+	rows, err := db.readQuery(ctx, db.q(`SELECT key, thumb_key, width, height, kind, created_at FROM report_photos
 		WHERE report_id = ? ORDER BY id`), reportID)
 	if err != nil {
 		return nil, db.err(err)

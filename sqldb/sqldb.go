@@ -61,8 +61,10 @@ type DB struct {
 	// in the event's own transaction (see esambat.NotificationPlanner).
 	Planner esambat.NotificationPlanner
 
-	rebound sync.Map // query -> rebound query
-	closers []func() error
+	rebound   sync.Map // query -> rebound query
+	stmtCache stmtCache
+	txStmts   txStmts
+	closers   []func() error
 }
 
 // New returns a DB. closers run in order on Close after the Writer.
@@ -79,6 +81,7 @@ func (db *DB) Close() error {
 	if db.Writer != nil {
 		errs = append(errs, db.Writer.Close())
 	}
+	errs = append(errs, db.closeStmts())
 	for _, c := range db.closers {
 		errs = append(errs, c())
 	}

@@ -39,7 +39,7 @@ func scanToken(s interface{ Scan(...any) error }) (*esambat.Token, error) {
 
 // FindToken returns the token with hash; ENOTFOUND if none.
 func (db *DB) FindToken(ctx context.Context, hash string) (*esambat.Token, error) {
-	t, err := scanToken(db.Read.QueryRowContext(ctx, db.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
+	t, err := scanToken(db.readQueryRow(ctx, db.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
 	if err == sql.ErrNoRows {
 		return nil, esambat.Errorf(esambat.ENOTFOUND, "Token tidak ditemukan.")
 	}

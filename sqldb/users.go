@@ -51,7 +51,7 @@ func (db *DB) CreateUser(ctx context.Context, u *esambat.User) error {
 
 // FindUserByID returns ENOTFOUND when there is no such user.
 func (db *DB) FindUserByID(ctx context.Context, id int64) (*esambat.User, error) {
-	return db.scanUser(db.Read.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+	return db.scanUser(db.readQueryRow(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
 }
 
 // FindUserByLogin finds a user by email or E.164 phone.

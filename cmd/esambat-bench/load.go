@@ -218,6 +218,15 @@ func listQueries(base string, cursors []string) ([]query, error) {
 	}
 	kel := loc.Kelurahan()
 	u := base + "/api/v1/reports?"
+	// bbox makes map requests around random points of the city, d degrees
+	// each way.
+	bbox := func(d float64) func(int, *mrand.Rand) string {
+		return func(_ int, r *mrand.Rand) string {
+			k := kel[r.IntN(len(kel))]
+			lat, lng, _ := loc.RandomPoint(k.Code, r)
+			return u + fmt.Sprintf("limit=200&bbox=%.5f,%.5f,%.5f,%.5f", lng-d, lat-d, lng+d, lat+d)
+		}
+	}
 	return []query{
 		{"list, first page (limit=20)", func(int, *mrand.Rand) string { return u + "limit=20" }},
 		{"list, category filter", func(_ int, r *mrand.Rand) string {
@@ -232,12 +241,8 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		{"list, paging by cursor (pages 2-50)", func(_ int, r *mrand.Rand) string {
 			return u + "limit=20&cursor=" + url.QueryEscape(cursors[r.IntN(len(cursors))])
 		}},
-		{"map, bbox ~1 km (limit=200)", func(_ int, r *mrand.Rand) string {
-			k := kel[r.IntN(len(kel))]
-			lat, lng, _ := loc.RandomPoint(k.Code, r)
-			const d = 0.0045 // about 500 m each way
-			return u + fmt.Sprintf("limit=200&bbox=%.5f,%.5f,%.5f,%.5f", lng-d, lat-d, lng+d, lat+d)
-		}},
+		{"map, bbox 1 km x 1 km (limit=200)", bbox(0.0045)},   // about 500 m each way
+		{"map, bbox 200 m x 200 m (limit=200)", bbox(0.0009)}, // a street
 	}, nil
 }
 

@@ -33,7 +33,7 @@ func phoneJPEG() ([]byte, error) {
 		seed ^= seed << 13
 		seed ^= seed >> 7
 		seed ^= seed << 17
-		return int(seed % 13)
+		return int(seed % 17)
 	}
 	for y := range h {
 		for x := range w {
@@ -53,7 +53,7 @@ func phoneJPEG() ([]byte, error) {
 					v = 235
 				}
 			}
-			v += float64(rnd() - 6) // sensor noise
+			v += float64(rnd() - 8) // sensor noise
 			m.Y[y*m.YStride+x] = uint8(max(0, min(255, int(v))))
 		}
 	}
@@ -66,7 +66,7 @@ func phoneJPEG() ([]byte, error) {
 			case y < h/3:
 				cb, cr = 128+(x/150)%3*6, 128+(x/170)%4*5
 			default:
-				cb, cr = 120+rnd()/3, 132+rnd()/3
+				cb, cr = 120+rnd()/2, 132+rnd()/2
 			}
 			m.Cb[y*m.CStride+x] = uint8(cb)
 			m.Cr[y*m.CStride+x] = uint8(cr)
@@ -126,7 +126,7 @@ func photoChild(args []string) error {
 	}
 	var n int
 	if _, err := fmt.Sscan(args[2], &n); err != nil || n < 1 {
-		return errors.New("N must be a positive number")
+		return errors.New("photo-child: N must be a positive number")
 	}
 	in, err := os.ReadFile(args[0])
 	if err != nil {
@@ -204,7 +204,7 @@ func benchPhoto(self, convert, dir string, runs int) (photoResult, error) {
 		return res, fmt.Errorf("%s is not ImageMagick (%v): install the Debian package imagemagick", convert, err)
 	}
 	lines := strings.Split(string(v), "\n")
-	res.imVersion = strings.TrimSpace(strings.TrimPrefix(lines[0], "Version:"))
+	res.imVersion = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(lines[0], "Version:")), "ImageMagick"))
 	for _, l := range lines {
 		if strings.HasPrefix(l, "Features:") {
 			if strings.Contains(l, "OpenMP") {

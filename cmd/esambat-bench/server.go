@@ -196,3 +196,27 @@ func metric(base, name string) (float64, error) {
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// settle waits until the RSS of pid has stayed within 1% for 5 s, after at
+// least least and at most most, and returns it with the time waited.
+func settle(pid int, least, most time.Duration) (int64, time.Duration) {
+	start := time.Now()
+	var last int64
+	stable := 0
+	for {
+		rss, _, err := memory(pid)
+		if err != nil {
+			return 0, time.Since(start)
+		}
+		if last > 0 && rss <= last+last/100 && rss >= last-last/100 {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = rss
+		if (stable >= 5 && time.Since(start) >= least) || time.Since(start) >= most {
+			return rss, time.Since(start)
+		}
+		time.Sleep(time.Second)
+	}
+}

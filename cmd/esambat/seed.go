@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -75,12 +74,7 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	start := time.Now()
 	// The generators allocate briskly; collecting less often leaves more
 	// of the machine to the one writer, which is the bottleneck.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	if pf := getenv("SEED_CPUPROFILE"); pf != "" {
-		f, _ := os.Create(pf)
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	a, err := openApp(ctx, c, newLogger(c, stderr))
 	if err != nil {
 		return err
