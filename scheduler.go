@@ -13,7 +13,7 @@ type TickResult struct {
 }
 
 // tickBatch bounds the work of one tick; the next tick takes the rest.
-const tickBatch = 500
+var tickBatch = 500 // a variable so that a test can page with small batches
 
 // Tick runs the clocks once at s.Now(): reports in "selesai" whose reply
 // window ran out are closed (an autoclose event), and open reports whose
@@ -38,26 +38,34 @@ func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 		}
 		res.AutoClosed++
 	}
-	page, err = s.Reports.FindReports(ctx, ReportFilter{
-		Statuses: []Status{StatusDiajukan, StatusDidisposisi, StatusDiproses}, DueBefore: now, Limit: tickBatch, OldestFirst: true,
-	})
-	if err != nil {
-		return res, err
-	}
-	for _, r := range page.Reports {
-		done, err := s.escalated(ctx, r)
+	// Reports already escalated for their due date stay overdue and come
+	// first in every query, so walk the pages (bounded per tick) rather
+	// than looking at the oldest batch only.
+	f := ReportFilter{Statuses: []Status{StatusDiajukan, StatusDidisposisi, StatusDiproses}, DueBefore: now, Limit: tickBatch, OldestFirst: true}
+	for pages := 0; pages < 100; pages++ {
+		page, err := s.Reports.FindReports(ctx, f)
 		if err != nil {
 			return res, err
-		} else if done {
-			continue
 		}
-		ev := &Event{ReportID: r.ID, Action: string(ActionEscalate), ActorRole: RoleSystem, From: r.Status, To: r.Status, CreatedAt: now,
-			Internal: escalationText(r),
-			Data:     map[string]string{"due": r.DueAt.UTC().Format(time.RFC3339), "agency": r.AgencyCode, "status": string(r.Status)}}
-		if err := s.Audit.AddEvent(ctx, ev); err != nil {
-			return res, fmt.Errorf("escalate %s: %w", r.Ticket, err)
+		for _, r := range page.Reports {
+			done, err := s.escalated(ctx, r)
+			if err != nil {
+				return res, err
+			} else if done {
+				continue
+			}
+			ev := &Event{ReportID: r.ID, Action: string(ActionEscalate), ActorRole: RoleSystem, From: r.Status, To: r.Status, CreatedAt: now,
+				Internal: escalationText(r),
+				Data:     map[string]string{"due": r.DueAt.UTC().Format(time.RFC3339), "agency": r.AgencyCode, "status": string(r.Status)}}
+			if err := s.Audit.AddEvent(ctx, ev); err != nil {
+				return res, fmt.Errorf("escalate %s: %w", r.Ticket, err)
+			}
+			res.Escalated++
 		}
-		res.Escalated++
+		if page.Next == "" {
+			break
+		}
+		f.After = page.Next
 	}
 	return res, nil
 }

@@ -312,3 +312,25 @@ func TestAutoDisposition(t *testing.T) {
 		t.Errorf("publish twice = %v", err)
 	}
 }
+
+// TestEscalationWalksPastEscalatedReports: already-escalated reports come
+// first in every query; the tick must still reach the newer overdue ones.
+func TestEscalationWalksPastEscalatedReports(t *testing.T) {
+	defer esambat.SetTickBatch(2)()
+	ctx := context.Background()
+	w := newWorld(t, wibH(2026, 5, 4, 9))
+	for i := 0; i < 3; i++ {
+		w.submit(t)
+	}
+	w.clock.Set(wibH(2026, 5, 20, 9))
+	if res, err := w.svc.Tick(ctx); err != nil || res.Escalated != 3 {
+		t.Fatalf("first tick = %+v, %v", res, err)
+	}
+	for i := 0; i < 3; i++ {
+		w.submit(t) // new reports, overdue later
+	}
+	w.clock.Set(wibH(2026, 6, 10, 9))
+	if res, err := w.svc.Tick(ctx); err != nil || res.Escalated != 3 {
+		t.Errorf("second tick = %+v, %v; want the 3 newer reports escalated past the 3 already escalated", res, err)
+	}
+}

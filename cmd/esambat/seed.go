@@ -84,6 +84,15 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
+	loaded, closed := false, false
+	defer func() {
+		if loaded && !closed {
+			// Whatever was loaded is committed: index it for search and
+			// set the writer back, even after a failure or Ctrl-C.
+			fmt.Fprintf(stderr, "indexing the reports loaded so far for search...\n")
+			loader.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	if st.Reports > 0 && !appendMode {
 		return fmt.Errorf("the database already holds %d reports; seed-demo fills an empty database (add --append to add demo reports anyway)", st.Reports)
 	}
@@ -118,6 +127,7 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	users := gen.Users()
+	loaded = true
 	if err := loader.Load(ctx, &sqldb.BulkBatch{Users: users}); err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
@@ -181,7 +191,8 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		bar.update(done)
 	}
 	bar.finish()
-	fmt.Fprintf(stderr, "updating query planner statistics...\n")
+	fmt.Fprintf(stderr, "indexing for search, updating query planner statistics...\n")
+	closed = true
 	if err := loader.Close(ctx); err != nil {
 		return err
 	}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat/media"
+)
+
+// TestPhoneJPEG: the benchmark photo is what it claims, a 12 MP portrait
+// stored sideways, which media.Process turns upright.
+func TestPhoneJPEG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encodes a 12 MP JPEG")
+	}
+	data, err := phoneJPEG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2<<20 {
+		t.Errorf("%d bytes; a 12 MP phone photo is several MB", len(data))
+	}
+	p, err := media.Process(bytes.NewReader(data), media.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Width != 3000 || p.Height != 4000 || p.Web.Width != 1200 || p.Web.Height != 1600 {
+		t.Errorf("upright %dx%d, web %dx%d; want 3000x4000 and 1200x1600", p.Width, p.Height, p.Web.Width, p.Web.Height)
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	l := summarise(ds, 2, "x", 10*time.Second)
+	if l.n != 100 || l.p50 != 51*time.Millisecond || l.p99 != 100*time.Millisecond || l.max != 100*time.Millisecond || l.rate() != 10 {
+		t.Errorf("summarise = %+v", l)
+	}
+}
