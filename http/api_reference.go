@@ -23,6 +23,13 @@ type refCache struct {
 
 const refTTL = time.Minute
 
+// invalidate makes the next read reload, after an admin changed the data.
+func (c *refCache) invalidate() {
+	c.mu.Lock()
+	c.loaded = time.Time{}
+	c.mu.Unlock()
+}
+
 func (s *Server) ref(ctx context.Context) (*refCache, error) {
 	c := &s.refs
 	c.mu.Lock()

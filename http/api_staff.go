@@ -111,9 +111,7 @@ func (s *Server) handleThresholdAPI(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.refs.mu.Lock()
-	s.refs.loaded = time.Time{}
-	s.refs.mu.Unlock()
+	s.refs.invalidate()
 	writeJSON(w, http.StatusOK, map[string]any{"category": r.PathValue("code"), "threshold": *in.Threshold})
 }
 

@@ -255,6 +255,22 @@ func (s *Server) checkCSRF(r *http.Request) bool {
 	return r.PostFormValue("csrf") == csrfToken(sess)
 }
 
+// errStaleForm is the answer to a form whose CSRF token does not match
+// the session (an old tab, or another site posting).
+func errStaleForm() error {
+	return esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.")
+}
+
+// formOK checks the form's CSRF token and, when it fails, answers with the
+// error page.
+func (s *Server) formOK(w http.ResponseWriter, r *http.Request) bool {
+	if s.checkCSRF(r) {
+		return true
+	}
+	s.pageError(w, r, errStaleForm())
+	return false
+}
+
 // newIdem returns a random idempotency key for a form.
 func newIdem() string {
 	b := make([]byte, 16)

@@ -180,8 +180,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if sess := sessionFrom(r.Context()); sess != "" {
-		if !s.checkCSRF(r) {
-			s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		if !s.formOK(w, r) {
 			return
 		}
 		if t, err := s.Service.Auth.Tokens.FindToken(r.Context(), esambat.TokenHash(sess)); err == nil {
@@ -206,7 +205,7 @@ func (s *Server) handleVerifyPost(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(w, r, "Konfirmasi nomor HP")
 	if !s.checkCSRF(r) {
-		p.setErrors(esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		p.setErrors(errStaleForm())
 		s.render(w, r, http.StatusForbidden, "verify", p)
 		return
 	}
@@ -224,8 +223,7 @@ func (s *Server) handleVerifyResend(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	key := "otp:" + strconv.FormatInt(a.UserID, 10)
@@ -321,7 +319,7 @@ func (s *Server) handleReportPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusFor(err), "report_form", p)
 	}
 	if !s.checkCSRF(r) {
-		fail(esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		fail(errStaleForm())
 		return
 	}
 	in := esambat.ReportInput{
@@ -581,8 +579,7 @@ func (s *Server) handleReportPageAction(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ticket := r.PathValue("ticket")
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	in := esambat.ActionInput{Text: r.PostFormValue("text")}
@@ -738,8 +735,7 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

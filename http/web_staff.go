@@ -123,8 +123,7 @@ func (s *Server) handleAdminBulk(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	tickets := r.PostForm["ticket"]
@@ -277,8 +276,7 @@ func (s *Server) handleStaffAction(w http.ResponseWriter, r *http.Request) {
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	in := esambat.ActionInput{
@@ -380,7 +378,7 @@ func (s *Server) handleAdminNewPost(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(w, r, "Catat laporan dari loket atau telepon")
 	if err := r.ParseForm(); err != nil || !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		s.pageError(w, r, errStaleForm())
 		return
 	}
 	p.Values = r.PostForm
@@ -447,8 +445,7 @@ func (s *Server) handleTemplateCreate(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	_, err := s.Service.SaveTemplate(r.Context(), *a, esambat.ResponseTemplate{
@@ -466,8 +463,7 @@ func (s *Server) handleTemplateDelete(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -506,8 +502,7 @@ func (s *Server) handleCategoryThreshold(w http.ResponseWriter, r *http.Request)
 	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
 		return
 	}
-	if !s.checkCSRF(r) {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+	if !s.formOK(w, r) {
 		return
 	}
 	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(r.PostFormValue("threshold"), "%")), 64)
@@ -519,9 +514,7 @@ func (s *Server) handleCategoryThreshold(w http.ResponseWriter, r *http.Request)
 		s.categoriesPage(w, r, statusFor(err), err)
 		return
 	}
-	s.refs.mu.Lock()
-	s.refs.loaded = time.Time{} // reload the cache
-	s.refs.mu.Unlock()
+	s.refs.invalidate()
 	flash(w, "Tersimpan.")
 	http.Redirect(w, r, "/admin/kategori", http.StatusSeeOther)
 }
@@ -552,7 +545,7 @@ func (s *Server) handleDeadRetry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.checkCSRF(r) || s.Outbox == nil {
-		s.pageError(w, r, esambat.Errorf(esambat.EFORBIDDEN, "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
+		s.pageError(w, r, errStaleForm())
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

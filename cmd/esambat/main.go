@@ -371,25 +371,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	// Split our own flags from the configuration flags.
 	var role, email, name, agency string
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		target := map[string]*string{"role": &role, "email": &email, "name": &name, "agency": &agency}[key]
-		if target == nil || !strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return fmt.Errorf("--%s needs a value", key)
-			}
-			i++
-			val = args[i]
-		}
-		*target = val
+	rest, err := ownFlags(args, map[string]*string{"role": &role, "email": &email, "name": &name, "agency": &agency})
+	if err != nil {
+		return err
 	}
 	c, _, err := parseConfig("user add", rest, getenv, stderr)
 	if err != nil {
@@ -553,23 +538,9 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	sub := args[0]
 	var name, scopes, id string
-	var rest []string
-	for i := 1; i < len(args); i++ {
-		a := args[i]
-		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		target := map[string]*string{"name": &name, "scopes": &scopes, "id": &id}[key]
-		if target == nil || !strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return fmt.Errorf("--%s needs a value", key)
-			}
-			i++
-			val = args[i]
-		}
-		*target = val
+	rest, err := ownFlags(args[1:], map[string]*string{"name": &name, "scopes": &scopes, "id": &id})
+	if err != nil {
+		return err
 	}
 	c, _, err := parseConfig("apikey "+sub, rest, getenv, stderr)
 	if err != nil {
@@ -619,4 +590,28 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return fmt.Errorf("unknown apikey command %q: add, list or revoke", sub)
 	}
 	return nil
+}
+
+// ownFlags takes a command's own flags (--name value or --name=value) out
+// of args into targets and returns the rest, the configuration flags.
+func ownFlags(args []string, targets map[string]*string) ([]string, error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		key, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		target := targets[key]
+		if target == nil || !strings.HasPrefix(a, "-") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("--%s needs a value", key)
+			}
+			i++
+			val = args[i]
+		}
+		*target = val
+	}
+	return rest, nil
 }
