@@ -327,6 +327,8 @@ type ReportFilter struct {
 	PublishedOnly bool
 	// BBox limits to points within [MinLat, MinLng, MaxLat, MaxLng].
 	BBox *BBox
+	// Near limits to points within a circle (see Circle).
+	Near *Circle
 	From time.Time // created at or after
 	To   time.Time // created before
 	// DueBefore limits to reports whose clock ran out at or before it.
@@ -344,6 +346,30 @@ type ReportFilter struct {
 
 // BBox is a latitude/longitude rectangle.
 type BBox struct{ MinLat, MinLng, MaxLat, MaxLng float64 }
+
+// Circle is the points within Metres of (Lat, Lng). Stores measure the
+// distance on the plane tangent at the centre (equirectangular), which
+// for the few hundred metres it is used for differs from Distance by far
+// less than a GPS fix's error; what they add is that the database, not the
+// caller, discards the points in the corners of the bounding box.
+type Circle struct{ Lat, Lng, Metres float64 }
+
+// metresPerDegree is the length of one degree of latitude on the sphere
+// that Distance uses.
+const metresPerDegree = earthRadius * math.Pi / 180
+
+// Box returns the smallest BBox holding c.
+func (c Circle) Box() BBox {
+	dLat := c.Metres / metresPerDegree
+	dLng := c.Metres / (metresPerDegree * math.Cos(c.Lat*math.Pi/180))
+	return BBox{MinLat: c.Lat - dLat, MaxLat: c.Lat + dLat, MinLng: c.Lng - dLng, MaxLng: c.Lng + dLng}
+}
+
+// Scale returns the metres per degree of latitude and of longitude at the
+// centre: a point is inside when ((lat-Lat)*ky)² + ((lng-Lng)*kx)² <= Metres².
+func (c Circle) Scale() (ky, kx float64) {
+	return metresPerDegree, metresPerDegree * math.Cos(c.Lat*math.Pi/180)
+}
 
 // ReportPage is one page of reports and the cursor of the next page ("" at
 // the end).

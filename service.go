@@ -147,11 +147,13 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 		r.Flags = append(r.Flags, FlagOnBehalf)
 	}
 	if r.Location != nil {
-		near, err := s.NearbyOpen(ctx, r.Location.Lat, r.Location.Lng, r.CategoryCode, false)
+		// One report inside the circle is enough for the flag: the
+		// database stops at the first.
+		near, err := s.Reports.FindReports(ctx, nearbyFilter(r.Location.Lat, r.Location.Lng, r.CategoryCode, false, 1))
 		if err != nil {
 			return nil, false, err
 		}
-		if len(near) > 0 {
+		if len(near.Reports) > 0 {
 			r.Flags = append(r.Flags, FlagNearDuplicate)
 		}
 	}
@@ -262,16 +264,7 @@ func (s *Service) NearbyOpen(ctx context.Context, lat, lng float64, category str
 	if err := ValidateCoordinates(lat, lng); err != nil {
 		return nil, err
 	}
-	dLat := NearbyRadius / 111320.0
-	dLng := NearbyRadius / (111320.0 * math.Cos(lat*math.Pi/180))
-	statuses := []Status{StatusDidisposisi, StatusDiproses}
-	if !publishedOnly {
-		statuses = append(statuses, StatusDiajukan, StatusDikembalikan)
-	}
-	page, err := s.Reports.FindReports(ctx, ReportFilter{
-		PublishedOnly: publishedOnly, CategoryCode: category, Limit: 50, Statuses: statuses,
-		BBox: &BBox{MinLat: lat - dLat, MaxLat: lat + dLat, MinLng: lng - dLng, MaxLng: lng + dLng},
-	})
+	page, err := s.Reports.FindReports(ctx, nearbyFilter(lat, lng, category, publishedOnly, 50))
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +273,7 @@ func (s *Service) NearbyOpen(ctx context.Context, lat, lng float64, category str
 		if r.Location == nil {
 			continue
 		}
-		if d := Distance(lat, lng, r.Location.Lat, r.Location.Lng); d <= NearbyRadius {
-			out = append(out, Nearby{Report: r, Metres: d})
-		}
+		out = append(out, Nearby{Report: r, Metres: Distance(lat, lng, r.Location.Lat, r.Location.Lng)})
 	}
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && out[j].Metres < out[j-1].Metres; j-- {
@@ -290,6 +281,23 @@ func (s *Service) NearbyOpen(ctx context.Context, lat, lng float64, category str
 		}
 	}
 	return out, nil
+}
+
+// earthRadius is the mean radius of the Earth in metres.
+const earthRadius = 6371000.0
+
+// nearbyFilter selects open reports of the category within NearbyRadius
+// of the point: those a resident may be shown when publishedOnly, all of
+// them for the verifier's flag.
+func nearbyFilter(lat, lng float64, category string, publishedOnly bool, limit int) ReportFilter {
+	statuses := []Status{StatusDidisposisi, StatusDiproses}
+	if !publishedOnly {
+		statuses = append(statuses, StatusDiajukan, StatusDikembalikan)
+	}
+	return ReportFilter{
+		PublishedOnly: publishedOnly, CategoryCode: category, Limit: limit, Statuses: statuses,
+		Near: &Circle{Lat: lat, Lng: lng, Metres: NearbyRadius},
+	}
 }
 
 // Nearby is a report and its distance from a point.
@@ -300,7 +308,7 @@ type Nearby struct {
 
 // Distance returns the great-circle distance in metres between two points.
 func Distance(lat1, lng1, lat2, lng2 float64) float64 {
-	const earth = 6371000.0
+	const earth = earthRadius
 	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
 	dp, dl := (lat2-lat1)*math.Pi/180, (lng2-lng1)*math.Pi/180
 	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)

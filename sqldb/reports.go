@@ -312,6 +312,17 @@ func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
 		conds = append(conds, "lat >= ? AND lat <= ? AND lng >= ? AND lng <= ?")
 		args = append(args, b.MinLat, b.MaxLat, b.MinLng, b.MaxLng)
 	}
+	if c := f.Near; c != nil {
+		// The box lets an index on (..., lat, lng) narrow the rows; the
+		// distance, checked on the index's columns, drops the corners
+		// before a row is read.
+		b := c.Box()
+		ky, kx := c.Scale()
+		conds = append(conds, "lat >= ? AND lat <= ? AND lng >= ? AND lng <= ? AND "+
+			"((lat - ?) * ?) * ((lat - ?) * ?) + ((lng - ?) * ?) * ((lng - ?) * ?) <= ?")
+		args = append(args, b.MinLat, b.MaxLat, b.MinLng, b.MaxLng,
+			c.Lat, ky, c.Lat, ky, c.Lng, kx, c.Lng, kx, c.Metres*c.Metres)
+	}
 	if !f.From.IsZero() {
 		add("created_at >= ?", db.t(f.From))
 	}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentTickets", testConcurrentTickets},
 		{"UpdateReport", testUpdateReport},
 		{"FindReports", testFindReports},
+		{"Near", testNear},
 		{"Paging", testPaging},
 		{"Search", testSearch},
 		{"Times", testTimes},
