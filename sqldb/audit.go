@@ -105,3 +105,24 @@ func (db *DB) WalkHeads(ctx context.Context, fn func(reportID int64, head string
 	}
 	return db.err(rows.Err())
 }
+
+// IntegrityCheck checks the database's own structures: on SQLite the file
+// (PRAGMA quick_check) and the full-text index against the reports it
+// indexes (FTS5 integrity-check); PostgreSQL keeps its indexes itself.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if db.Dialect.Name != "sqlite" {
+		return nil
+	}
+	var res string
+	if err := db.Read.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res); err != nil {
+		return db.err(err)
+	} else if res != "ok" {
+		return fmt.Errorf("sqlite quick_check: %s", res)
+	}
+	// The check writes nothing, but FTS5 runs its commands as INSERTs, so
+	// it goes through the writer.
+	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)`)
+		return err
+	}))
+}

@@ -159,6 +159,9 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 					`INSERT INTO reports_fts (reports_fts, rank) VALUES ('hashsize', ` + strconv.Itoa(ftsHashSize) + `)`,
 					`INSERT INTO reports_fts (reports_fts) VALUES ('rebuild')`,
 					`INSERT INTO reports_fts (reports_fts, rank) VALUES ('hashsize', 1048576)`,
+					// The rebuild indexed every report, those the triggers
+					// noted for the writer's end-of-batch indexing too.
+					`DELETE FROM fts_pending`,
 				} {
 					if _, err := tx.ExecContext(ctx, q); err != nil {
 						return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 )
@@ -26,6 +27,18 @@ type GroupWriter struct {
 	done     chan struct{}
 	closed   atomic.Bool
 	once     sync.Once
+
+	// Finish, when set, runs at the end of every batch in which a call
+	// succeeded, in the batch's transaction before its COMMIT and in a
+	// savepoint of its own: work that is cheaper done once per batch than
+	// once per call (SQLite's full-text indexing). If it fails, its own
+	// changes are undone, the error is logged and the batch commits
+	// anyway: the callers' work must not be lost to it, and Finish is
+	// expected to catch up at the next batch. Set it before the first
+	// Write.
+	Finish func(ctx context.Context, tx *sql.Tx) error
+	// Logger receives Finish's errors; nil discards them.
+	Logger *slog.Logger
 
 	// Stats, read with Stats.
 	commits atomic.Int64
@@ -149,6 +162,9 @@ func (w *GroupWriter) run(batch []*writeReq) {
 			errs[i] = err
 		}
 	}
+	if ran > 0 && w.Finish != nil {
+		w.finish(ctx, tx)
+	}
 	if err := tx.Commit(); err != nil {
 		for i := range batch {
 			if errs[i] == nil {
@@ -161,5 +177,28 @@ func (w *GroupWriter) run(batch []*writeReq) {
 	}
 	for i, r := range batch {
 		r.errc <- errs[i]
+	}
+}
+
+// finish runs Finish in a savepoint of its own; see GroupWriter.Finish.
+func (w *GroupWriter) finish(ctx context.Context, tx *sql.Tx) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT finish"); err != nil {
+		w.logFinish(err)
+		return
+	}
+	if err := runProtected(func(tx *sql.Tx) error { return w.Finish(ctx, tx) }, tx); err != nil {
+		w.logFinish(err)
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO finish"); err != nil {
+			w.logFinish(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE finish"); err != nil {
+		w.logFinish(err)
+	}
+}
+
+func (w *GroupWriter) logFinish(err error) {
+	if w.Logger != nil {
+		w.Logger.Error("sqldb: end-of-batch work failed; retried at the next batch", "err", err)
 	}
 }

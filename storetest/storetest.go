@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Near", testNear},
 		{"Paging", testPaging},
 		{"Search", testSearch},
+		{"SearchConcurrent", testSearchConcurrent},
 		{"Times", testTimes},
 		{"Tokens", testTokens},
 		{"PhotosAndSupports", testPhotosAndSupports},

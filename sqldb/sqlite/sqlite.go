@@ -60,6 +60,10 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// The writer's savepoint journals (one per call in a batch) stay in
+	// memory instead of a temporary file each; they hold only what a
+	// failing call must undo, never the durable state.
+	q.Add("_pragma", "temp_store(2)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -99,8 +103,36 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	n := max(4, runtime.NumCPU())
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	db := sqldb.New(Dialect, rdb, sqldb.NewGroupWriter(wdb, 64), logger, rdb.Close, wdb.Close)
+	w := sqldb.NewGroupWriter(wdb, 64)
+	w.Finish, w.Logger = flushFTS, logger
+	db := sqldb.New(Dialect, rdb, w, logger, rdb.Close, wdb.Close)
 	return db, nil
+}
+
+// flushFTS indexes the reports that the full-text triggers noted in
+// fts_pending (migration 0012) and empties it: once per write batch, so
+// that FTS5 writes one index segment per batch instead of one per report.
+// Before migration 0012 there is no fts_pending: nothing to do.
+func flushFTS(ctx context.Context, tx *sql.Tx) error {
+	var pending int
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		return err
+	}
+	if pending == 0 {
+		return nil
+	}
+	// CROSS JOIN keeps SQLite from turning the join around and scanning
+	// every report.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (rowid, title, description)
+		SELECT r.id, r.title, r.description FROM fts_pending p CROSS JOIN reports r ON r.id = p.id`); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM fts_pending`)
+	return err
 }
 
 func translateError(err error) error {

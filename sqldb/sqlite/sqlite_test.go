@@ -3,10 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/sqlite"
 	"github.com/esambat/esambat/storetest"
 )
@@ -64,5 +67,65 @@ func TestOpenDropsStat4(t *testing.T) {
 	}
 	if stat1 == 0 || stat4 != 0 {
 		t.Errorf("after Open: sqlite_stat1 %d rows, sqlite_stat4 %d; want some and none", stat1, stat4)
+	}
+}
+
+// TestGroupWriterFinish: the end-of-batch hook runs in the batch's
+// transaction; when it fails, its own changes are undone and the callers'
+// work still commits.
+func TestGroupWriterFinish(t *testing.T) {
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TABLE t (v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	w := sqldb.NewGroupWriter(raw, 8)
+	defer w.Close()
+	var fail atomic.Bool
+	w.Finish = func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES ('finish')`); err != nil {
+			return err
+		}
+		if fail.Load() {
+			return errors.New("disk on fire")
+		}
+		return nil
+	}
+	insert := func(v string) {
+		t.Helper()
+		err := w.Write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Write %s: %v", v, err)
+		}
+	}
+	rows := func() string {
+		t.Helper()
+		var s string
+		if err := raw.QueryRow(`SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY rowid)`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	fail.Store(true)
+	insert("a")
+	if got := rows(); got != "a" {
+		t.Errorf("after a failing Finish: rows %q, want the caller's \"a\" alone", got)
+	}
+	fail.Store(false)
+	insert("b")
+	if got := rows(); got != "a,b,finish" {
+		t.Errorf("after a good Finish: rows %q, want \"a,b,finish\"", got)
+	}
+	// A batch whose every call failed does not run Finish.
+	err = w.Write(context.Background(), func(tx *sql.Tx) error { return errors.New("refused") })
+	if err == nil || rows() != "a,b,finish" {
+		t.Errorf("failed call: err %v, rows %q", err, rows())
 	}
 }
