@@ -114,6 +114,15 @@ func (db *DB) Bulk(ctx context.Context) (*BulkLoader, BulkState, error) {
 	if err := rows.Err(); err != nil {
 		return nil, st, db.err(err)
 	}
+	if db.Dialect.TicketSequences {
+		seqs, err := db.lastTickets(ctx)
+		if err != nil {
+			return nil, st, db.err(err)
+		}
+		for y, n := range seqs {
+			st.Tickets[y] = max(st.Tickets[y], n)
+		}
+	}
 	l := &BulkLoader{db: db}
 	if db.Dialect.Name == "sqlite" {
 		err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
@@ -351,6 +360,20 @@ func (l *BulkLoader) Load(ctx context.Context, b *BulkBatch) error {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, ?)
 				ON CONFLICT (year) DO UPDATE SET n = `+upd), year, n); err != nil {
 				return err
+			}
+			if db.Dialect.TicketSequences {
+				// A year's sequence, once made, issues the numbers: move it
+				// past the loaded ones. (One made later starts from the
+				// counter above.)
+				var exists bool
+				if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, ticketSeq(year)).Scan(&exists); err != nil {
+					return err
+				}
+				if exists {
+					if _, err := tx.ExecContext(ctx, `SELECT setval($1, GREATEST($2, (SELECT last_value FROM `+ticketSeq(year)+`)))`, ticketSeq(year), n); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		if db.Dialect.Name == "postgres" {

@@ -72,6 +72,15 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 	}
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
 	r.UpdatedAt, r.Version = r.CreatedAt, 1
+	year := r.CreatedAt.In(esambat.WIB).Year()
+	var seqTicket int64
+	if db.Dialect.TicketSequences {
+		n, err := db.nextTicket(ctx, year)
+		if err != nil {
+			return nil, false, db.err(err)
+		}
+		seqTicket = n
+	}
 	var existing *esambat.Report
 	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
 		existing = nil
@@ -86,11 +95,12 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 				return err
 			}
 		}
-		year := r.CreatedAt.In(esambat.WIB).Year()
-		var n int64
-		if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
+		n := seqTicket
+		if n == 0 {
+			if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
 			ON CONFLICT (year) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n`), year).Scan(&n); err != nil {
-			return err
+				return err
+			}
 		}
 		r.Ticket = fmt.Sprintf("ES-%02d-%06d", year%100, n)
 		lat, lng, address, kec := reportAddress(r)

@@ -38,6 +38,14 @@ type Dialect struct {
 	// concurrent transactions claim disjoint rows (PostgreSQL). SQLite has
 	// one writer, so its claims are serial anyway.
 	SkipLocked bool
+	// TicketSequences is true when ticket numbers come from a sequence
+	// per year (PostgreSQL: nextval takes no lock, so concurrent
+	// submissions do not wait for each other's commit on a counter row;
+	// a submission that fails after taking its number leaves a gap).
+	// Otherwise they come from the ticket_counters row, updated in the
+	// report's transaction, which SQLite's single writer makes cheap and
+	// keeps gapless.
+	TicketSequences bool
 }
 
 // Writer runs fn in a write transaction and returns after its durable

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"ConcurrentTickets", testConcurrentTickets},
+		{"BulkTickets", testBulkTickets},
 		{"UpdateReport", testUpdateReport},
 		{"FindReports", testFindReports},
 		{"Near", testNear},
@@ -316,10 +317,11 @@ func testCreateReport(t *testing.T, open Opener) {
 	if n, _ := s.CountReports(ctx, esambat.ReportFilter{}); n != 2 {
 		t.Errorf("%d reports after a failed insert, want 2", n)
 	}
-	// The failed insert used no ticket number visible to anyone.
+	// The failed insert left no ticket visible to anyone. A store that
+	// takes numbers from a sequence (PostgreSQL) may leave a gap.
 	r3, ev3 := newReport(u.ID, "Sampah menumpuk")
-	if _, _, err := s.CreateReport(ctx, r3, ev3, ""); err != nil || r3.Ticket != "ES-26-000003" {
-		t.Errorf("ticket after failed insert = %q, %v; want ES-26-000003", r3.Ticket, err)
+	if _, _, err := s.CreateReport(ctx, r3, ev3, ""); err != nil || (r3.Ticket != "ES-26-000003" && r3.Ticket != "ES-26-000004") {
+		t.Errorf("ticket after failed insert = %q, %v; want ES-26-000003 (or ES-26-000004 after a gap)", r3.Ticket, err)
 	}
 }
 

@@ -47,6 +47,8 @@ var Dialect = sqldb.Dialect{
 	MigrationLock: "SELECT pg_advisory_xact_lock(3575001)",
 	// Outbox workers on several instances claim disjoint messages.
 	SkipLocked: true,
+	// Submissions on every instance take ticket numbers without waiting.
+	TicketSequences: true,
 }
 
 // Open connects to the database at dsn (postgres://...) and checks that it

@@ -1,0 +1,105 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ticketSeq names the sequence of a WIB year's ticket numbers
+// (Dialect.TicketSequences).
+func ticketSeq(year int) string { return fmt.Sprintf("ticket_seq_%d", year) }
+
+// ticketSeqLock serialises the creation of a year's sequence between
+// instances (an advisory lock key of its own; 3575001 is the migrations').
+const ticketSeqLock = 3575002
+
+// nextTicket takes the next ticket number of year from its sequence,
+// creating the sequence at the year's first report. It runs outside the
+// report's transaction: nextval is never rolled back anyway, and a missing
+// sequence must not abort that transaction.
+func (db *DB) nextTicket(ctx context.Context, year int) (int64, error) {
+	var n int64
+	err := db.Read.QueryRowContext(ctx, `SELECT nextval('`+ticketSeq(year)+`')`).Scan(&n)
+	if err == nil || !isUndefinedTable(err) {
+		return n, err
+	}
+	if err := db.createTicketSeq(ctx, year); err != nil {
+		return 0, err
+	}
+	err = db.Read.QueryRowContext(ctx, `SELECT nextval('`+ticketSeq(year)+`')`).Scan(&n)
+	return n, err
+}
+
+// isUndefinedTable reports PostgreSQL's 42P01, what nextval of a missing
+// sequence fails with.
+func isUndefinedTable(err error) bool {
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState() == "42P01"
+	}
+	return strings.Contains(err.Error(), "42P01")
+}
+
+// createTicketSeq creates year's sequence, starting after the year's
+// number in ticket_counters: the counter that issued numbers before
+// sequences (and that bulk loads still record). Instances starting the
+// same year at once take turns under an advisory lock, and only the first
+// one creates and sets it, so no number is issued twice.
+func (db *DB) createTicketSeq(ctx context.Context, year int) error {
+	tx, err := db.Read.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, ticketSeqLock)); err != nil {
+		return err
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, ticketSeq(year)).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE SEQUENCE `+ticketSeq(year)+` AS bigint MINVALUE 1`); err != nil {
+		return err
+	}
+	var last int64
+	err = tx.QueryRowContext(ctx, `SELECT n FROM ticket_counters WHERE year = $1`, year).Scan(&last)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	if last > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT setval($1, $2)`, ticketSeq(year), last); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// lastTickets returns, per year, the last ticket number issued by a
+// sequence (is_called false means none yet).
+func (db *DB) lastTickets(ctx context.Context) (map[int]int64, error) {
+	out := map[int]int64{}
+	rows, err := db.Read.QueryContext(ctx, `SELECT sequencename, COALESCE(last_value, 0) FROM pg_sequences
+		WHERE schemaname = current_schema() AND sequencename LIKE 'ticket\_seq\_%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, err
+		}
+		var year int
+		if _, err := fmt.Sscanf(name, "ticket_seq_%d", &year); err == nil {
+			out[year] = n
+		}
+	}
+	return out, rows.Err()
+}
