@@ -45,6 +45,9 @@ type Config struct {
 	SecretKey string
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on a
+	// loopback address of its own, never on the public listener.
+	DebugAddr string
 }
 
 // errHelp is returned when -h was asked for; the flag package printed usage.
@@ -84,6 +87,7 @@ var settings = []envFlag{
 	{"routing-retrain", "ESAMBAT_ROUTING_RETRAIN", "24h", "how often the routing suggestion is retrained on verified reports; 0 = never"},
 	{"scheduler-interval", "ESAMBAT_SCHEDULER_INTERVAL", "1m", "how often overdue reports are escalated and finished ones auto-closed; 0 = off"},
 	{"shutdown-timeout", "ESAMBAT_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may finish on SIGTERM"},
+	{"debug-addr", "ESAMBAT_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) for Go's profiler at /debug/pprof/; empty = off"},
 }
 
 // parseConfig reads flags from args and variables through getenv.
@@ -118,6 +122,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %v", c.Addr, err))
+	}
+	if c.DebugAddr = get("debug-addr"); c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			errs = append(errs, fmt.Errorf("--debug-addr %q must be a loopback address such as 127.0.0.1:6060: the profiler shows the server's memory", c.DebugAddr))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data must not be empty"))

@@ -340,6 +340,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if c.DebugAddr != "" {
+		dln, err := net.Listen("tcp", c.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		dbg := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer dbg.Close()
+		go dbg.Serve(dln)
+		logger.Info("profiler listening", "addr", "http://"+dln.Addr().String()+"/debug/pprof/")
+	}
 	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
 	go func() {
 		if err := worker.Run(ctx); err != nil && ctx.Err() == nil {

@@ -187,6 +187,9 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"--webhooks", "dinas-pupr=ftp://x"}, nil, "webhooks"},
 		{[]string{"--webhooks", "dinas-pupr=https://pupr.example/hook"}, nil, "ESAMBAT_WEBHOOK_SECRET"},
 		{[]string{"--phone-channel", "pager"}, nil, "phone-channel"},
+		{[]string{"--debug-addr", "0.0.0.0:6060"}, nil, "loopback"},
+		{nil, []string{"ESAMBAT_DEBUG_ADDR", "10.1.2.3:6060"}, "loopback"},
+		{[]string{"--debug-addr", "6060"}, nil, "debug-addr"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -199,6 +202,9 @@ func TestConfigErrors(t *testing.T) {
 	c, _, err := parseConfig("serve", []string{"--addr", "127.0.0.1:9999"}, env("ESAMBAT_ADDR", "127.0.0.1:7777"), io.Discard)
 	if err != nil || c.Addr != "127.0.0.1:9999" || c.BaseURL != "http://127.0.0.1:9999" {
 		t.Errorf("flag vs env: %+v, %v", c, err)
+	}
+	if c, _, err := parseConfig("serve", []string{"--debug-addr", "127.0.0.1:0"}, env(), io.Discard); err != nil || c.DebugAddr != "127.0.0.1:0" {
+		t.Errorf("--debug-addr 127.0.0.1:0: %q, %v", c.DebugAddr, err)
 	}
 	c, _, _ = parseConfig("serve", nil, env(), io.Discard)
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./esambat-data" || c.DatabaseURL != "" {
@@ -441,5 +447,15 @@ func TestAPIKeyCommands(t *testing.T) {
 	base, _ = boot(t, getenv)
 	if code := submit(); code != 403 {
 		t.Errorf("revoked key submit = %d, want 403", code)
+	}
+}
+
+// TestDebugHandler: the profiler answers on its own handler, and the
+// public handler has no /debug/pprof/.
+func TestDebugHandler(t *testing.T) {
+	rec := httptest.NewRecorder()
+	debugHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "goroutine") {
+		t.Errorf("debug handler: %d %q", rec.Code, rec.Body.String())
 	}
 }
