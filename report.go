@@ -399,6 +399,10 @@ type ReportStore interface {
 	ListEvents(ctx context.Context, reportID int64) ([]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
+	// AnyReport reports whether some report matches f (ignoring paging
+	// and order): the database stops at the first one, and reads no row
+	// when an index holds every column f asks about.
+	AnyReport(ctx context.Context, f ReportFilter) (bool, error)
 	// ListPhotos returns a report's photos in the order they were added.
 	ListPhotos(ctx context.Context, reportID int64) ([]Photo, error)
 	// AddPhotos attaches photos to an existing report with an event, in

@@ -148,12 +148,12 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 	}
 	if r.Location != nil {
 		// One report inside the circle is enough for the flag: the
-		// database stops at the first.
-		near, err := s.Reports.FindReports(ctx, nearbyFilter(r.Location.Lat, r.Location.Lng, r.CategoryCode, false, 1))
+		// database stops at the first, on the index alone.
+		near, err := s.Reports.AnyReport(ctx, nearbyFilter(r.Location.Lat, r.Location.Lng, r.CategoryCode, false, 1))
 		if err != nil {
 			return nil, false, err
 		}
-		if len(near.Reports) > 0 {
+		if near {
 			r.Flags = append(r.Flags, FlagNearDuplicate)
 		}
 	}

@@ -417,6 +417,21 @@ func (db *DB) CountReports(ctx context.Context, f esambat.ReportFilter) (int, er
 	return n, db.err(err)
 }
 
+// AnyReport reports whether a report matches f; see esambat.ReportStore.
+func (db *DB) AnyReport(ctx context.Context, f esambat.ReportFilter) (bool, error) {
+	f.After = ""
+	where, args, err := db.where(f)
+	if err != nil {
+		return false, err
+	}
+	var one int
+	err = db.readQueryRow(ctx, db.q(`SELECT 1 FROM reports`+where+` LIMIT 1`), args...).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, db.err(err)
+}
+
 // AddSupport records a support once per user and bumps the count in the
 // same transaction. It does not touch Version: supports must not make a
 // staff member's concurrent action fail.

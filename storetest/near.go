@@ -93,11 +93,22 @@ func testNear(t *testing.T, open Opener) {
 			if (len(one.Reports) == 1) != (len(page.Reports) > 0) {
 				t.Errorf("Near %v m, limit 1: %d reports, %d in all", radius, len(one.Reports), len(page.Reports))
 			}
+			if found, err := s.AnyReport(ctx, esambat.ReportFilter{Near: &c, CategoryCode: cat, Statuses: []esambat.Status{esambat.StatusDiajukan}}); err != nil || found != (len(page.Reports) > 0) {
+				t.Errorf("AnyReport Near %v m = %v, %v; %d reports match", radius, found, err, len(page.Reports))
+			}
 		}
 	}
 	// A circle with nothing in it: a point 10 km away.
 	far := esambat.Circle{Lat: lat0 + 0.09, Lng: lng0, Metres: 200}
 	if page, err := s.FindReports(ctx, esambat.ReportFilter{Near: &far}); err != nil || len(page.Reports) != 0 {
 		t.Errorf("Near an empty place: %d reports, %v", len(page.Reports), err)
+	}
+	if found, err := s.AnyReport(ctx, esambat.ReportFilter{Near: &far}); err != nil || found {
+		t.Errorf("AnyReport near an empty place = %v, %v", found, err)
+	}
+	// Other statuses do not count.
+	c := esambat.Circle{Lat: lat0, Lng: lng0, Metres: 2000}
+	if found, err := s.AnyReport(ctx, esambat.ReportFilter{Near: &c, Statuses: []esambat.Status{esambat.StatusSelesai}}); err != nil || found {
+		t.Errorf("AnyReport of finished reports = %v, %v; there are none", found, err)
 	}
 }
