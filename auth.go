@@ -320,5 +320,5 @@ func (s *Service) Authenticate(ctx context.Context, secret, kind string) (*Actor
 	if u.Disabled {
 		return nil, nil, bad
 	}
-	return &Actor{UserID: u.ID, Role: u.Role, AgencyCode: u.AgencyCode}, u, nil
+	return &Actor{UserID: u.ID, Role: u.Role, AgencyCode: u.AgencyCode, user: u}, u, nil
 }

@@ -169,6 +169,10 @@ type Report struct {
 	// Photos are stored with the report by CreateReport; readers load them
 	// with ListPhotos.
 	Photos []Photo
+	// Reporter, when the caller already holds the reporter's account, saves
+	// the store reading it again for the first notification. It is never
+	// stored, and stores never fill it in.
+	Reporter *User `json:"-"`
 }
 
 // Photo kinds.

@@ -129,13 +129,17 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 	r.CreatedAt = now
 	r.DueAt = s.Clocks.VerifyDue(now)
 	if actor.Role == RoleWarga {
-		u, err := s.Users.FindUserByID(ctx, actor.UserID)
-		if err != nil {
-			return nil, false, err
-		} else if u.Disabled {
+		u := actor.account()
+		if u == nil {
+			var err error
+			if u, err = s.Users.FindUserByID(ctx, actor.UserID); err != nil {
+				return nil, false, err
+			}
+		}
+		if u.Disabled {
 			return nil, false, Errorf(EUNAUTHORIZED, "Akun Anda dinonaktifkan.")
 		}
-		r.ReporterID = u.ID
+		r.ReporterID, r.Reporter = u.ID, u
 		if !u.DomicileVerified {
 			r.Flags = append(r.Flags, FlagDomicileUnverified)
 		}

@@ -238,6 +238,18 @@ type Actor struct {
 	UserID     int64
 	Role       Role
 	AgencyCode string
+
+	// user is the account as Authenticate read it for this request, so
+	// that the request's own work need not read it again.
+	user *User
+}
+
+// account returns the actor's account as read at authentication, or nil.
+func (a Actor) account() *User {
+	if a.user != nil && a.user.ID == a.UserID {
+		return a.user
+	}
+	return nil
 }
 
 // Authorize checks what Transition cannot: that a warga acts on their own

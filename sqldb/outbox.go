@@ -31,11 +31,16 @@ func (db *DB) SetPlanner(p esambat.NotificationPlanner) { db.Planner = p }
 // tx, the event's own transaction. Duplicates (same event, channel and
 // recipient) are stored once.
 func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event) error {
+	return db.enqueueWith(ctx, tx, r, ev, nil, false)
+}
+
+// enqueueWith is enqueue with the reporter's account already read when
+// known is true (nil: the report has no reporter account).
+func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User, known bool) error {
 	if db.Planner == nil || ev == nil {
 		return nil
 	}
-	var reporter *esambat.User
-	if r.ReporterID != 0 {
+	if r.ReporterID != 0 && !known {
 		// Read through tx, not db.Read: on PostgreSQL the transaction
 		// already holds a connection of the shared pool, and waiting for a
 		// second one could deadlock a busy pool.
@@ -50,7 +55,12 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *es
 	if err != nil {
 		return err
 	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	// One statement for all of the event's messages.
 	now := db.Now()
+	args := make([]any, 0, 9*len(msgs))
 	for _, m := range msgs {
 		if !slices.Contains(esambat.MessageChannels, m.Channel) || m.To == "" {
 			return fmt.Errorf("sqldb: planner returned a message with channel %q and recipient %q", m.Channel, m.To)
@@ -59,13 +69,12 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *es
 		if next.IsZero() {
 			next = now
 		}
-		if _, err := db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, channel, recipient) DO NOTHING`),
-			ev.ID, r.ID, m.Channel, m.To, m.Subject, m.Body, esambat.MessagePending, db.t(next), db.t(now)); err != nil {
-			return err
-		}
+		args = append(args, ev.ID, r.ID, m.Channel, m.To, m.Subject, m.Body, esambat.MessagePending, db.t(next), db.t(now))
 	}
-	return nil
+	values := strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?, ?)", len(msgs))[2:]
+	_, err = db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at)
+		VALUES `+values+` ON CONFLICT (event_id, channel, recipient) DO NOTHING`), args...)
+	return err
 }
 
 // enqueueReport is enqueue for writes that hold only the report's ID: it

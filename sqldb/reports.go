@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,19 +54,27 @@ func reportAddress(r *esambat.Report) (lat, lng any, address, kec string) {
 	return nil, nil, r.Address, ""
 }
 
+// errIdemTaken is returned inside CreateReport's write when the
+// submitter's Idempotency-Key is already taken: the write is undone and
+// the first report returned instead.
+var errIdemTaken = errors.New("sqldb: idempotency key taken")
+
 // CreateReport stores r and its first event; see esambat.ReportStore.
+//
+// It is the hottest write, so it does as little as it can in the write:
+// the report's ID is known before its row is written (SQLite: the
+// single writer's next rowid; PostgreSQL: the identity sequence, fetched
+// with the ticket number), so the first event's hash goes in with the
+// row; a retried Idempotency-Key is caught by the key's primary key
+// rather than looked up before every submission; the reporter's account
+// comes from the caller when it has it (Report.Reporter).
 func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.Event, idemKey string) (*esambat.Report, bool, error) {
 	submitter := "u:" + strconv.FormatInt(r.ReporterID, 10)
 	if r.ReporterID == 0 && ev != nil {
 		submitter = string(ev.ActorRole) + ":" + strconv.FormatInt(ev.ActorID, 10)
 	}
-	if idemKey != "" {
-		if existing, err := db.findIdempotent(ctx, readQuerier{db}, submitter, idemKey); err == nil {
-			return existing, false, nil
-		} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
-			return nil, false, err
-		}
-	}
+	reporter := r.Reporter
+	r.Reporter = nil
 	now := db.Now().UTC().Truncate(time.Microsecond)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
@@ -73,89 +82,91 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
 	r.UpdatedAt, r.Version = r.CreatedAt, 1
 	year := r.CreatedAt.In(esambat.WIB).Year()
-	var seqTicket int64
+	var seqTicket, seqID int64
 	if db.Dialect.TicketSequences {
-		n, err := db.nextTicket(ctx, year)
+		t, id, err := db.nextTicket(ctx, year)
 		if err != nil {
 			return nil, false, db.err(err)
 		}
-		seqTicket = n
+		seqTicket, seqID = t, id
 	}
-	var existing *esambat.Report
 	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
-		existing = nil
-		if idemKey != "" {
-			// Checked again inside the write: a concurrent retry may have
-			// committed since the read above.
-			e, err := db.findIdempotent(ctx, db.inTx(tx), submitter, idemKey)
-			if err == nil {
-				existing = e
-				return nil
-			} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
-				return err
-			}
-		}
-		n := seqTicket
+		q := db.inTx(tx)
+		n, id := seqTicket, seqID
 		if n == 0 {
-			if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
+			if err := q.QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
 			ON CONFLICT (year) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n`), year).Scan(&n); err != nil {
 				return err
 			}
 		}
+		if id == 0 {
+			// The single writer: nobody else can take this ID first.
+			if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM reports`).Scan(&id); err != nil {
+				return err
+			}
+		}
+		r.ID = id
 		r.Ticket = fmt.Sprintf("ES-%02d-%06d", year%100, n)
+		var head string
+		if ev != nil {
+			ev.ReportID, ev.Seq, ev.PrevHash = r.ID, 1, ""
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = r.CreatedAt
+			}
+			ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
+			ev.Hash = ev.ComputeHash()
+			head = ev.Hash
+		}
 		lat, lng, address, kec := reportAddress(r)
 		var ob esambat.OnBehalf
 		if r.OnBehalf != nil {
 			ob = *r.OnBehalf
 		}
-		err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO reports (ticket, type, category_code, title, description, lat, lng, address,
+		_, err := q.ExecContext(ctx, db.q(`INSERT INTO reports (id, ticket, type, category_code, title, description, lat, lng, address,
 			kelurahan_code, kecamatan_code, visibility, status, channel, reporter_id, on_behalf_name, on_behalf_relationship,
 			on_behalf_phone, suggested_agency, agency_code, flags, duplicate_of, supports, rating, created_at, updated_at, due_at,
-			published_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			r.Ticket, r.Type, r.CategoryCode, r.Title, r.Description, lat, lng, address,
+			published_at, version, events_head)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			r.ID, r.Ticket, r.Type, r.CategoryCode, r.Title, r.Description, lat, lng, address,
 			r.KelurahanCode, kec, r.Visibility, r.Status, r.Channel, nullInt(r.ReporterID), ob.Name, ob.Relationship,
 			ob.Phone, r.SuggestedAgency, nullStr(r.AgencyCode), strings.Join(r.Flags, ","), nullInt(r.DuplicateOf), r.Supports, r.Rating,
-			db.t(r.CreatedAt), db.t(r.UpdatedAt), db.t(r.DueAt), db.t(r.PublishedAt), r.Version).Scan(&r.ID)
+			db.t(r.CreatedAt), db.t(r.UpdatedAt), db.t(r.DueAt), db.t(r.PublishedAt), r.Version, head)
 		if err != nil {
 			return err
 		}
-		if ev != nil {
-			ev.ReportID = r.ID
-			if ev.CreatedAt.IsZero() {
-				ev.CreatedAt = r.CreatedAt
-			}
-			if err := db.insertEvent(ctx, tx, ev); err != nil {
-				return err
-			}
-			if err := db.enqueue(ctx, tx, r, ev); err != nil {
-				return err
-			}
-		}
-		if err := db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt); err != nil {
-			return err
-		}
 		if idemKey != "" {
-			if _, err := db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`),
-				submitter, idemKey, r.ID, db.t(now)); err != nil {
+			res, err := q.ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (submitter, key) DO NOTHING`), submitter, idemKey, r.ID, db.t(now))
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err != nil {
+				return err
+			} else if k == 0 {
+				return errIdemTaken
+			}
+		}
+		if ev != nil {
+			if err := db.storeEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+			if err := db.enqueueWith(ctx, tx, r, ev, reporter, reporter != nil); err != nil {
 				return err
 			}
 		}
-		return nil
+		return db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt)
 	})
-	if err != nil {
-		err = db.err(err)
-		if idemKey != "" && esambat.ErrorCode(err) == esambat.ECONFLICT {
-			// A concurrent request with the same key won the race
-			// (PostgreSQL): return its report.
-			if e, ferr := db.findIdempotent(ctx, db.Read, submitter, idemKey); ferr == nil {
-				return e, false, nil
-			}
+	if errors.Is(err, errIdemTaken) {
+		// A retry: the first report with this key stands. (On PostgreSQL
+		// a retry racing the first waits for it on the key's index.)
+		existing, ferr := db.findIdempotent(ctx, readQuerier{db}, submitter, idemKey)
+		if ferr != nil {
+			return nil, false, ferr
 		}
-		return nil, false, err
-	}
-	if existing != nil {
 		return existing, false, nil
+	}
+	if err != nil {
+		return nil, false, db.err(err)
 	}
 	return r, true, nil
 }
@@ -170,7 +181,8 @@ func (db *DB) findIdempotent(ctx context.Context, q queryer, submitter, key stri
 }
 
 // insertEvent appends ev to its report's chain: it takes the previous
-// event's hash and the next sequence number, then computes ev.Hash.
+// event's hash and the next sequence number, computes ev.Hash, stores the
+// event and records it as the report's events_head.
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
 	var prevSeq int
 	var prevHash string
@@ -184,6 +196,16 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 	}
 	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
 	ev.Hash = ev.ComputeHash()
+	if err := db.storeEvent(ctx, tx, ev); err != nil {
+		return err
+	}
+	_, err = db.inTx(tx).ExecContext(ctx, db.q(`UPDATE reports SET events_head = ? WHERE id = ?`), ev.Hash, ev.ReportID)
+	return err
+}
+
+// storeEvent inserts ev, whose Seq, PrevHash and Hash are set, and sets
+// ev.ID.
+func (db *DB) storeEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
 	data, err := json.Marshal(ev.Data)
 	if err != nil {
 		return err
@@ -191,14 +213,10 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 	if ev.Data == nil {
 		data = []byte("{}")
 	}
-	if err := db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
+	return db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
 		public_text, internal_note, data, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
-		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID); err != nil {
-		return err
-	}
-	_, err = db.inTx(tx).ExecContext(ctx, db.q(`UPDATE reports SET events_head = ? WHERE id = ?`), ev.Hash, ev.ReportID)
-	return err
+		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID)
 }
 
 // FindReportByID returns ENOTFOUND when there is no such report.

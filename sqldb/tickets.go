@@ -17,20 +17,21 @@ func ticketSeq(year int) string { return fmt.Sprintf("ticket_seq_%d", year) }
 const ticketSeqLock = 3575002
 
 // nextTicket takes the next ticket number of year from its sequence,
-// creating the sequence at the year's first report. It runs outside the
-// report's transaction: nextval is never rolled back anyway, and a missing
-// sequence must not abort that transaction.
-func (db *DB) nextTicket(ctx context.Context, year int) (int64, error) {
-	var n int64
-	err := db.Read.QueryRowContext(ctx, `SELECT nextval('`+ticketSeq(year)+`')`).Scan(&n)
+// creating the sequence at the year's first report, and the new report's
+// ID from the reports' identity sequence, in one round trip. It runs
+// outside the report's transaction: nextval is never rolled back anyway,
+// and a missing sequence must not abort that transaction.
+func (db *DB) nextTicket(ctx context.Context, year int) (ticket, id int64, err error) {
+	q := `SELECT nextval('` + ticketSeq(year) + `'), nextval(pg_get_serial_sequence('reports', 'id'))`
+	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id)
 	if err == nil || !isUndefinedTable(err) {
-		return n, err
+		return ticket, id, err
 	}
 	if err := db.createTicketSeq(ctx, year); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	err = db.Read.QueryRowContext(ctx, `SELECT nextval('`+ticketSeq(year)+`')`).Scan(&n)
-	return n, err
+	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id)
+	return ticket, id, err
 }
 
 // isUndefinedTable reports PostgreSQL's 42P01, what nextval of a missing
