@@ -65,6 +65,8 @@ type BulkLoader struct {
 	db *DB
 	// restore holds the SQLite writer's pragmas to set back on Close.
 	restore []string
+	// resume restarts the periodic checkpoints that the load paused.
+	resume func()
 	// ftsTrigger is the definition of SQLite's full-text trigger, which
 	// Load drops for each batch; Close rebuilds the index. Empty when the
 	// schema has none (PostgreSQL indexes a generated column instead).
@@ -124,6 +126,9 @@ func (db *DB) Bulk(ctx context.Context) (*BulkLoader, BulkState, error) {
 		}
 	}
 	l := &BulkLoader{db: db}
+	if db.Checkpointer != nil {
+		l.resume = db.Checkpointer.Pause()
+	}
 	if db.Dialect.Name == "sqlite" {
 		err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
 			err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'reports_fts_insert'`).Scan(&l.ftsTrigger)
@@ -161,6 +166,9 @@ const ftsHashSize = 64 << 20
 // (ANALYZE) so that list queries pick the right index at once.
 func (l *BulkLoader) Close(ctx context.Context) error {
 	db := l.db
+	if l.resume != nil {
+		defer l.resume()
+	}
 	if db.Dialect.Name == "sqlite" {
 		return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
 			if l.ftsTrigger != "" {

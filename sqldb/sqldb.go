@@ -69,6 +69,10 @@ type DB struct {
 	// in the event's own transaction (see esambat.NotificationPlanner).
 	Planner esambat.NotificationPlanner
 
+	// Checkpointer, when set (SQLite), moves the write-ahead log into the
+	// database file outside the writer; bulk loads pause it.
+	Checkpointer *Checkpointer
+
 	rebound   sync.Map // query -> rebound query
 	stmtCache stmtCache
 	txStmts   txStmts

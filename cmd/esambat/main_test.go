@@ -114,6 +114,11 @@ func TestServeSQLite(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := boot(t, env("ESAMBAT_DATA_DIR", dir))
 	smoke(t, base)
+	for _, m := range []string{"esambat_sqlite_commits", "esambat_sqlite_writer_busy_seconds", "esambat_sqlite_checkpoints"} {
+		if _, body := get(t, base+"/metrics"); !strings.Contains(body, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(dir, "esambat.db")); err != nil {
 		t.Errorf("SQLite file not in the data dir: %v", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/esambat/esambat"
@@ -70,6 +71,9 @@ func dsn(path string, readOnly bool) string {
 		// BEGIN IMMEDIATE takes the write lock at once, so a transaction
 		// never fails half-way for want of it.
 		q.Set("_txlock", "immediate")
+		// No checkpoint inside a commit: sqldb.Checkpointer does them on
+		// a connection of its own.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -103,11 +107,30 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	n := max(4, runtime.NumCPU())
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
+	// The checkpointer's own connection: not query_only, since a
+	// checkpoint writes the database file.
+	cdb, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetMaxIdleConns(1)
 	w := sqldb.NewGroupWriter(wdb, 64)
 	w.Finish, w.Logger = flushFTS, logger
-	db := sqldb.New(Dialect, rdb, w, logger, rdb.Close, wdb.Close)
+	cp := sqldb.NewCheckpointer(cdb, CheckpointInterval, logger)
+	// Closed in this order: the writer (by DB.Close), the checkpointer,
+	// then the pools; the last connection to close checkpoints what is
+	// left.
+	db := sqldb.New(Dialect, rdb, w, logger, cp.Close, rdb.Close, cdb.Close, wdb.Close)
+	db.Checkpointer = cp
 	return db, nil
 }
+
+// CheckpointInterval is how often the write-ahead log is copied into the
+// database file (see sqldb.Checkpointer).
+const CheckpointInterval = time.Second
 
 // flushFTS indexes the reports that the full-text triggers noted in
 // fts_pending (migration 0012) and empties it: once per write batch, so

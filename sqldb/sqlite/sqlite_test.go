@@ -129,3 +129,54 @@ func TestGroupWriterFinish(t *testing.T) {
 		t.Errorf("failed call: err %v, rows %q", err, rows())
 	}
 }
+
+// TestCheckpointer: the writer never checkpoints inside a commit
+// (wal_autocheckpoint=0); the checkpointer does, every interval, and a
+// bulk load pauses it until it closes.
+func TestCheckpointer(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	var auto int
+	err = db.Writer.Write(ctx, func(tx *sql.Tx) error { return tx.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&auto) })
+	if err != nil || auto != 0 {
+		t.Errorf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	cp := db.Checkpointer
+	if cp == nil {
+		t.Fatal("no checkpointer")
+	}
+	waitRuns := func(more int64, within time.Duration) bool {
+		start := cp.Runs()
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) {
+			if cp.Runs() >= start+more {
+				return true
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return false
+	}
+	if !waitRuns(1, 3*sqlite.CheckpointInterval) {
+		t.Fatalf("no checkpoint within %v", 3*sqlite.CheckpointInterval)
+	}
+	loader, _, err := db.Bulk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waitRuns(1, 2*sqlite.CheckpointInterval+200*time.Millisecond) {
+		t.Error("a checkpoint ran during a bulk load")
+	}
+	if err := loader.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !waitRuns(1, 3*sqlite.CheckpointInterval) {
+		t.Error("checkpoints did not resume after the bulk load")
+	}
+}
