@@ -46,6 +46,15 @@ type TokenStore interface {
 	RevokeToken(ctx context.Context, userID, id int64) error
 }
 
+// TokenUserFinder is implemented by token stores that can read a token
+// and its account in one query; Authenticate, which runs on every
+// authenticated request, then makes one round trip instead of two.
+type TokenUserFinder interface {
+	// FindTokenUser returns the token with the hash and the account it
+	// belongs to; ENOTFOUND if there is no such token (or account).
+	FindTokenUser(ctx context.Context, hash string) (*Token, *User, error)
+}
+
 // PhoneCodeStore keeps the one-time codes that confirm phone numbers.
 type PhoneCodeStore interface {
 	// SetPhoneCode replaces the user's pending code.
@@ -300,22 +309,31 @@ func (s *Service) Authenticate(ctx context.Context, secret, kind string) (*Actor
 	if secret == "" || len(secret) > 200 {
 		return nil, nil, bad
 	}
-	t, err := s.Auth.Tokens.FindToken(ctx, TokenHash(secret))
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, nil, bad
-	} else if err != nil {
-		return nil, nil, err
+	var t *Token
+	var u *User
+	var err error
+	if f, ok := s.Auth.Tokens.(TokenUserFinder); ok {
+		t, u, err = f.FindTokenUser(ctx, TokenHash(secret))
+	} else {
+		t, err = s.Auth.Tokens.FindToken(ctx, TokenHash(secret))
 	}
-	if t.Revoked || t.Kind != kind || (!t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt)) {
-		return nil, nil, bad
-	}
-	u, err := s.Users.FindUserByID(ctx, t.UserID)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil, bad
 	} else if err != nil {
 		// The database failing is not a bad session: answering
 		// EUNAUTHORIZED would log the resident out (the cookie is cleared).
 		return nil, nil, err
+	}
+	if t.Revoked || t.Kind != kind || (!t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt)) {
+		return nil, nil, bad
+	}
+	if u == nil {
+		u, err = s.Users.FindUserByID(ctx, t.UserID)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil, bad
+		} else if err != nil {
+			return nil, nil, err
+		}
 	}
 	if u.Disabled {
 		return nil, nil, bad

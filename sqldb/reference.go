@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -14,6 +16,7 @@ var _ esambat.ReferenceStore = (*DB)(nil)
 // agencies yet). It never overwrites rows: admins own them afterwards.
 func (db *DB) SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error) {
 	seeded := false
+	defer db.categories.invalidate()
 	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n); err != nil {
@@ -129,13 +132,51 @@ func (db *DB) ListCategories(ctx context.Context) ([]esambat.Category, error) {
 	return out, db.err(rows.Err())
 }
 
+// categoryTTL bounds how stale the category cache may be: another
+// instance's change of an automatic-disposition threshold (the only
+// category setting that changes at run time) reaches this one within it.
+// This instance's own changes clear the cache at once.
+const categoryTTL = 10 * time.Second
+
+// categoryCache keeps every category by code: FindCategory runs at every
+// submission, and the twenty rows change almost never.
+type categoryCache struct {
+	mu     sync.Mutex
+	byCode map[string]esambat.Category
+	at     time.Time
+}
+
+func (c *categoryCache) invalidate() {
+	c.mu.Lock()
+	c.byCode = nil
+	c.mu.Unlock()
+}
+
 // FindCategory returns ENOTFOUND for an unknown code.
 func (db *DB) FindCategory(ctx context.Context, code string) (esambat.Category, error) {
-	c, err := scanCategory(db.readQueryRow(ctx, db.q(`SELECT `+categoryCols+` FROM categories WHERE code = ?`), code))
-	if err == sql.ErrNoRows {
-		return c, esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
+	c := &db.categories
+	c.mu.Lock()
+	fresh := c.byCode != nil && time.Since(c.at) < categoryTTL
+	cat, ok := c.byCode[code]
+	c.mu.Unlock()
+	if !fresh {
+		all, err := db.ListCategories(ctx)
+		if err != nil {
+			return esambat.Category{}, err
+		}
+		m := make(map[string]esambat.Category, len(all))
+		for _, x := range all {
+			m[x.Code] = x
+		}
+		c.mu.Lock()
+		c.byCode, c.at = m, time.Now()
+		c.mu.Unlock()
+		cat, ok = m[code]
 	}
-	return c, db.err(err)
+	if !ok {
+		return cat, esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
+	}
+	return cat, nil
 }
 
 // SetAutoThreshold sets a category's automatic-disposition threshold.
@@ -143,6 +184,7 @@ func (db *DB) SetAutoThreshold(ctx context.Context, code string, threshold float
 	if threshold < 0 || threshold > 1 || threshold != threshold {
 		return esambat.FieldError("threshold", "Ambang keyakinan harus antara 0 dan 1.")
 	}
+	defer db.categories.invalidate()
 	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET auto_threshold = ? WHERE code = ?`), threshold, code)
 		if err != nil {

@@ -73,7 +73,8 @@ type DB struct {
 	// database file outside the writer; bulk loads pause it.
 	Checkpointer *Checkpointer
 
-	rebound   sync.Map // query -> rebound query
+	categories categoryCache
+	rebound    sync.Map // query -> rebound query
 	stmtCache stmtCache
 	txStmts   txStmts
 	closers   []func() error

@@ -46,6 +46,29 @@ func (db *DB) FindToken(ctx context.Context, hash string) (*esambat.Token, error
 	return t, db.err(err)
 }
 
+// FindTokenUser returns the token with hash and its account in one query;
+// see esambat.TokenUserFinder.
+func (db *DB) FindTokenUser(ctx context.Context, hash string) (*esambat.Token, *esambat.User, error) {
+	var t esambat.Token
+	var revoked, confirmed, verified, disabled int
+	var u esambat.User
+	err := db.readQueryRow(ctx, db.q(`SELECT t.id, t.user_id, t.kind, t.name, t.hash, t.created_at, t.expires_at, t.revoked,
+		u.id, u.role, u.name, COALESCE(u.email, ''), COALESCE(u.phone, ''), u.phone_confirmed, COALESCE(u.nik_hash, ''), u.nik_sealed,
+		u.nik_masked, u.kelurahan_code, u.domicile_verified, COALESCE(u.agency_code, ''), u.password_hash, u.lang, u.created_at, u.disabled
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`), hash).Scan(
+		&t.ID, &t.UserID, &t.Kind, &t.Name, &t.Hash, scanTime{&t.CreatedAt}, scanTime{&t.ExpiresAt}, &revoked,
+		&u.ID, &u.Role, &u.Name, &u.Email, &u.Phone, &confirmed, &u.NIKHash, &u.NIKSealed,
+		&u.NIKMasked, &u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled)
+	if err == sql.ErrNoRows {
+		return nil, nil, esambat.Errorf(esambat.ENOTFOUND, "Token tidak ditemukan.")
+	} else if err != nil {
+		return nil, nil, db.err(err)
+	}
+	t.Revoked = revoked != 0
+	u.PhoneConfirmed, u.DomicileVerified, u.Disabled = confirmed != 0, verified != 0, disabled != 0
+	return &t, &u, nil
+}
+
 // ListTokens returns a user's tokens that are not revoked, newest first.
 func (db *DB) ListTokens(ctx context.Context, userID int64) ([]esambat.Token, error) {
 	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT `+tokenCols+` FROM tokens WHERE user_id = ? AND revoked = 0 ORDER BY id DESC`), userID)

@@ -712,6 +712,21 @@ func testTokens(t *testing.T, open Opener) {
 	if list, _ := s.ListTokens(ctx, u.ID); len(list) != 1 {
 		t.Errorf("ListTokens after revoke = %d, want 1", len(list))
 	}
+	// A store that reads a token with its account must agree with
+	// FindToken and FindUserByID.
+	if f, ok := s.(esambat.TokenUserFinder); ok {
+		tk, acc, err := f.FindTokenUser(ctx, "hash-2")
+		want, _ := s.FindToken(ctx, "hash-2")
+		wantUser, _ := s.FindUserByID(ctx, u.ID)
+		if err != nil || fmt.Sprintf("%+v", tk) != fmt.Sprintf("%+v", want) || fmt.Sprintf("%+v", acc) != fmt.Sprintf("%+v", wantUser) {
+			t.Errorf("FindTokenUser = %+v, %+v, %v;\nwant %+v, %+v", tk, acc, err, want, wantUser)
+		}
+		if tk, _, _ := f.FindTokenUser(ctx, "hash-1"); tk == nil || !tk.Revoked {
+			t.Errorf("FindTokenUser of a revoked token = %+v", tk)
+		}
+		_, _, err = f.FindTokenUser(ctx, "nope")
+		wantCode(t, err, esambat.ENOTFOUND)
+	}
 }
 
 func testPhoneCodes(t *testing.T, open Opener) {
