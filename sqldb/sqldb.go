@@ -75,9 +75,9 @@ type DB struct {
 
 	categories categoryCache
 	rebound    sync.Map // query -> rebound query
-	stmtCache stmtCache
-	txStmts   txStmts
-	closers   []func() error
+	stmtCache  stmtCache
+	txStmts    txStmts
+	closers    []func() error
 }
 
 // New returns a DB. closers run in order on Close after the Writer.
