@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"testing"
 	"time"
 
@@ -38,5 +39,26 @@ func TestSummarise(t *testing.T) {
 	l := summarise(ds, 2, "x", 10*time.Second)
 	if l.n != 100 || l.p50 != 51*time.Millisecond || l.p99 != 100*time.Millisecond || l.max != 100*time.Millisecond || l.rate() != 10 {
 		t.Errorf("summarise = %+v", l)
+	}
+}
+
+// TestCPUTime: the CPU time read from /proc grows while this process
+// computes, by about as much as it computed.
+func TestCPUTime(t *testing.T) {
+	before, err := cpuTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(300 * time.Millisecond)
+	x := 0
+	for time.Now().Before(deadline) {
+		x++
+	}
+	after, err := cpuTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := after - before; d < 100*time.Millisecond || d > 5*time.Second {
+		t.Errorf("300 ms of busy loop (%d rounds) used %v of CPU by /proc", x, d)
 	}
 }

@@ -162,7 +162,20 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	c0, _ := metric(srv.base, "esambat_sqlite_commits")
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
+	// CPU used during the measured part, from its start to the end of
+	// intake: the server, the database server (PostgreSQL's backends;
+	// zero for SQLite, which runs inside the server) and this driver.
+	// CPU per report is steadier than reports/s on a shared machine.
+	type cpus struct{ server, db, driver time.Duration }
+	read := func() cpus {
+		s, _ := cpuTime(srv.pid())
+		d, _ := cpuTime(os.Getpid())
+		return cpus{s, commandCPU("postgres"), d}
+	}
+	cpu0 := make(chan cpus, 1)
+	go func() { time.Sleep(b.warm); cpu0 <- read() }()
 	l := intake(srv.base, tokens, bodies, b.conc, b.warm, b.dur)
+	cpuEnd, cpuStart := read(), <-cpu0
 	peak := rs.end()
 	b.printf("POST /api/v1/reports, %d clients, %s after %s warm-up: %d created, %d failed%s\n",
 		b.conc, b.dur, b.warm, l.n, l.errors, errNote(l))
@@ -170,6 +183,11 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	if c1, err := metric(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
 		n1, _ := metric(srv.base, "esambat_sqlite_commit_calls")
 		b.printf("  group commit: %.0f transactions carried %.0f writes (%.1f per fsync)\n", c1-c0, n1-n0, (n1-n0)/(c1-c0))
+	}
+	if l.n > 0 {
+		per := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(l.n)) }
+		b.printf("  CPU per report: server %s, database server %s, load driver %s\n",
+			per(cpuEnd.server-cpuStart.server), per(cpuEnd.db-cpuStart.db), per(cpuEnd.driver-cpuStart.driver))
 	}
 	b.printf("  server RSS under intake load: peak %s\n", mib(peak))
 	return l, peak, nil
