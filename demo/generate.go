@@ -49,6 +49,12 @@ type Config struct {
 	// Tickets holds the last ticket number issued per WIB year.
 	FirstUserID, FirstReportID int64
 	Tickets                    map[int]int64
+	// ExistingUsers maps the e-mail addresses of demo accounts already
+	// stored (an earlier seed-demo) to their IDs: a later load
+	// (seed-demo --append) gives its reports to those accounts instead of
+	// creating them again, which the unique e-mail, phone and NIK would
+	// refuse. Users returns only the accounts still to be stored.
+	ExistingUsers map[string]int64
 }
 
 // Batch is one chunk of reports with their events (linked and hashed) and
@@ -69,6 +75,7 @@ type Support struct {
 // called from several goroutines.
 type Generator struct {
 	c         Config
+	lastUser  *esambat.User
 	cal       *esambat.Calendar
 	start     time.Time
 	hourCum   []float64 // cumulative submission intensity per hour from start
@@ -280,14 +287,20 @@ func (g *Generator) makeUsers() error {
 	id := g.c.FirstUserID
 	staffSince := g.start.AddDate(-1, 0, 0)
 	add := func(u *esambat.User) {
-		u.ID, u.PasswordHash, u.Lang, u.CreatedAt = id, g.c.PasswordHash, "id", u.CreatedAt.Truncate(time.Microsecond)
+		g.lastUser = u
+		u.PasswordHash, u.Lang, u.CreatedAt = g.c.PasswordHash, "id", u.CreatedAt.Truncate(time.Microsecond)
+		if old, ok := g.c.ExistingUsers[u.Email]; ok {
+			u.ID = old
+			return
+		}
+		u.ID = id
 		id++
 		g.users = append(g.users, u)
 	}
 	for i := 1; i <= 4; i++ {
 		add(&esambat.User{Role: esambat.RoleAdmin, Name: fmt.Sprintf("Operator PIKP %d", i), Email: fmt.Sprintf("admin%d@demo.esambat.test", i),
 			DomicileVerified: true, CreatedAt: staffSince})
-		g.admins = append(g.admins, id-1)
+		g.admins = append(g.admins, g.lastID())
 	}
 	for i := 1; i <= 2; i++ {
 		add(&esambat.User{Role: esambat.RolePimpinan, Name: fmt.Sprintf("Pimpinan %d", i), Email: fmt.Sprintf("pimpinan%d@demo.esambat.test", i),
@@ -302,7 +315,7 @@ func (g *Generator) makeUsers() error {
 			}
 			add(&esambat.User{Role: esambat.RolePetugas, Name: fmt.Sprintf("Petugas %s %d", short, i),
 				Email: fmt.Sprintf("petugas.%s.%d@demo.esambat.test", code, i), AgencyCode: code, DomicileVerified: true, CreatedAt: staffSince})
-			g.petugas[code] = append(g.petugas[code], id-1)
+			g.petugas[code] = append(g.petugas[code], g.lastID())
 		}
 	}
 
@@ -380,6 +393,9 @@ func (g *Generator) makeUsers() error {
 	}
 	return nil
 }
+
+// lastID returns the ID of the account makeUsers added last.
+func (g *Generator) lastID() int64 { return g.lastUser.ID }
 
 // residentAt picks a resident registered by t; nil when there is none.
 func (g *chunkGen) residentAt(t time.Time) *esambat.User {

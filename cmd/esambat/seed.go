@@ -118,10 +118,14 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
+	existing, err := demoAccounts(ctx, a.db)
+	if err != nil {
+		return err
+	}
 	gen, err := demo.New(demo.Config{
 		Reports: n, Seed: seed, Now: a.db.Now(), Clocks: a.service.Clocks, Locator: loc, Regions: regions,
 		Categories: cats, Agencies: agencies, CityCode: refdata.CityCode, Sealer: a.service.Auth.Sealer, PasswordHash: hash,
-		FirstUserID: st.MaxUserID + 1, FirstReportID: st.MaxReportID + 1, Tickets: st.Tickets,
+		FirstUserID: st.MaxUserID + 1, FirstReportID: st.MaxReportID + 1, Tickets: st.Tickets, ExistingUsers: existing,
 	})
 	if err != nil {
 		return err
@@ -285,4 +289,24 @@ func (p *progress) abort() {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// demoAccounts returns the demo accounts already stored, by e-mail (an
+// earlier seed-demo), so that --append reuses them.
+func demoAccounts(ctx context.Context, db *sqldb.DB) (map[string]int64, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT email, id FROM users WHERE email LIKE '%@demo.esambat.test'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var email string
+		var id int64
+		if err := rows.Scan(&email, &id); err != nil {
+			return nil, err
+		}
+		out[email] = id
+	}
+	return out, rows.Err()
 }

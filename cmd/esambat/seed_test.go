@@ -245,3 +245,86 @@ func seededSummary(t *testing.T, getenv func(string) string, k int) string {
 	}
 	return b.String()
 }
+
+// TestSeedDemoAppend: a second load (--append, another seed) reuses the
+// demo accounts of the first, continues the ticket numbers, and leaves
+// every chain intact; a report submitted between and after the loads
+// gets the next free ticket on both databases.
+func TestSeedDemoAppend(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { checkAppend(t, env("ESAMBAT_DATA_DIR", t.TempDir())) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("PostgreSQL seed suite skipped: set ESAMBAT_TEST_POSTGRES_DSN to run it (CI does)")
+		}
+		checkAppend(t, env("ESAMBAT_DATABASE_URL", freshSchema(t, dsn), "ESAMBAT_DATA_DIR", t.TempDir()))
+	})
+}
+
+func checkAppend(t *testing.T, getenv func(string) string) {
+	ctx := context.Background()
+	seed := func(args ...string) {
+		t.Helper()
+		var errb bytes.Buffer
+		if code := run(ctx, append([]string{"seed-demo"}, args...), nil, io.Discard, &errb, getenv); code != 0 {
+			t.Fatalf("seed-demo %v = %d: %s", args, code, errb.String())
+		}
+	}
+	// submit stores one report now, as the API would, and returns its ticket.
+	submit := func() string {
+		t.Helper()
+		c, _, err := parseConfig("test", nil, getenv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := openApp(ctx, c, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.db.Close()
+		u, err := a.db.FindUserByLogin(ctx, "warga1@demo.esambat.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &esambat.Report{Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: "Jalan berlubang dekat pasar",
+			Description: "Lubang besar di tengah jalan, berbahaya bagi pengendara.", KelurahanCode: "35.75.02.1001", Address: "Jl. Soekarno-Hatta",
+			Visibility: esambat.VisibilityPublik, Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb, ReporterID: u.ID}
+		ev := &esambat.Event{Action: esambat.ActionSubmit, ActorID: u.ID, ActorRole: esambat.RoleWarga, To: esambat.StatusDiajukan}
+		if _, _, err := a.db.CreateReport(ctx, r, ev, ""); err != nil {
+			t.Fatalf("CreateReport: %v", err)
+		}
+		return r.Ticket
+	}
+	seed("--reports", "300", "--seed", "7")
+	first := submit()
+	seed("--reports", "200", "--seed", "8", "--append")
+	second := submit()
+
+	c, _, _ := parseConfig("test", nil, getenv, io.Discard)
+	a, err := openApp(ctx, c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.db.Close()
+	if n, err := a.db.CountReports(ctx, esambat.ReportFilter{}); err != nil || n != 502 {
+		t.Errorf("%d reports (%v); want 300 + 1 + 200 + 1", n, err)
+	}
+	var users, demoUsers int
+	if err := a.db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE email LIKE '%@demo.esambat.test') FROM users`).Scan(&users, &demoUsers); err != nil {
+		t.Fatal(err)
+	}
+	if users != demoUsers {
+		t.Errorf("%d accounts, %d of them demo accounts", users, demoUsers)
+	}
+	var tickets, distinct int
+	var maxTicket string
+	if err := a.db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT ticket), MAX(ticket) FROM reports`).Scan(&tickets, &distinct, &maxTicket); err != nil || tickets != distinct {
+		t.Errorf("%d reports, %d distinct tickets (%v)", tickets, distinct, err)
+	}
+	if second <= first || second != maxTicket {
+		t.Errorf("tickets: %s after the first load, %s after the second; the highest is %s", first, second, maxTicket)
+	}
+	if _, broken, err := esambat.VerifyChains(ctx, a.db); err != nil || broken != nil {
+		t.Errorf("VerifyChains: %v, %v", broken, err)
+	}
+}
