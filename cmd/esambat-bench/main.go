@@ -185,7 +185,9 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		b.printf("  group commit: %.0f transactions carried %.0f writes (%.1f per fsync)\n", c1-c0, n1-n0, (n1-n0)/(c1-c0))
 	}
 	if l.n > 0 {
-		per := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(l.n)) }
+		per := func(d time.Duration) string {
+			return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(l.n))
+		}
 		b.printf("  CPU per report: server %s, database server %s, load driver %s\n",
 			per(cpuEnd.server-cpuStart.server), per(cpuEnd.db-cpuStart.db), per(cpuEnd.driver-cpuStart.driver))
 	}
