@@ -400,7 +400,27 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 	if f.OldestFirst {
 		order = " ORDER BY id ASC"
 	}
-	rows, err := db.readQuery(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
+	var rows *sql.Rows
+	if cells := mapCells(f); db.Dialect.MapCell != "" && cells != nil {
+		// The map: each cell of the box from its newest report on the
+		// reports_map index, at most limit+1 from each, then the newest
+		// limit+1 of those. Its text varies with the number of cells, so
+		// it stays out of the statement cache.
+		lim := strconv.Itoa(limit + 1)
+		conds := strings.TrimPrefix(where, " WHERE ")
+		parts := make([]string, len(cells))
+		all := make([]any, 0, len(cells)*(len(args)+1))
+		for i, c := range cells {
+			parts[i] = `SELECT id FROM (SELECT id FROM reports WHERE ` + db.Dialect.MapCell + ` = ? AND lat IS NOT NULL AND ` + conds +
+				order + ` LIMIT ` + lim + `) AS c` + strconv.Itoa(i)
+			all = append(all, c)
+			all = append(all, args...)
+		}
+		rows, err = db.Read.QueryContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id IN (SELECT id FROM (`+
+			strings.Join(parts, ` UNION ALL `)+`) AS cells`+order+` LIMIT `+lim+`)`+order), all...)
+	} else {
+		rows, err = db.readQuery(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
+	}
 	if err != nil {
 		return esambat.ReportPage{}, db.err(err)
 	}
@@ -421,6 +441,35 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 		page.Next = strconv.FormatInt(page.Reports[limit-1].ID, 36)
 	}
 	return page, nil
+}
+
+// maxMapCells is the most cells a box may cover for the map index to be
+// used (8 × 8 cells, about 2.2 km square); a larger box is most of the
+// city, where the newest reports overall are found fast without it.
+const maxMapCells = 64
+
+// mapCells returns the reports_map cells that f's box covers, or nil when
+// the index does not apply: no box, not only published reports, or too
+// many cells. The arithmetic is the index expression's (Dialect.MapCell)
+// in the same IEEE doubles, so a point's cell here is its cell there.
+func mapCells(f esambat.ReportFilter) []int64 {
+	b := f.BBox
+	if b == nil || !f.PublishedOnly {
+		return nil
+	}
+	cell := func(deg, offset float64) int64 { return int64((deg + offset) * 400) }
+	lat0, lat1 := cell(b.MinLat, 90), cell(b.MaxLat, 90)
+	lng0, lng1 := cell(b.MinLng, 180), cell(b.MaxLng, 180)
+	if lat1 < lat0 || lng1 < lng0 || (lat1-lat0+1)*(lng1-lng0+1) > maxMapCells {
+		return nil
+	}
+	var out []int64
+	for la := lat0; la <= lat1; la++ {
+		for ln := lng0; ln <= lng1; ln++ {
+			out = append(out, la*1000000+ln)
+		}
+	}
+	return out
 }
 
 // CountReports counts reports matching f.

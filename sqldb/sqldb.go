@@ -46,6 +46,11 @@ type Dialect struct {
 	// report's transaction, which SQLite's single writer makes cheap and
 	// keeps gapless.
 	TicketSequences bool
+	// MapCell is the SQL expression of a point's map cell (1/400 degree
+	// of latitude by 1/400 of longitude, about 280 m), exactly as the
+	// reports_map index is written: FindReports uses it for boxes of
+	// published reports. Empty: no such index.
+	MapCell string
 }
 
 // Writer runs fn in a write transaction and returns after its durable

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateReport", testUpdateReport},
 		{"FindReports", testFindReports},
 		{"Near", testNear},
+		{"MapBoxes", testMapBoxes},
 		{"Paging", testPaging},
 		{"Search", testSearch},
 		{"SearchConcurrent", testSearchConcurrent},

@@ -49,6 +49,7 @@ var Dialect = sqldb.Dialect{
 	SkipLocked: true,
 	// Submissions on every instance take ticket numbers without waiting.
 	TicketSequences: true,
+	MapCell:         `(floor((lat + 90) * 400)::bigint * 1000000 + floor((lng + 180) * 400)::bigint)`,
 }
 
 // Open connects to the database at dsn (postgres://...) and checks that it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -80,4 +81,16 @@ func withSearchPath(t *testing.T, dsn, schema string) string {
 func TestConformance(t *testing.T) {
 	dsn(t)
 	storetest.Run(t, open)
+}
+
+// TestMapCellMatchesIndex: the map query finds the reports_map index only
+// if it writes the cell exactly as the migration does.
+func TestMapCellMatchesIndex(t *testing.T) {
+	b, err := fs.ReadFile(postgres.Migrations(), "0013_reports_map.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), postgres.Dialect.MapCell) {
+		t.Errorf("migration 0013 does not index Dialect.MapCell %q", postgres.Dialect.MapCell)
+	}
 }

@@ -46,6 +46,7 @@ var Dialect = sqldb.Dialect{
 	TextTime:       true,
 	TranslateError: translateError,
 	SearchClause:   searchClause,
+	MapCell:        `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
 }
 
 // dsn builds the connection string. Every pragma is set on every

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -178,5 +180,17 @@ func TestCheckpointer(t *testing.T) {
 	}
 	if !waitRuns(1, 3*sqlite.CheckpointInterval) {
 		t.Error("checkpoints did not resume after the bulk load")
+	}
+}
+
+// TestMapCellMatchesIndex: the map query finds the reports_map index only
+// if it writes the cell exactly as the migration does.
+func TestMapCellMatchesIndex(t *testing.T) {
+	b, err := fs.ReadFile(sqlite.Migrations(), "0013_reports_map.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), sqlite.Dialect.MapCell) {
+		t.Errorf("migration 0013 does not index Dialect.MapCell %q", sqlite.Dialect.MapCell)
 	}
 }
