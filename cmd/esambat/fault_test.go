@@ -798,6 +798,9 @@ func TestFaultDatabaseErrorIsNotBadSession(t *testing.T) {
 	defer a.db.Close()
 	users := &usersDown{UserStore: a.service.Users}
 	a.service.Users = users
+	// Hide the store's one-query token lookup (TokenUserFinder), so that
+	// authentication reads the account through the failing UserStore.
+	a.service.Auth.Tokens = struct{ esambat.TokenStore }{a.service.Auth.Tokens}
 	srv := &esambathttp.Server{Service: a.service, DB: a.db, BaseURL: c.BaseURL,
 		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}}
 	ts := httptest.NewServer(srv.Handler())
