@@ -31,16 +31,16 @@ func (db *DB) SetPlanner(p esambat.NotificationPlanner) { db.Planner = p }
 // tx, the event's own transaction. Duplicates (same event, channel and
 // recipient) are stored once.
 func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event) error {
-	return db.enqueueWith(ctx, tx, r, ev, nil, false)
+	return db.enqueueWith(ctx, tx, r, ev, nil)
 }
 
-// enqueueWith is enqueue with the reporter's account already read when
-// known is true (nil: the report has no reporter account).
-func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User, known bool) error {
+// enqueueWith is enqueue with the reporter's account already read; nil
+// reads it in tx (when the report has a reporter).
+func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) error {
 	if db.Planner == nil || ev == nil {
 		return nil
 	}
-	if r.ReporterID != 0 && !known {
+	if r.ReporterID != 0 && reporter == nil {
 		// Read through tx, not db.Read: on PostgreSQL the transaction
 		// already holds a connection of the shared pool, and waiting for a
 		// second one could deadlock a busy pool.

@@ -150,7 +150,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 			if err := db.storeEvent(ctx, tx, ev); err != nil {
 				return err
 			}
-			if err := db.enqueueWith(ctx, tx, r, ev, reporter, reporter != nil); err != nil {
+			if err := db.enqueueWith(ctx, tx, r, ev, reporter); err != nil {
 				return err
 			}
 		}
