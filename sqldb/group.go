@@ -41,6 +41,8 @@ type GroupWriter struct {
 	// Logger receives Finish's errors; nil discards them.
 	Logger *slog.Logger
 
+	stmts writerStmts
+
 	// Stats, read with Stats and Busy.
 	commits atomic.Int64
 	calls   atomic.Int64
@@ -123,7 +125,9 @@ func (w *GroupWriter) loop() {
 			}
 		}
 		w.run(batch)
+		w.stmts.prepareWanted(w.db)
 	}
+	w.stmts.close()
 }
 
 // run executes one batch in one transaction.
@@ -147,13 +151,13 @@ func (w *GroupWriter) run(batch []*writeReq) {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if _, err := w.Exec(ctx, tx, "SAVEPOINT w"); err != nil {
 			errs[i] = err
 			continue
 		}
 		if err := runProtected(r.fn, tx); err != nil {
 			errs[i] = err
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+			if _, rerr := w.Exec(ctx, tx, "ROLLBACK TO w"); rerr != nil {
 				// The transaction is unusable: fail the whole batch.
 				_ = tx.Rollback()
 				for j, r := range batch {
@@ -167,7 +171,7 @@ func (w *GroupWriter) run(batch []*writeReq) {
 		} else {
 			ran++
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil && errs[i] == nil {
+		if _, err := w.Exec(ctx, tx, "RELEASE w"); err != nil && errs[i] == nil {
 			errs[i] = err
 		}
 	}
@@ -191,17 +195,17 @@ func (w *GroupWriter) run(batch []*writeReq) {
 
 // finish runs Finish in a savepoint of its own; see GroupWriter.Finish.
 func (w *GroupWriter) finish(ctx context.Context, tx *sql.Tx) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT finish"); err != nil {
+	if _, err := w.Exec(ctx, tx, "SAVEPOINT finish"); err != nil {
 		w.logFinish(err)
 		return
 	}
 	if err := runProtected(func(tx *sql.Tx) error { return w.Finish(ctx, tx) }, tx); err != nil {
 		w.logFinish(err)
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO finish"); err != nil {
+		if _, err := w.Exec(ctx, tx, "ROLLBACK TO finish"); err != nil {
 			w.logFinish(err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "RELEASE finish"); err != nil {
+	if _, err := w.Exec(ctx, tx, "RELEASE finish"); err != nil {
 		w.logFinish(err)
 	}
 }
@@ -210,4 +214,123 @@ func (w *GroupWriter) logFinish(err error) {
 	if w.Logger != nil {
 		w.Logger.Error("sqldb: end-of-batch work failed; retried at the next batch", "err", err)
 	}
+}
+
+// maxWriterStmts bounds the statements kept prepared on the write
+// connection. The writes are a few dozen fixed strings; one beyond the
+// bound is prepared once per batch instead.
+const maxWriterStmts = 256
+
+// writerStmts keeps the writer's statements prepared across batches.
+// SQLite parses and plans a statement on every prepare, and database/sql
+// prepares again for every call that does not go through a *sql.Stmt; a
+// statement prepared inside a transaction (Tx.PrepareContext) dies with
+// it. So a statement seen in a batch is prepared once more on the write
+// connection itself after the batch, when that connection is free (it is
+// the pool's only one, held by the transaction during the batch), and
+// every later batch reuses it through Tx.StmtContext, which does not
+// prepare again on the same connection.
+type writerStmts struct {
+	mu   sync.Mutex
+	kept map[string]*sql.Stmt // prepared on the write pool
+	want map[string]bool      // seen in a batch, to prepare after it
+	tx   *sql.Tx              // the batch whose statements cur holds
+	cur  map[string]*sql.Stmt
+}
+
+// stmt returns query prepared for tx, or nil when preparing failed (the
+// caller then runs it directly, which reports the error).
+func (s *writerStmts) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tx != tx {
+		s.tx = tx
+		if s.cur == nil {
+			s.cur = map[string]*sql.Stmt{}
+		}
+		clear(s.cur)
+	}
+	if st, ok := s.cur[query]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if k, ok := s.kept[query]; ok {
+		st = tx.StmtContext(ctx, k)
+	} else {
+		p, err := tx.PrepareContext(ctx, query)
+		if err != nil {
+			return nil
+		}
+		st = p
+		if len(s.kept)+len(s.want) < maxWriterStmts {
+			if s.want == nil {
+				s.want = map[string]bool{}
+			}
+			s.want[query] = true
+		}
+	}
+	s.cur[query] = st
+	return st
+}
+
+// prepareWanted prepares on db the statements the last batch prepared
+// for itself alone. It runs between batches, when the write connection
+// is free.
+func (s *writerStmts) prepareWanted(db *sql.DB) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tx = nil
+	clear(s.cur)
+	for q := range s.want {
+		st, err := db.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // prepared per batch, which reports the error
+		}
+		if s.kept == nil {
+			s.kept = map[string]*sql.Stmt{}
+		}
+		s.kept[q] = st
+	}
+	clear(s.want)
+}
+
+func (s *writerStmts) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.kept {
+		st.Close()
+	}
+	s.kept = nil
+}
+
+// Exec runs query in tx, a transaction of the current batch, through
+// the writer's prepared statements. The context only carries values:
+// once the writer runs a call, the call's statements run to their end
+// whatever happens to the caller (the driver would otherwise watch every
+// statement's context with a goroutine of its own, and an interrupt
+// lands on the connection, not on one statement).
+func (w *GroupWriter) Exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
+	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRow is Exec for a query of one row.
+func (w *GroupWriter) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
+	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// Query is Exec for a query of rows.
+func (w *GroupWriter) Query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
+	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
 }

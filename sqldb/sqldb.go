@@ -81,7 +81,6 @@ type DB struct {
 	categories categoryCache
 	rebound    sync.Map // query -> rebound query
 	stmtCache  stmtCache
-	txStmts    txStmts
 	closers    []func() error
 }
 

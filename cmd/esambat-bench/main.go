@@ -161,6 +161,8 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	}
 	c0, _ := metric(srv.base, "esambat_sqlite_commits")
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
+	busy0, _ := metric(srv.base, "esambat_sqlite_writer_busy_seconds")
+	t0 := time.Now()
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
 	// CPU used during the measured part, from its start to the end of
 	// intake: the server, the database server (PostgreSQL's backends;
@@ -183,6 +185,12 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	if c1, err := metric(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
 		n1, _ := metric(srv.base, "esambat_sqlite_commit_calls")
 		b.printf("  group commit: %.0f transactions carried %.0f writes (%.1f per fsync)\n", c1-c0, n1-n0, (n1-n0)/(c1-c0))
+		// The single writer's utilisation: near 100 % it is the
+		// bottleneck; well below, requests wait elsewhere.
+		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
+			b.printf("  writer busy %.0f %% of the run, %.3f ms per write\n",
+				100*(busy1-busy0)/time.Since(t0).Seconds(), 1000*(busy1-busy0)/(n1-n0))
+		}
 	}
 	if l.n > 0 {
 		per := func(d time.Duration) string {

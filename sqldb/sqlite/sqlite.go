@@ -119,7 +119,8 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	cdb.SetMaxOpenConns(1)
 	cdb.SetMaxIdleConns(1)
 	w := sqldb.NewGroupWriter(wdb, 64)
-	w.Finish, w.Logger = flushFTS, logger
+	w.Finish = func(ctx context.Context, tx *sql.Tx) error { return flushFTS(ctx, w, tx) }
+	w.Logger = logger
 	cp := sqldb.NewCheckpointer(cdb, CheckpointInterval, logger)
 	// Closed in this order: the writer (by DB.Close), the checkpointer,
 	// then the pools; the last connection to close checkpoints what is
@@ -137,9 +138,9 @@ const CheckpointInterval = time.Second
 // fts_pending (migration 0012) and empties it: once per write batch, so
 // that FTS5 writes one index segment per batch instead of one per report.
 // Before migration 0012 there is no fts_pending: nothing to do.
-func flushFTS(ctx context.Context, tx *sql.Tx) error {
+func flushFTS(ctx context.Context, w *sqldb.GroupWriter, tx *sql.Tx) error {
 	var pending int
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending)
+	err := w.QueryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending)
 	if err != nil {
 		if strings.Contains(err.Error(), "no such table") {
 			return nil
@@ -151,11 +152,11 @@ func flushFTS(ctx context.Context, tx *sql.Tx) error {
 	}
 	// CROSS JOIN keeps SQLite from turning the join around and scanning
 	// every report.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (rowid, title, description)
+	if _, err := w.Exec(ctx, tx, `INSERT INTO reports_fts (rowid, title, description)
 		SELECT r.id, r.title, r.description FROM fts_pending p CROSS JOIN reports r ON r.id = p.id`); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM fts_pending`)
+	_, err = w.Exec(ctx, tx, `DELETE FROM fts_pending`)
 	return err
 }
 
