@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -218,4 +220,59 @@ func (s DirStore) Exists(ctx context.Context, key string) (bool, error) {
 		return false, unavailable(err)
 	}
 	return true, nil
+}
+
+// TempMaxAge is how old a temporary file of Put must be before SweepTemp
+// takes it for the leftover of a Put that never finished (the process was
+// killed or the machine lost power between creating and renaming it). A
+// Put takes milliseconds and a request at most a few minutes, so a file
+// this old belongs to no running Put, even of another instance sharing
+// the directory.
+const TempMaxAge = 15 * time.Minute
+
+// SweepTemp removes the temporary files of unfinished Puts that are older
+// than maxAge (modification time) and returns how many it removed. Photos
+// themselves are never touched. It stops at ctx's end; a file it cannot
+// remove is skipped and reported in err with the count of the others.
+func (s DirStore) SweepTemp(ctx context.Context, maxAge time.Duration) (removed int, err error) {
+	if s.Dir == "" {
+		return 0, esambat.Internal(errors.New("media: DirStore.Dir is empty"))
+	}
+	cutoff := time.Now().Add(-maxAge)
+	var errs []error
+	walkErr := filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll // no photo stored yet
+			}
+			errs = append(errs, err)
+			return nil
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) { // a Put finishing right now
+				errs = append(errs, err)
+			}
+			return nil
+		}
+		if fi.ModTime().After(cutoff) {
+			return nil
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			return nil
+		}
+		removed++
+		return nil
+	})
+	if walkErr != nil {
+		errs = append(errs, walkErr)
+	}
+	return removed, errors.Join(errs...)
 }

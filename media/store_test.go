@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -254,5 +255,50 @@ func TestDirStoreProcessed(t *testing.T) {
 		if !bytes.Equal(got, r.Data) {
 			t.Error("stored bytes differ")
 		}
+	}
+}
+
+// TestDirStoreSweepTemp: the temporary files of Puts a kill interrupted
+// are removed once old; fresh ones (a Put in flight) and photos stay.
+func TestDirStoreSweepTemp(t *testing.T) {
+	ctx := context.Background()
+	s := DirStore{Dir: filepath.Join(t.TempDir(), "photos")}
+	if n, err := s.SweepTemp(ctx, TempMaxAge); n != 0 || err != nil {
+		t.Fatalf("sweep of a store with nothing yet: %d, %v", n, err)
+	}
+	key, data := content("foto")
+	if err := s.Put(ctx, key, data); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * TempMaxAge)
+	if err := os.Chtimes(s.path(key), old, old); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(s.dir(key), ".tmp-123")
+	fresh := filepath.Join(s.dir(key), ".tmp-456")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("half a photo"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.SweepTemp(ctx, TempMaxAge)
+	if n != 1 || err != nil {
+		t.Errorf("SweepTemp = %d, %v; want 1 removed", n, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file still there: %v", err)
+	}
+	for _, p := range []string{fresh, s.path(key)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.SweepTemp(cancelled, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("sweep after its context ended: %v, want context.Canceled", err)
 	}
 }

@@ -289,6 +289,30 @@ func configErr(err error) error {
 // readyFunc, when set, is told the listening address (tests use :0).
 type readyFunc func(addr string)
 
+// sweepPhotoTemp removes the temporary files that photo writes cut short by
+// a crash left in the photo store: at start, then hourly, in the
+// background (the walk reads every photo directory).
+func sweepPhotoTemp(ctx context.Context, store media.DirStore, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := store.SweepTemp(ctx, media.TempMaxAge)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			logger.Warn("photo store: removing leftover temporary files failed", "removed", n, "err", err)
+		} else if n > 0 {
+			logger.Info("photo store: removed temporary files of unfinished writes", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, ready readyFunc) error {
 	c, _, err := parseConfig("serve", args, getenv, stderr)
 	if err != nil {
@@ -310,9 +334,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if cp := a.db.Checkpointer; cp != nil {
 		metrics.Gauge("esambat_sqlite_checkpoints", "Write-ahead log checkpoints run outside the writer.", func() float64 { return float64(cp.Runs()) })
 	}
+	photos := media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}
 	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, CORSOrigins: c.CORSOrigins,
 		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
-		Media: media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
+		Media: photos, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
 	srv.Open311 = &open311.Handler{Service: a.service, BaseURL: c.BaseURL, Logger: logger, StatusLabels: esambathttp.StatusLabels, StorePhotos: srv.StorePhotos}
 	srv.Open311Error = open311.WriteError
 	hs := &http.Server{
@@ -324,6 +349,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	go sweepPhotoTemp(ctx, photos, logger)
 	router := a.loadRouter(ctx)
 	a.service.Router = router
 	if c.RoutingRetrain > 0 {

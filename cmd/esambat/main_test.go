@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -128,9 +129,29 @@ func TestServeSQLite(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("server still answers after shutdown")
 	}
+	// A photo write the crash cut short left its temporary file; the
+	// next start removes it.
+	stale := filepath.Join(dir, "photos", "ab", "cd", ".tmp-1234")
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, []byte("half a photo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
 	// A second start on the same data must not reload reference data or fail.
 	base, _ = boot(t, env("ESAMBAT_DATA_DIR", dir))
 	smoke(t, base)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(stale); errors.Is(err, os.ErrNotExist) {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("stale photo temp file still there 10 s after start: %v", err)
+		}
+	}
 }
 
 func TestServePostgres(t *testing.T) {
