@@ -410,7 +410,9 @@ type ReportStore interface {
 	// ListPhotos returns a report's photos in the order they were added.
 	ListPhotos(ctx context.Context, reportID int64) ([]Photo, error)
 	// AddPhotos attaches photos to an existing report with an event, in
-	// one transaction.
+	// one transaction. A photo whose Key the report already has is
+	// skipped: a retried upload (the answer lost on the way) attaches
+	// nothing twice; when every photo is skipped, no event is recorded.
 	AddPhotos(ctx context.Context, reportID int64, photos []Photo, ev *Event) error
 	// MergeSupports moves the supports of report from to report to (a
 	// duplicate merged into its original) and counts user, the duplicate's

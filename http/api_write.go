@@ -363,19 +363,9 @@ func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, esambat.FieldError("photo", "Kolom \"photo\" wajib berisi berkas foto."))
 		return
 	}
-	existing, err := s.Service.Reports.ListPhotos(ctx, rep.ID)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	n := len(files)
-	for _, p := range existing {
-		if p.Kind == kind {
-			n++
-		}
-	}
-	if n > esambat.MaxPhotos {
-		s.Error(w, r, esambat.FieldError("photo", "Maksimal 5 foto per laporan."))
+	tooMany := esambat.FieldError("photo", "Maksimal 5 foto per laporan.")
+	if len(files) > esambat.MaxPhotos {
+		s.Error(w, r, tooMany)
 		return
 	}
 	photos, err := s.storePhotos(ctx, files, kind)
@@ -383,6 +373,42 @@ func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// A retry of an upload whose answer was lost sends the same photos
+	// again: they have the same content keys, count once toward the
+	// limit and are not attached twice (the store skips them too).
+	existing, err := s.Service.Reports.ListPhotos(ctx, rep.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	have := map[string]bool{}
+	n := 0
+	for _, p := range existing {
+		have[p.Key] = true
+		if p.Kind == kind {
+			n++
+		}
+	}
+	var fresh []esambat.Photo
+	for _, p := range photos {
+		if !have[p.Key] {
+			have[p.Key] = true
+			fresh = append(fresh, p)
+		}
+	}
+	if n+len(fresh) > esambat.MaxPhotos {
+		s.Error(w, r, tooMany)
+		return
+	}
+	urls := []string{}
+	for _, p := range photos {
+		urls = append(urls, s.BaseURL+"/laporan/"+rep.Ticket+"/foto/"+p.Key+".jpg")
+	}
+	if len(fresh) == 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"photos": urls})
+		return
+	}
+	photos = fresh
 	ev := &esambat.Event{Action: "photo", ActorID: a.UserID, ActorRole: a.Role, From: rep.Status, To: rep.Status,
 		Data: map[string]string{"count": strconv.Itoa(len(photos)), "kind": kind}}
 	if kind == esambat.PhotoEvidence {
@@ -391,10 +417,6 @@ func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
 	if err := s.Service.Reports.AddPhotos(ctx, rep.ID, photos, ev); err != nil {
 		s.Error(w, r, err)
 		return
-	}
-	urls := []string{}
-	for _, p := range photos {
-		urls = append(urls, s.BaseURL+"/laporan/"+rep.Ticket+"/foto/"+p.Key+".jpg")
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"photos": urls})
 }

@@ -3,6 +3,7 @@ package http_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -86,11 +87,14 @@ func (b *browser) signUp(nik, phone string) {
 	}
 }
 
-func testJPEG(t *testing.T) []byte {
+func testJPEG(t *testing.T) []byte { return testJPEGn(t, 0) }
+
+// testJPEGn is testJPEG in another colour for each n: another photo.
+func testJPEGn(t *testing.T, n int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := 0; y < 48; y++ {
 		for x := 0; x < 64; x++ {
-			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 90, 255})
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), uint8(90 + 16*n), 255})
 		}
 	}
 	var buf bytes.Buffer
@@ -370,8 +374,36 @@ func TestAPIPhotosAndNearby(t *testing.T) {
 		mw.Close()
 		return e.do("POST", "/api/v1/reports/"+c.Ticket+"/photos", token, buf.String(), "Content-Type", mw.FormDataContentType())
 	}
-	if r := upload(warga, testJPEG(t)); r.Status != 201 || !strings.Contains(string(r.Body), "/foto/") {
-		t.Fatalf("upload = %d %s", r.Status, r.Body)
+	first := upload(warga, testJPEG(t))
+	if first.Status != 201 || !strings.Contains(string(first.Body), "/foto/") {
+		t.Fatalf("upload = %d %s", first.Status, first.Body)
+	}
+	var rid struct{ ID int64 }
+	events := func() int {
+		if rid.ID == 0 {
+			rep, err := e.server.Service.Reports.FindReportByTicket(context.Background(), c.Ticket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rid.ID = rep.ID
+		}
+		evs, err := e.server.Service.Reports.ListEvents(context.Background(), rid.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	// The answer lost on the way, the app sends the same photo again:
+	// the same answer, nothing attached twice, no second event.
+	before := events()
+	if before < 2 {
+		t.Fatalf("the report shows %d events, want its submission and its photo", before)
+	}
+	if r := upload(warga, testJPEG(t)); r.Status != 200 || string(r.Body) != string(first.Body) {
+		t.Errorf("retried upload = %d %s, want 200 and the first answer %s", r.Status, r.Body, first.Body)
+	}
+	if n := events(); n != before {
+		t.Errorf("retried upload: %d events, want %d", n, before)
 	}
 	if r := upload(other, testJPEG(t)); r.Status != 404 {
 		t.Errorf("upload to someone else's report = %d %s", r.Status, r.Body)
@@ -382,14 +414,21 @@ func TestAPIPhotosAndNearby(t *testing.T) {
 	if r := upload(warga); r.Status != 400 {
 		t.Errorf("no file = %d %s", r.Status, r.Body)
 	}
-	ph := testJPEG(t)
-	if r := upload(warga, ph, ph, ph, ph, ph); r.Status != 400 || !strings.Contains(string(r.Body), "Maksimal 5") {
+	if r := upload(warga, testJPEGn(t, 1), testJPEGn(t, 2), testJPEGn(t, 3), testJPEGn(t, 4), testJPEGn(t, 5)); r.Status != 400 || !strings.Contains(string(r.Body), "Maksimal 5") {
 		t.Errorf("sixth photo = %d %s", r.Status, r.Body)
 	}
 	var got struct{ Photos []string }
 	e.do("GET", "/api/v1/reports/"+c.Ticket, warga, nil).json(t, &got)
 	if len(got.Photos) != 1 {
 		t.Errorf("report photos = %v", got.Photos)
+	}
+	// The photo already attached does not count twice toward the five.
+	if r := upload(warga, testJPEG(t), testJPEGn(t, 1), testJPEGn(t, 2), testJPEGn(t, 3), testJPEGn(t, 4)); r.Status != 201 {
+		t.Errorf("four new photos beside the first again = %d %s", r.Status, r.Body)
+	}
+	e.do("GET", "/api/v1/reports/"+c.Ticket, warga, nil).json(t, &got)
+	if len(got.Photos) != 5 {
+		t.Errorf("report photos = %d, want 5", len(got.Photos))
 	}
 
 	// Nearby: after verification the report is offered to a neighbour

@@ -553,7 +553,37 @@ func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, 
 	return out, db.err(rows.Err())
 }
 
-// AddPhotos attaches photos to a report with an event in one transaction.
+// newPhotos returns the photos whose key reportID does not have yet,
+// each key once.
+func (db *DB) newPhotos(ctx context.Context, tx *sql.Tx, reportID int64, photos []esambat.Photo) ([]esambat.Photo, error) {
+	rows, err := db.inTx(tx).QueryContext(ctx, db.q(`SELECT key FROM report_photos WHERE report_id = ?`), reportID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		have[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []esambat.Photo
+	for _, p := range photos {
+		if !have[p.Key] {
+			have[p.Key] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// AddPhotos attaches photos to a report with an event in one transaction;
+// see esambat.ReportStore.
 func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Photo, ev *esambat.Event) error {
 	now := db.Now().UTC().Truncate(time.Microsecond)
 	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
@@ -563,7 +593,14 @@ func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Ph
 		} else if n == 0 {
 			return esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
 		}
-		if err := db.insertPhotos(ctx, tx, reportID, photos, now); err != nil {
+		fresh, err := db.newPhotos(ctx, tx, reportID, photos)
+		if err != nil {
+			return err
+		}
+		if len(fresh) == 0 {
+			return nil // a retry: all of them are attached already
+		}
+		if err := db.insertPhotos(ctx, tx, reportID, fresh, now); err != nil {
 			return err
 		}
 		if ev != nil {

@@ -785,6 +785,28 @@ func testPhotosAndSupports(t *testing.T, open Opener) {
 		t.Errorf("AddPhotos event chain: %+v", events)
 	}
 	wantCode(t, s.AddPhotos(ctx, 999999, evidence, nil), esambat.ENOTFOUND)
+	// A retried upload attaches nothing twice and records no event; one
+	// photo more with it is attached once, with its event.
+	if err := s.AddPhotos(ctx, r.ID, evidence, &esambat.Event{Action: "photo", ActorRole: esambat.RolePetugas, From: r.Status, To: r.Status}); err != nil {
+		t.Fatal(err)
+	}
+	if photos, _ := s.ListPhotos(ctx, r.ID); len(photos) != 3 {
+		t.Errorf("after a retried AddPhotos: %d photos, want 3", len(photos))
+	}
+	if events, _ := s.ListEvents(ctx, r.ID); len(events) != 2 {
+		t.Errorf("a retried AddPhotos recorded an event: %d events, want 2", len(events))
+	}
+	more := append(evidence, esambat.Photo{Key: strings.Repeat("9", 64), ThumbKey: strings.Repeat("8", 64), Width: 10, Height: 10, Kind: esambat.PhotoEvidence})
+	more = append(more, more[1])
+	if err := s.AddPhotos(ctx, r.ID, more, &esambat.Event{Action: "photo", ActorRole: esambat.RolePetugas, From: r.Status, To: r.Status}); err != nil {
+		t.Fatal(err)
+	}
+	if photos, _ := s.ListPhotos(ctx, r.ID); len(photos) != 4 || photos[3].Key != strings.Repeat("9", 64) {
+		t.Errorf("after adding one new photo beside an old one (and itself twice): %+v", photos)
+	}
+	if events, _ := s.ListEvents(ctx, r.ID); len(events) != 3 {
+		t.Errorf("adding a new photo: %d events, want 3", len(events))
+	}
 
 	added, err := s.AddSupport(ctx, r.ID, v.ID)
 	if err != nil || !added {
