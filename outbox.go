@@ -24,7 +24,7 @@ const (
 )
 
 // OutboxLease is how long a claim holds a message: another worker may
-// claim it again only after the lease ran out without MarkSent or
+// claim it again only after the lease ran out without MarkSentAll or
 // MarkFailed (its worker died). Senders must give up well within it.
 const OutboxLease = 5 * time.Minute
 
@@ -74,9 +74,11 @@ type OutboxStore interface {
 	// ClaimMessages hands worker up to n pending messages due at now that
 	// no other worker holds, oldest first, and holds them for OutboxLease.
 	ClaimMessages(ctx context.Context, worker string, n int, now time.Time) ([]Message, error)
-	// MarkSent records a delivery. ENOTFOUND when the message is not
-	// pending (already sent, or dead).
-	MarkSent(ctx context.Context, id int64) error
+	// MarkSentAll records the delivery of those of ids that are pending
+	// (not already sent, nor dead),
+	// in one write, and returns how many it marked: a worker's whole
+	// batch costs one commit instead of one per message.
+	MarkSentAll(ctx context.Context, ids []int64) (int, error)
 	// MarkFailed records a failed attempt: it counts it, keeps err and
 	// schedules the next attempt at next, or gives up when dead.
 	// ENOTFOUND when the message is not pending.

@@ -185,19 +185,37 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var sent []int64
 	for _, m := range msgs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.deliver(ctx, m)
+			if w.deliver(ctx, m) {
+				mu.Lock()
+				sent = append(sent, m.ID)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	// The deliveries of the batch are recorded in one write. Even when
+	// ctx ended meanwhile (shutdown): a send the channel accepted must be
+	// marked, or it would be sent again.
+	if len(sent) > 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := w.Store.MarkSentAll(rctx, sent); err != nil {
+			w.logger().ErrorContext(ctx, "outbox: sent, but could not record it; they will be sent again after the lease",
+				"worker", w.workerName(), "messages", sent, "err", err)
+		}
+	}
 	return len(msgs), nil
 }
 
-// deliver sends one claimed message and records the outcome.
-func (w *Worker) deliver(ctx context.Context, m esambat.Message) {
+// deliver sends one claimed message and records a failure; it returns
+// whether the message was sent, which RunOnce records for the batch.
+func (w *Worker) deliver(ctx context.Context, m esambat.Message) (sent bool) {
 	log := w.logger().With("worker", w.workerName(), "message", m.ID, "channel", m.Channel, "report", m.ReportID, "event", m.EventID)
 	var err error
 	if s := w.Senders[m.Channel]; s == nil {
@@ -215,20 +233,17 @@ func (w *Worker) deliver(ctx context.Context, m esambat.Message) {
 	}
 	// Record the outcome even when ctx ended meanwhile (shutdown): a send
 	// the channel accepted must be marked, or it would be sent again.
+	if err == nil {
+		return true
+	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err == nil {
-		if err := w.Store.MarkSent(rctx, m.ID); err != nil {
-			log.ErrorContext(ctx, "outbox: sent, but could not record it; it will be sent again after the lease", "err", err)
-		}
-		return
-	}
 	if ctx.Err() != nil && !IsPermanent(err) {
 		// Shutting down: the failure is ours, not the channel's. The claim
 		// expires and another worker tries again, without an attempt
 		// counted against the message.
 		log.InfoContext(rctx, "outbox: delivery interrupted by shutdown", "err", err)
-		return
+		return false
 	}
 	attempts := m.Attempts + 1
 	dead := IsPermanent(err) || attempts >= w.maxAttempts()
@@ -239,11 +254,12 @@ func (w *Worker) deliver(ctx context.Context, m esambat.Message) {
 	next := w.now().Add(backoff(attempts))
 	if merr := w.Store.MarkFailed(rctx, m.ID, err.Error(), next, dead); merr != nil {
 		log.ErrorContext(rctx, "outbox: could not record a failed delivery", "err", merr, "send_err", err)
-		return
+		return false
 	}
 	if dead {
 		log.ErrorContext(rctx, "outbox: message given up (dead letter; an admin may retry it)", "attempts", attempts, "err", err)
 	} else {
 		log.WarnContext(rctx, "outbox: delivery failed, will retry", "attempts", attempts, "next", next, "err", err)
 	}
+	return false
 }

@@ -37,44 +37,64 @@ func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *es
 // enqueueWith is enqueue with the reporter's account already read; nil
 // reads it in tx (when the report has a reporter).
 func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) error {
+	// Read through tx, not db.Read: on PostgreSQL the transaction already
+	// holds a connection of the shared pool, and waiting for a second one
+	// could deadlock a busy pool.
+	rows, err := db.outboxRows(ctx, db.inTx(tx), r, ev, reporter)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	args := make([]any, 0, 9*len(rows))
+	for _, row := range rows {
+		args = append(args, ev.ID)
+		args = append(args, row...)
+	}
+	values := strings.Repeat(", (?, "+outboxRow+")", len(rows))[2:]
+	_, err = db.inTx(tx).ExecContext(ctx, db.q(outboxInsert+values+outboxConflict), args...)
+	return err
+}
+
+const (
+	outboxInsert   = `INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at) VALUES `
+	outboxConflict = ` ON CONFLICT (event_id, channel, recipient) DO NOTHING`
+)
+
+// outboxRow is the placeholders of a message's columns after event_id.
+const outboxRow = `?, ?, ?, ?, ?, ?, ?, ?`
+
+// outboxRows asks the Planner which messages ev calls for and returns
+// each one's arguments for the columns of outboxInsert after event_id
+// (outboxRow). A reporter of nil is read through q when the report has
+// one.
+func (db *DB) outboxRows(ctx context.Context, q queryer, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) ([][]any, error) {
 	if db.Planner == nil || ev == nil {
-		return nil
+		return nil, nil
 	}
 	if r.ReporterID != 0 && reporter == nil {
-		// Read through tx, not db.Read: on PostgreSQL the transaction
-		// already holds a connection of the shared pool, and waiting for a
-		// second one could deadlock a busy pool.
-		u, err := db.scanUser(db.inTx(tx).QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), r.ReporterID))
+		u, err := db.scanUser(q.QueryRowContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), r.ReporterID))
 		if err == nil {
 			reporter = u
 		} else if esambat.ErrorCode(err) != esambat.ENOTFOUND {
-			return err
+			return nil, err
 		}
 	}
 	msgs, err := db.Planner.Plan(ctx, r, ev, reporter)
-	if err != nil {
-		return err
+	if err != nil || len(msgs) == 0 {
+		return nil, err
 	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	// One statement for all of the event's messages.
 	now := db.Now()
-	args := make([]any, 0, 9*len(msgs))
+	rows := make([][]any, 0, len(msgs))
 	for _, m := range msgs {
 		if !slices.Contains(esambat.MessageChannels, m.Channel) || m.To == "" {
-			return fmt.Errorf("sqldb: planner returned a message with channel %q and recipient %q", m.Channel, m.To)
+			return nil, fmt.Errorf("sqldb: planner returned a message with channel %q and recipient %q", m.Channel, m.To)
 		}
 		next := m.NextAt
 		if next.IsZero() {
 			next = now
 		}
-		args = append(args, ev.ID, r.ID, m.Channel, m.To, m.Subject, m.Body, esambat.MessagePending, db.t(next), db.t(now))
+		rows = append(rows, []any{r.ID, m.Channel, m.To, m.Subject, m.Body, esambat.MessagePending, db.t(next), db.t(now)})
 	}
-	values := strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?, ?)", len(msgs))[2:]
-	_, err = db.inTx(tx).ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, report_id, channel, recipient, subject, body, status, next_at, created_at)
-		VALUES `+values+` ON CONFLICT (event_id, channel, recipient) DO NOTHING`), args...)
-	return err
+	return rows, nil
 }
 
 // enqueueReport is enqueue for writes that hold only the report's ID: it
@@ -137,10 +157,27 @@ func (db *DB) ClaimMessages(ctx context.Context, worker string, n int, now time.
 	return out, nil
 }
 
-// MarkSent records a delivery; ENOTFOUND when the message is not pending.
-func (db *DB) MarkSent(ctx context.Context, id int64) error {
-	return db.updatePending(ctx, `UPDATE outbox SET status = ?, sent_at = ?, locked_by = '', locked_until = NULL
-		WHERE id = ? AND status = ?`, esambat.MessageSent, db.t(db.Now()), id, esambat.MessagePending)
+// MarkSentAll records the delivery of the pending ones of ids; see
+// esambat.OutboxStore.
+func (db *DB) MarkSentAll(ctx context.Context, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{esambat.MessageSent, db.t(db.Now()), esambat.MessagePending}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	var n int64
+	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		res, err := db.inTx(tx).ExecContext(ctx, db.q(`UPDATE outbox SET status = ?, sent_at = ?, locked_by = '', locked_until = NULL
+			WHERE status = ? AND id IN (`+strings.Repeat(", ?", len(ids))[2:]+`)`), args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), db.err(err)
 }
 
 // MarkFailed counts a failed attempt and schedules the next one at next, or

@@ -241,10 +241,12 @@ func testOutboxLifecycle(t *testing.T, open Opener) {
 	}
 	sent, failed, dead, last := expired[0], expired[1], expired[2], expired[3]
 
-	if err := ob.MarkSent(ctx, sent.ID); err != nil {
-		t.Fatal(err)
+	if n, err := ob.MarkSentAll(ctx, []int64{sent.ID}); err != nil || n != 1 {
+		t.Fatalf("MarkSentAll(sent) = %d, %v; want 1", n, err)
 	}
-	wantCode(t, ob.MarkSent(ctx, sent.ID), esambat.ENOTFOUND)
+	if n, err := ob.MarkSentAll(ctx, []int64{sent.ID}); err != nil || n != 0 {
+		t.Errorf("MarkSentAll of a message already sent = %d, %v; want 0", n, err)
+	}
 	wantCode(t, ob.MarkFailed(ctx, sent.ID, "x", now, false), esambat.ENOTFOUND)
 
 	retryAt := now.Add(10 * time.Minute)
@@ -254,8 +256,10 @@ func testOutboxLifecycle(t *testing.T, open Opener) {
 	if err := ob.MarkFailed(ctx, dead.ID, "gateway: 400 invalid number", now, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := ob.MarkSent(ctx, last.ID); err != nil {
-		t.Fatal(err)
+	// A batch marks only its pending messages: not the one already sent
+	// nor the dead one.
+	if n, err := ob.MarkSentAll(ctx, []int64{sent.ID, last.ID, dead.ID}); err != nil || n != 1 {
+		t.Fatalf("MarkSentAll(sent, last, dead) = %d, %v; want 1", n, err)
 	}
 	// The failed one is released (no lease) but waits for its next attempt.
 	if got, _ := ob.ClaimMessages(ctx, "w1", 10, retryAt.Add(-time.Second)); len(got) != 0 {
@@ -274,7 +278,9 @@ func testOutboxLifecycle(t *testing.T, open Opener) {
 		deadList[0].LastError != "gateway: 400 invalid number" || deadList[0].Attempts != 1 {
 		t.Fatalf("ListDead = %+v, %v", deadList, err)
 	}
-	wantCode(t, ob.MarkSent(ctx, dead.ID), esambat.ENOTFOUND)
+	if n, _ := ob.MarkSentAll(ctx, []int64{dead.ID}); n != 0 {
+		t.Errorf("MarkSentAll marked a dead message")
+	}
 	if err := ob.RetryDead(ctx, dead.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -291,9 +297,10 @@ func testOutboxLifecycle(t *testing.T, open Opener) {
 	}
 
 	all, _ := ob.ListMessages(ctx, sent.ReportID)
-	for _, m := range all {
-		if m.ID == sent.ID && m.Status != esambat.MessageSent {
-			t.Errorf("sent message has status %q", m.Status)
+	all2, _ := ob.ListMessages(ctx, last.ReportID)
+	for _, m := range append(all, all2...) {
+		if (m.ID == sent.ID || m.ID == last.ID) && m.Status != esambat.MessageSent {
+			t.Errorf("sent message %d has status %q", m.ID, m.Status)
 		}
 	}
 }
