@@ -82,80 +82,55 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
 	r.UpdatedAt, r.Version = r.CreatedAt, 1
 	year := r.CreatedAt.In(esambat.WIB).Year()
-	var seqTicket, seqID int64
+	var err error
 	if db.Dialect.TicketSequences {
-		t, id, err := db.nextTicket(ctx, year)
-		if err != nil {
+		var n, id, evID int64
+		if n, id, evID, err = db.nextTicket(ctx, year); err != nil {
 			return nil, false, db.err(err)
 		}
-		seqTicket, seqID = t, id
-	}
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
-		q := db.inTx(tx)
-		n, id := seqTicket, seqID
-		if n == 0 {
+		head := newReport(r, ev, id, n, year)
+		if ev != nil {
+			ev.ID = evID
+		}
+		err = db.createReportStatement(ctx, r, ev, head, submitter, idemKey, reporter, now)
+	} else {
+		err = db.Writer.Write(ctx, func(tx *sql.Tx) error {
+			q := db.inTx(tx)
+			var n, id int64
 			if err := q.QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
 			ON CONFLICT (year) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n`), year).Scan(&n); err != nil {
 				return err
 			}
-		}
-		if id == 0 {
 			// The single writer: nobody else can take this ID first.
 			if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM reports`).Scan(&id); err != nil {
 				return err
 			}
-		}
-		r.ID = id
-		r.Ticket = fmt.Sprintf("ES-%02d-%06d", year%100, n)
-		var head string
-		if ev != nil {
-			ev.ReportID, ev.Seq, ev.PrevHash = r.ID, 1, ""
-			if ev.CreatedAt.IsZero() {
-				ev.CreatedAt = r.CreatedAt
-			}
-			ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
-			ev.Hash = ev.ComputeHash()
-			head = ev.Hash
-		}
-		lat, lng, address, kec := reportAddress(r)
-		var ob esambat.OnBehalf
-		if r.OnBehalf != nil {
-			ob = *r.OnBehalf
-		}
-		_, err := q.ExecContext(ctx, db.q(`INSERT INTO reports (id, ticket, type, category_code, title, description, lat, lng, address,
-			kelurahan_code, kecamatan_code, visibility, status, channel, reporter_id, on_behalf_name, on_behalf_relationship,
-			on_behalf_phone, suggested_agency, agency_code, flags, duplicate_of, supports, rating, created_at, updated_at, due_at,
-			published_at, version, events_head)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			r.ID, r.Ticket, r.Type, r.CategoryCode, r.Title, r.Description, lat, lng, address,
-			r.KelurahanCode, kec, r.Visibility, r.Status, r.Channel, nullInt(r.ReporterID), ob.Name, ob.Relationship,
-			ob.Phone, r.SuggestedAgency, nullStr(r.AgencyCode), strings.Join(r.Flags, ","), nullInt(r.DuplicateOf), r.Supports, r.Rating,
-			db.t(r.CreatedAt), db.t(r.UpdatedAt), db.t(r.DueAt), db.t(r.PublishedAt), r.Version, head)
-		if err != nil {
-			return err
-		}
-		if idemKey != "" {
-			res, err := q.ExecContext(ctx, db.q(`INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (submitter, key) DO NOTHING`), submitter, idemKey, r.ID, db.t(now))
-			if err != nil {
+			head := newReport(r, ev, id, n, year)
+			if _, err := q.ExecContext(ctx, db.q(reportInsert), reportArgs(db, r, head)...); err != nil {
 				return err
 			}
-			if k, err := res.RowsAffected(); err != nil {
-				return err
-			} else if k == 0 {
-				return errIdemTaken
+			if idemKey != "" {
+				res, err := q.ExecContext(ctx, db.q(idemInsert+` ON CONFLICT (submitter, key) DO NOTHING`), submitter, idemKey, r.ID, db.t(now))
+				if err != nil {
+					return err
+				}
+				if k, err := res.RowsAffected(); err != nil {
+					return err
+				} else if k == 0 {
+					return errIdemTaken
+				}
 			}
-		}
-		if ev != nil {
-			if err := db.storeEvent(ctx, tx, ev); err != nil {
-				return err
+			if ev != nil {
+				if err := db.storeEvent(ctx, tx, ev); err != nil {
+					return err
+				}
+				if err := db.enqueueWith(ctx, tx, r, ev, reporter); err != nil {
+					return err
+				}
 			}
-			if err := db.enqueueWith(ctx, tx, r, ev, reporter); err != nil {
-				return err
-			}
-		}
-		return db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt)
-	})
+			return db.insertPhotos(ctx, tx, r.ID, r.Photos, r.CreatedAt)
+		})
+	}
 	if errors.Is(err, errIdemTaken) {
 		// A retry: the first report with this key stands. (On PostgreSQL
 		// a retry racing the first waits for it on the key's index.)
@@ -169,6 +144,140 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		return nil, false, db.err(err)
 	}
 	return r, true, nil
+}
+
+// newReport gives r its ID and ticket (number n of year) and ev, the
+// first event, its place at the head of the report's chain; it returns
+// the chain's head hash ("" without an event).
+func newReport(r *esambat.Report, ev *esambat.Event, id, n int64, year int) string {
+	r.ID = id
+	r.Ticket = fmt.Sprintf("ES-%02d-%06d", year%100, n)
+	if ev == nil {
+		return ""
+	}
+	ev.ReportID, ev.Seq, ev.PrevHash = r.ID, 1, ""
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = r.CreatedAt
+	}
+	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
+	ev.Hash = ev.ComputeHash()
+	return ev.Hash
+}
+
+const (
+	reportInsert = `INSERT INTO reports (id, ticket, type, category_code, title, description, lat, lng, address,
+	kelurahan_code, kecamatan_code, visibility, status, channel, reporter_id, on_behalf_name, on_behalf_relationship,
+	on_behalf_phone, suggested_agency, agency_code, flags, duplicate_of, supports, rating, created_at, updated_at, due_at,
+	published_at, version, events_head)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	idemInsert  = `INSERT INTO report_idempotency (submitter, key, report_id, created_at) VALUES (?, ?, ?, ?)`
+	eventCols   = `report_id, seq, action, actor_id, actor_role, from_status, to_status, public_text, internal_note, data, created_at, prev_hash, hash`
+	eventInsert = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// eventInsertID is eventInsert with the ID first.
+	eventInsertID = `INSERT INTO events (id, ` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	photoInsert   = `INSERT INTO report_photos (report_id, key, thumb_key, width, height, kind, created_at) VALUES `
+	photoRow      = `(?, ?, ?, ?, ?, ?, ?)`
+)
+
+// reportArgs are the arguments of reportInsert.
+func reportArgs(db *DB, r *esambat.Report, head string) []any {
+	lat, lng, address, kec := reportAddress(r)
+	var ob esambat.OnBehalf
+	if r.OnBehalf != nil {
+		ob = *r.OnBehalf
+	}
+	return []any{r.ID, r.Ticket, r.Type, r.CategoryCode, r.Title, r.Description, lat, lng, address,
+		r.KelurahanCode, kec, r.Visibility, r.Status, r.Channel, nullInt(r.ReporterID), ob.Name, ob.Relationship,
+		ob.Phone, r.SuggestedAgency, nullStr(r.AgencyCode), strings.Join(r.Flags, ","), nullInt(r.DuplicateOf), r.Supports, r.Rating,
+		db.t(r.CreatedAt), db.t(r.UpdatedAt), db.t(r.DueAt), db.t(r.PublishedAt), r.Version, head}
+}
+
+// eventArgs are the arguments of eventInsert.
+func eventArgs(db *DB, ev *esambat.Event) ([]any, error) {
+	data := []byte("{}")
+	if ev.Data != nil {
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil {
+			return nil, err
+		}
+	}
+	return []any{ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
+		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash}, nil
+}
+
+// photoArgs are the arguments of photos' photoRow each, dated at when
+// they have no date.
+func photoArgs(db *DB, reportID int64, photos []esambat.Photo, at time.Time) []any {
+	args := make([]any, 0, 7*len(photos))
+	for i := range photos {
+		p := &photos[i]
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = at
+		}
+		args = append(args, reportID, p.Key, p.ThumbKey, p.Width, p.Height, p.Kind, db.t(p.CreatedAt))
+	}
+	return args
+}
+
+// createReportStatement stores a new report on PostgreSQL in one
+// statement, which commits on its own: the report, its Idempotency-Key,
+// photos, first event and the event's messages, each a data-modifying
+// WITH query. One round trip instead of a transaction's seven; it is all
+// or nothing like the transaction was, and foreign keys are checked at
+// the statement's end, when every row is in. A key already taken fails
+// the statement on the key's primary key (errIdemTaken); a retry racing
+// the first attempt waits for it there.
+func (db *DB) createReportStatement(ctx context.Context, r *esambat.Report, ev *esambat.Event, head, submitter, idemKey string, reporter *esambat.User, now time.Time) error {
+	var rows [][]any
+	if ev != nil {
+		var err error
+		if rows, err = db.outboxRows(ctx, readQuerier{db}, r, ev, reporter); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	args := reportArgs(db, r, head)
+	b.WriteString("WITH r AS (" + reportInsert + ")")
+	if idemKey != "" {
+		b.WriteString(", k AS (" + idemInsert + ")")
+		args = append(args, submitter, idemKey, r.ID, db.t(now))
+	}
+	if len(r.Photos) > 0 {
+		b.WriteString(", p AS (" + photoInsert + strings.Repeat(", "+photoRow, len(r.Photos))[2:] + ")")
+		args = append(args, photoArgs(db, r.ID, r.Photos, r.CreatedAt)...)
+	}
+	if ev == nil {
+		b.WriteString(" SELECT 0")
+	} else {
+		eargs, err := eventArgs(db, ev)
+		if err != nil {
+			return err
+		}
+		b.WriteString(", e AS (" + eventInsertID + " RETURNING id)")
+		args = append(args, ev.ID)
+		args = append(args, eargs...)
+		if len(rows) > 0 {
+			b.WriteString(", o AS (" + outboxInsert + strings.Repeat(", (?, "+outboxRow+")", len(rows))[2:] + outboxConflict + ")")
+			for _, row := range rows {
+				args = append(args, ev.ID)
+				args = append(args, row...)
+			}
+		}
+		b.WriteString(" SELECT id FROM e")
+	}
+	var got int64
+	err := db.Read.QueryRowContext(ctx, db.q(b.String()), args...).Scan(&got)
+	if isUniqueOn(err, "report_idempotency") {
+		return errIdemTaken
+	}
+	return err
+}
+
+// isUniqueOn reports a unique violation (SQLSTATE 23505) of one of
+// table's constraints, whose names PostgreSQL derives from the table's.
+func isUniqueOn(err error, table string) bool {
+	var coded interface{ SQLState() string }
+	return errors.As(err, &coded) && coded.SQLState() == "23505" && strings.Contains(err.Error(), `"`+table+"_")
 }
 
 type queryer interface {
@@ -206,17 +315,11 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 // storeEvent inserts ev, whose Seq, PrevHash and Hash are set, and sets
 // ev.ID.
 func (db *DB) storeEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
-	data, err := json.Marshal(ev.Data)
+	args, err := eventArgs(db, ev)
 	if err != nil {
 		return err
 	}
-	if ev.Data == nil {
-		data = []byte("{}")
-	}
-	return db.inTx(tx).QueryRowContext(ctx, db.q(`INSERT INTO events (report_id, seq, action, actor_id, actor_role, from_status, to_status,
-		public_text, internal_note, data, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		ev.ReportID, ev.Seq, ev.Action, ev.ActorID, ev.ActorRole, ev.From, ev.To, ev.Public, ev.Internal, string(data),
-		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash).Scan(&ev.ID)
+	return db.inTx(tx).QueryRowContext(ctx, db.q(eventInsert+` RETURNING id`), args...).Scan(&ev.ID)
 }
 
 // FindReportByID returns ENOTFOUND when there is no such report.
@@ -521,17 +624,11 @@ func (db *DB) AddSupport(ctx context.Context, reportID, userID int64) (bool, err
 }
 
 func (db *DB) insertPhotos(ctx context.Context, tx *sql.Tx, reportID int64, photos []esambat.Photo, at time.Time) error {
-	for i := range photos {
-		p := &photos[i]
-		if p.CreatedAt.IsZero() {
-			p.CreatedAt = at
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_photos (report_id, key, thumb_key, width, height, kind, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`), reportID, p.Key, p.ThumbKey, p.Width, p.Height, p.Kind, db.t(p.CreatedAt)); err != nil {
-			return err
-		}
+	if len(photos) == 0 {
+		return nil
 	}
-	return nil
+	_, err := db.inTx(tx).ExecContext(ctx, db.q(photoInsert+strings.Repeat(", "+photoRow, len(photos))[2:]), photoArgs(db, reportID, photos, at)...)
+	return err
 }
 
 // ListPhotos returns a report's photos in the order they were added.

@@ -18,20 +18,23 @@ const ticketSeqLock = 3575002
 
 // nextTicket takes the next ticket number of year from its sequence,
 // creating the sequence at the year's first report, and the new report's
-// ID from the reports' identity sequence, in one round trip. It runs
-// outside the report's transaction: nextval is never rolled back anyway,
-// and a missing sequence must not abort that transaction.
-func (db *DB) nextTicket(ctx context.Context, year int) (ticket, id int64, err error) {
-	q := `SELECT nextval('` + ticketSeq(year) + `'), nextval(pg_get_serial_sequence('reports', 'id'))`
-	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id)
+// ID and its first event's from their identity sequences, in one round
+// trip (the event's hash covers the report's ID and the planned messages
+// carry the event's). It runs outside the report's statement: nextval is
+// never rolled back anyway, and a missing sequence must not abort that
+// statement.
+func (db *DB) nextTicket(ctx context.Context, year int) (ticket, id, eventID int64, err error) {
+	q := `SELECT nextval('` + ticketSeq(year) + `'), nextval(pg_get_serial_sequence('reports', 'id')),
+		nextval(pg_get_serial_sequence('events', 'id'))`
+	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id, &eventID)
 	if err == nil || !isUndefinedTable(err) {
-		return ticket, id, err
+		return ticket, id, eventID, err
 	}
 	if err := db.createTicketSeq(ctx, year); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id)
-	return ticket, id, err
+	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id, &eventID)
+	return ticket, id, eventID, err
 }
 
 // isUndefinedTable reports PostgreSQL's 42P01, what nextval of a missing
