@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -60,5 +61,23 @@ func TestCPUTime(t *testing.T) {
 	}
 	if d := after - before; d < 100*time.Millisecond || d > 5*time.Second {
 		t.Errorf("300 ms of busy loop (%d rounds) used %v of CPU by /proc", x, d)
+	}
+	// A child's time, once it has exited and been waited for, is its
+	// parent's children time (how exited PostgreSQL backends are counted).
+	_, kids0, err := procCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(os.Args[0], "-test.run=^TestHelperBusy$").Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, kids1, _ := procCPU(os.Getpid()); kids1-kids0 < 100*time.Millisecond {
+		t.Errorf("a child busy for 300 ms added %v of children CPU time", kids1-kids0)
+	}
+}
+
+// TestHelperBusy is the busy child of TestCPUTime; alone, it just spins.
+func TestHelperBusy(t *testing.T) {
+	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
 	}
 }

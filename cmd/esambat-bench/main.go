@@ -168,11 +168,18 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	// intake: the server, the database server (PostgreSQL's backends;
 	// zero for SQLite, which runs inside the server) and this driver.
 	// CPU per report is steadier than reports/s on a shared machine.
-	type cpus struct{ server, db, driver time.Duration }
+	type cpus struct {
+		server, db, driver time.Duration
+		wal                walStats
+	}
 	read := func() cpus {
 		s, _ := cpuTime(srv.pid())
 		d, _ := cpuTime(os.Getpid())
-		return cpus{s, commandCPU("postgres"), d}
+		c := cpus{server: s, db: commandCPU("postgres"), driver: d}
+		if srv.pgDSN != "" {
+			c.wal, _ = readWAL(srv.pgDSN)
+		}
+		return c
 	}
 	cpu0 := make(chan cpus, 1)
 	go func() { time.Sleep(b.warm); cpu0 <- read() }()
@@ -198,6 +205,12 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		}
 		b.printf("  CPU per report: server %s, database server %s, load driver %s\n",
 			per(cpuEnd.server-cpuStart.server), per(cpuEnd.db-cpuStart.db), per(cpuEnd.driver-cpuStart.driver))
+	}
+	if w := cpuEnd.wal.sub(cpuStart.wal); w.syncs > 0 && l.n > 0 {
+		// PostgreSQL's own group commit: concurrent commits wait for
+		// one WAL flush.
+		b.printf("  WAL: %.0f flushes carried %d reports (%.1f per flush), %.1f KiB and %.2f full-page images per report\n",
+			w.syncs, l.n, float64(l.n)/w.syncs, w.bytes/1024/float64(l.n), w.fpi/float64(l.n))
 	}
 	b.printf("  server RSS under intake load: peak %s\n", mib(peak))
 	return l, peak, nil
@@ -264,6 +277,7 @@ func (b *bench) intakePostgres(dsn string) error {
 	if err != nil {
 		return err
 	}
+	srv.pgDSN = dsn
 	l, _, err := b.runIntake(srv)
 	srv.stop()
 	if err != nil {
@@ -456,3 +470,21 @@ func pgExec(dsn, q string) error {
 }
 
 var errNoDSN = errors.New("no PostgreSQL DSN")
+
+// walStats are PostgreSQL's WAL counters (pg_stat_wal, PostgreSQL 14+).
+type walStats struct{ syncs, bytes, fpi float64 }
+
+func (a walStats) sub(b walStats) walStats {
+	return walStats{a.syncs - b.syncs, a.bytes - b.bytes, a.fpi - b.fpi}
+}
+
+func readWAL(dsn string) (walStats, error) {
+	db, err := openPG(dsn)
+	if err != nil {
+		return walStats{}, err
+	}
+	defer db.Close()
+	var w walStats
+	err = db.QueryRow(`SELECT wal_sync, wal_bytes, wal_fpi FROM pg_stat_wal`).Scan(&w.syncs, &w.bytes, &w.fpi)
+	return w, err
+}

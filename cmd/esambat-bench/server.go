@@ -25,6 +25,9 @@ type server struct {
 	// ready is how long it took from starting the process to the first
 	// 200 from /readyz.
 	ready time.Duration
+	// pgDSN, when set, is the PostgreSQL server it stores in, whose WAL
+	// counters the intake reads.
+	pgDSN string
 }
 
 // freePort returns a loopback port nobody listens on right now.
@@ -227,27 +230,39 @@ const clockTick = 10 * time.Millisecond
 
 // cpuTime returns the CPU time (user + system) a process has used.
 func cpuTime(pid int) (time.Duration, error) {
+	own, _, err := procCPU(pid)
+	return own, err
+}
+
+// procCPU returns the CPU time (user + system) a process has used, and
+// that of its children it has waited for (which have exited).
+func procCPU(pid int) (own, children time.Duration, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// The command name is in parentheses and may hold spaces: fields are
-	// counted after its closing one. utime and stime are fields 14 and 15.
+	// counted after its closing one. utime, stime, cutime and cstime are
+	// fields 14 to 17.
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	if len(f) < 15 {
+		return 0, 0, fmt.Errorf("short /proc/%d/stat", pid)
 	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("bad /proc/%d/stat", pid)
+	var v [4]int64
+	for i := range v {
+		if v[i], err = strconv.ParseInt(f[11+i], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("bad /proc/%d/stat", pid)
+		}
 	}
-	return time.Duration(u+st) * clockTick, nil
+	return time.Duration(v[0]+v[1]) * clockTick, time.Duration(v[2]+v[3]) * clockTick, nil
 }
 
 // commandCPU sums the CPU time of every process whose command name is
-// comm (the PostgreSQL server's backends are all "postgres").
+// comm (the PostgreSQL server's backends are all "postgres"), with that
+// of their children that have exited: PostgreSQL starts a backend per
+// connection, and the time of one that ends between two readings moves
+// to the postmaster, its parent, which waits for it.
 func commandCPU(comm string) time.Duration {
 	entries, _ := os.ReadDir("/proc")
 	var sum time.Duration
@@ -260,8 +275,8 @@ func commandCPU(comm string) time.Duration {
 		if err != nil || strings.TrimSpace(string(c)) != comm {
 			continue
 		}
-		if t, err := cpuTime(pid); err == nil {
-			sum += t
+		if own, children, err := procCPU(pid); err == nil {
+			sum += own + children
 		}
 	}
 	return sum
