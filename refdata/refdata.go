@@ -8,6 +8,7 @@
 package refdata
 
 import (
+	"context"
 	"embed"
 	"encoding/csv"
 	"errors"
@@ -207,4 +208,27 @@ func (s *Set) Categories() ([]esambat.Category, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// Seeder is a store that takes reference data (sqldb.DB).
+type Seeder interface {
+	SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error)
+}
+
+// Seed loads the set's regions, agencies and categories into s, once (see
+// sqldb.DB.SeedReference); it reports whether it loaded them.
+func (s *Set) Seed(ctx context.Context, into Seeder) (bool, error) {
+	regions, err := s.Regions()
+	if err != nil {
+		return false, err
+	}
+	agencies, err := s.Agencies()
+	if err != nil {
+		return false, err
+	}
+	cats, err := s.Categories()
+	if err != nil {
+		return false, err
+	}
+	return into.SeedReference(ctx, regions, agencies, cats)
 }

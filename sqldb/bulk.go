@@ -135,6 +135,11 @@ func (db *DB) Bulk(ctx context.Context) (*BulkLoader, BulkState, error) {
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}
+			if st.Reports == 0 {
+				if err := dropReportIndexes(ctx, tx); err != nil {
+					return err
+				}
+			}
 			for _, p := range bulkPragmas {
 				var old string
 				if err := tx.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&old); err != nil {
@@ -171,6 +176,9 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 	}
 	if db.Dialect.Name == "sqlite" {
 		return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+			if err := RestoreBulkIndexes(ctx, tx); err != nil {
+				return err
+			}
 			if l.ftsTrigger != "" {
 				for _, q := range []string{
 					`INSERT INTO reports_fts (reports_fts, rank) VALUES ('hashsize', ` + strconv.Itoa(ftsHashSize) + `)`,
@@ -215,6 +223,78 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dropReportIndexes drops the reports' own indexes for a bulk load into
+// an empty database, keeping their definitions in bulk_indexes, in the
+// load's first transaction. A million rows inserted into eleven indexes
+// with keys in no order (reporter, category, kelurahan, point, map cell)
+// cost most of the load; building each index once from the loaded rows is
+// a sort. The unique constraints (ticket) stay: they are the load's
+// checks. Close, or the next open after an interrupted load, builds them
+// again (RestoreBulkIndexes).
+func dropReportIndexes(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulk_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO bulk_indexes (name, sql)
+		SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL`); err != nil {
+		return err
+	}
+	names, err := queryStrings(ctx, tx, `SELECT name FROM bulk_indexes`)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(n, `"`, `""`)+`"`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RestoreBulkIndexes builds the indexes a bulk load dropped (see
+// dropReportIndexes) and forgets them; it does nothing when there are
+// none. The SQLite store calls it at open, so a load interrupted by a
+// crash or a kill leaves no database without its indexes.
+func RestoreBulkIndexes(ctx context.Context, x interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}) error {
+	defs, err := queryStrings(ctx, x, `SELECT sql FROM bulk_indexes ORDER BY name`)
+	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil
+		}
+		return err
+	}
+	for _, d := range defs {
+		if _, err := x.ExecContext(ctx, strings.Replace(d, "CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)); err != nil {
+			return err
+		}
+	}
+	_, err = x.ExecContext(ctx, `DROP TABLE bulk_indexes`)
+	return err
+}
+
+// queryStrings returns the one text column of query's rows.
+func queryStrings(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, query string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // check refuses a batch whose chains are not whole and linked.

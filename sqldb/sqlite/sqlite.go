@@ -96,6 +96,10 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := sqldb.RestoreBulkIndexes(context.Background(), wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: rebuilding the indexes of an interrupted bulk load: %w", path, err)
+	}
 	if err := sqldb.DropStat4(context.Background(), wdb); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

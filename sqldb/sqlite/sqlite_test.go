@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/sqlite"
 	"github.com/esambat/esambat/storetest"
@@ -193,4 +195,88 @@ func TestMapCellMatchesIndex(t *testing.T) {
 	if !strings.Contains(string(b), sqlite.Dialect.MapCell) {
 		t.Errorf("migration 0013 does not index Dialect.MapCell %q", sqlite.Dialect.MapCell)
 	}
+}
+
+// TestBulkIndexes: a bulk load into an empty database drops the reports'
+// indexes and builds them at its end; one interrupted (the process
+// killed) gets them back at the next open; a load into a database that
+// has reports keeps them throughout.
+func TestBulkIndexes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "esambat.db")
+	openDB := func() *sqldb.DB {
+		t.Helper()
+		db, err := sqlite.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	indexes := func(db *sqldb.DB) int {
+		t.Helper()
+		var n int
+		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	db := openDB()
+	all := indexes(db)
+	if all < 10 {
+		t.Fatalf("setup: %d indexes on reports", all)
+	}
+	loader, _, err := db.Bulk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := indexes(db); n != 0 {
+		t.Errorf("during a bulk load into an empty database: %d report indexes, want them dropped", n)
+	}
+	if err := loader.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexes(db); n != all {
+		t.Errorf("after the load: %d report indexes, want %d", n, all)
+	}
+
+	// Interrupted: the loader never closes.
+	if _, _, err := db.Bulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = openDB()
+	if n := indexes(db); n != all {
+		t.Errorf("reopened after an interrupted load: %d report indexes, want %d", n, all)
+	}
+	var left int
+	db.Read.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'bulk_indexes'`).Scan(&left)
+	if left != 0 {
+		t.Error("bulk_indexes left behind")
+	}
+
+	// A database with reports keeps its indexes during a load.
+	set, _ := refdata.New("")
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	r := &esambat.Report{Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: "Jalan berlubang",
+		Description: "Jalan berlubang cukup dalam di depan sekolah.", KelurahanCode: "35.75.02.1001",
+		Visibility: esambat.VisibilityPublik, Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb}
+	if _, _, err := db.CreateReport(ctx, r, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	loader, _, err = db.Bulk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := indexes(db); n != all {
+		t.Errorf("during a load into a database with reports: %d report indexes, want %d", n, all)
+	}
+	if err := loader.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 }
