@@ -196,6 +196,25 @@ type Photo struct {
 	CreatedAt time.Time
 }
 
+// NewPhotos returns those of photos whose Key is not among have, each key
+// once: what an upload adds to a report that has the photos of keys have.
+// A retried upload (its answer lost on the way) sends the same photos,
+// with the same content keys, again.
+func NewPhotos(have []string, photos []Photo) []Photo {
+	seen := make(map[string]bool, len(have)+len(photos))
+	for _, k := range have {
+		seen[k] = true
+	}
+	var out []Photo
+	for _, p := range photos {
+		if !seen[p.Key] {
+			seen[p.Key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // HasFlag reports whether the report carries flag.
 func (r *Report) HasFlag(flag string) bool {
 	for _, f := range r.Flags {

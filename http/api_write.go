@@ -381,21 +381,15 @@ func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	have := map[string]bool{}
+	var have []string
 	n := 0
 	for _, p := range existing {
-		have[p.Key] = true
+		have = append(have, p.Key)
 		if p.Kind == kind {
 			n++
 		}
 	}
-	var fresh []esambat.Photo
-	for _, p := range photos {
-		if !have[p.Key] {
-			have[p.Key] = true
-			fresh = append(fresh, p)
-		}
-	}
+	fresh := esambat.NewPhotos(have, photos)
 	if n+len(fresh) > esambat.MaxPhotos {
 		s.Error(w, r, tooMany)
 		return

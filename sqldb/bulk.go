@@ -277,26 +277,6 @@ func RestoreBulkIndexes(ctx context.Context, x interface {
 	return err
 }
 
-// queryStrings returns the one text column of query's rows.
-func queryStrings(ctx context.Context, q interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}, query string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // check refuses a batch whose chains are not whole and linked.
 func (b *BulkBatch) check() error {
 	in := make(map[int64]bool, len(b.Reports))

@@ -44,14 +44,20 @@ func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	args := make([]any, 0, 9*len(rows))
-	for _, row := range rows {
-		args = append(args, ev.ID)
-		args = append(args, row...)
-	}
-	values := strings.Repeat(", (?, "+outboxRow+")", len(rows))[2:]
+	values, args := outboxValues(ev.ID, rows)
 	_, err = db.inTx(tx).ExecContext(ctx, db.q(outboxInsert+values+outboxConflict), args...)
 	return err
+}
+
+// outboxValues returns the VALUES rows of outboxInsert for the messages
+// of event eventID (outboxRows) and their arguments.
+func outboxValues(eventID int64, rows [][]any) (string, []any) {
+	args := make([]any, 0, 9*len(rows))
+	for _, row := range rows {
+		args = append(args, eventID)
+		args = append(args, row...)
+	}
+	return strings.Repeat(", (?, "+outboxRow+")", len(rows))[2:], args
 }
 
 const (

@@ -176,7 +176,6 @@ const (
 	// eventInsertID is eventInsert with the ID first.
 	eventInsertID = `INSERT INTO events (id, ` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	photoInsert   = `INSERT INTO report_photos (report_id, key, thumb_key, width, height, kind, created_at) VALUES `
-	photoRow      = `(?, ?, ?, ?, ?, ?, ?)`
 )
 
 // reportArgs are the arguments of reportInsert.
@@ -205,9 +204,9 @@ func eventArgs(db *DB, ev *esambat.Event) ([]any, error) {
 		db.t(ev.CreatedAt), ev.PrevHash, ev.Hash}, nil
 }
 
-// photoArgs are the arguments of photos' photoRow each, dated at when
-// they have no date.
-func photoArgs(db *DB, reportID int64, photos []esambat.Photo, at time.Time) []any {
+// photoValues returns the VALUES rows of photoInsert for photos and their
+// arguments; a photo without a date is dated at.
+func photoValues(db *DB, reportID int64, photos []esambat.Photo, at time.Time) (string, []any) {
 	args := make([]any, 0, 7*len(photos))
 	for i := range photos {
 		p := &photos[i]
@@ -216,7 +215,7 @@ func photoArgs(db *DB, reportID int64, photos []esambat.Photo, at time.Time) []a
 		}
 		args = append(args, reportID, p.Key, p.ThumbKey, p.Width, p.Height, p.Kind, db.t(p.CreatedAt))
 	}
-	return args
+	return strings.Repeat(", (?, ?, ?, ?, ?, ?, ?)", len(photos))[2:], args
 }
 
 // createReportStatement stores a new report on PostgreSQL in one
@@ -243,8 +242,9 @@ func (db *DB) createReportStatement(ctx context.Context, r *esambat.Report, ev *
 		args = append(args, submitter, idemKey, r.ID, db.t(now))
 	}
 	if len(r.Photos) > 0 {
-		b.WriteString(", p AS (" + photoInsert + strings.Repeat(", "+photoRow, len(r.Photos))[2:] + ")")
-		args = append(args, photoArgs(db, r.ID, r.Photos, r.CreatedAt)...)
+		values, pargs := photoValues(db, r.ID, r.Photos, r.CreatedAt)
+		b.WriteString(", p AS (" + photoInsert + values + ")")
+		args = append(args, pargs...)
 	}
 	if ev == nil {
 		b.WriteString(" SELECT 0")
@@ -257,11 +257,9 @@ func (db *DB) createReportStatement(ctx context.Context, r *esambat.Report, ev *
 		args = append(args, ev.ID)
 		args = append(args, eargs...)
 		if len(rows) > 0 {
-			b.WriteString(", o AS (" + outboxInsert + strings.Repeat(", (?, "+outboxRow+")", len(rows))[2:] + outboxConflict + ")")
-			for _, row := range rows {
-				args = append(args, ev.ID)
-				args = append(args, row...)
-			}
+			values, oargs := outboxValues(ev.ID, rows)
+			b.WriteString(", o AS (" + outboxInsert + values + outboxConflict + ")")
+			args = append(args, oargs...)
 		}
 		b.WriteString(" SELECT id FROM e")
 	}
@@ -276,8 +274,8 @@ func (db *DB) createReportStatement(ctx context.Context, r *esambat.Report, ev *
 // isUniqueOn reports a unique violation (SQLSTATE 23505) of one of
 // table's constraints, whose names PostgreSQL derives from the table's.
 func isUniqueOn(err error, table string) bool {
-	var coded interface{ SQLState() string }
-	return errors.As(err, &coded) && coded.SQLState() == "23505" && strings.Contains(err.Error(), `"`+table+"_")
+	c, _ := sqlState(err)
+	return c == "23505" && strings.Contains(err.Error(), `"`+table+"_")
 }
 
 type queryer interface {
@@ -627,7 +625,8 @@ func (db *DB) insertPhotos(ctx context.Context, tx *sql.Tx, reportID int64, phot
 	if len(photos) == 0 {
 		return nil
 	}
-	_, err := db.inTx(tx).ExecContext(ctx, db.q(photoInsert+strings.Repeat(", "+photoRow, len(photos))[2:]), photoArgs(db, reportID, photos, at)...)
+	values, args := photoValues(db, reportID, photos, at)
+	_, err := db.inTx(tx).ExecContext(ctx, db.q(photoInsert+values), args...)
 	return err
 }
 
@@ -650,35 +649,6 @@ func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, 
 	return out, db.err(rows.Err())
 }
 
-// newPhotos returns the photos whose key reportID does not have yet,
-// each key once.
-func (db *DB) newPhotos(ctx context.Context, tx *sql.Tx, reportID int64, photos []esambat.Photo) ([]esambat.Photo, error) {
-	rows, err := db.inTx(tx).QueryContext(ctx, db.q(`SELECT key FROM report_photos WHERE report_id = ?`), reportID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	have := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		have[k] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var out []esambat.Photo
-	for _, p := range photos {
-		if !have[p.Key] {
-			have[p.Key] = true
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
 // AddPhotos attaches photos to a report with an event in one transaction;
 // see esambat.ReportStore.
 func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Photo, ev *esambat.Event) error {
@@ -690,10 +660,11 @@ func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Ph
 		} else if n == 0 {
 			return esambat.Errorf(esambat.ENOTFOUND, "Laporan tidak ditemukan.")
 		}
-		fresh, err := db.newPhotos(ctx, tx, reportID, photos)
+		have, err := queryStrings(ctx, db.inTx(tx), db.q(`SELECT key FROM report_photos WHERE report_id = ?`), reportID)
 		if err != nil {
 			return err
 		}
+		fresh := esambat.NewPhotos(have, photos)
 		if len(fresh) == 0 {
 			return nil // a retry: all of them are attached already
 		}

@@ -283,3 +283,23 @@ func runProtected(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 	}()
 	return fn(tx)
 }
+
+// queryStrings returns the one text column of query's rows.
+func queryStrings(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

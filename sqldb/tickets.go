@@ -40,11 +40,19 @@ func (db *DB) nextTicket(ctx context.Context, year int) (ticket, id, eventID int
 // isUndefinedTable reports PostgreSQL's 42P01, what nextval of a missing
 // sequence fails with.
 func isUndefinedTable(err error) bool {
+	if c, ok := sqlState(err); ok {
+		return c == "42P01"
+	}
+	return err != nil && strings.Contains(err.Error(), "42P01")
+}
+
+// sqlState returns the SQLSTATE code of a PostgreSQL error.
+func sqlState(err error) (string, bool) {
 	var coded interface{ SQLState() string }
 	if errors.As(err, &coded) {
-		return coded.SQLState() == "42P01"
+		return coded.SQLState(), true
 	}
-	return strings.Contains(err.Error(), "42P01")
+	return "", false
 }
 
 // createTicketSeq creates year's sequence, starting after the year's
