@@ -119,9 +119,15 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	} else if res != "ok" {
 		return fmt.Errorf("sqlite quick_check: %s", res)
 	}
-	// The check writes nothing, but FTS5 runs its commands as INSERTs, so
-	// it goes through the writer.
+	// FTS5 runs its commands as INSERTs, so the check goes through the
+	// writer. It compares the index with the reports, so the reports
+	// still waiting for the index are added first.
 	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		if gw, ok := db.Writer.(*GroupWriter); ok {
+			if err := gw.FinishIn(ctx, tx); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO reports_fts (reports_fts, rank) VALUES ('integrity-check', 1)`)
 		return err
 	}))

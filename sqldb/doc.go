@@ -9,6 +9,8 @@
 // SQLite has one writer, so its Writer queues calls and commits several of
 // them in one transaction (group commit), each inside its own SAVEPOINT so
 // that one call's failure does not undo the others; no call returns before
-// the shared COMMIT is durable. That is how intake can reach the disk's
-// one-fsync-per-commit ceiling without weakening durability.
+// the shared COMMIT is durable (its write-ahead log fsynced, by the
+// writer's second goroutine while the next batch runs). That is how
+// intake can reach the disk's one-fsync-per-commit ceiling without
+// weakening what an acknowledgement means.
 package sqldb

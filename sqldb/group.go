@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,11 +17,33 @@ import (
 // goroutine takes whatever is queued (up to MaxBatch), runs each call inside
 // its own SAVEPOINT of one transaction and commits once. A failing call is
 // rolled back to its savepoint and gets its own error; the others commit.
-// Every caller is answered only after the COMMIT returned, so with
-// synchronous=FULL nothing is acknowledged before it is on disk.
+// Every caller is answered only after its batch is on disk.
 //
 // Under no load a batch holds one call, so latency is one commit; under
 // load, N waiting calls share one fsync.
+//
+// Without Sync, the connection makes each COMMIT durable itself
+// (synchronous=FULL): the writer waits for the fsync before it starts the
+// next batch. With Sync (the connection at synchronous=NORMAL, whose
+// COMMIT writes the log but does not fsync it), the writer hands the
+// committed batch to a second goroutine and starts the next one at once;
+// that goroutine calls Sync, once for every batch committed meanwhile,
+// and only then answers their callers. The fsync of one batch overlaps
+// the statements of the next, and nothing is acknowledged before it is
+// durable. The price, named here because it is real: a reader may see a
+// batch for the moment between its COMMIT and its fsync, and a power cut
+// in that moment loses it although someone saw it. No write that
+// depended on it can survive without it, since a later fsync covers
+// every earlier commit of the log; its own callers were never answered.
+// This is early lock release, as in Johnson et al., "Aether: A Scalable
+// Approach to Logging" (VLDB 2010).
+//
+// A failed Sync is not retried: after a failed fsync the kernel may have
+// dropped the pages it could not write, and a second fsync can succeed
+// without them (PostgreSQL stops for the same reason). The writer then
+// refuses every write with ErrWriterFailed until the process restarts
+// and the database recovers from what is on disk; Err reports it to
+// /readyz.
 type GroupWriter struct {
 	db       *sql.DB
 	queue    chan *writeReq
@@ -29,24 +52,25 @@ type GroupWriter struct {
 	closed   atomic.Bool
 	once     sync.Once
 
-	// Finish, when set, runs at the end of every batch in which a call
-	// succeeded, in the batch's transaction before its COMMIT and in a
-	// savepoint of its own: work that is cheaper done once per batch than
-	// once per call (SQLite's full-text indexing). If it fails, its own
-	// changes are undone, the error is logged and the batch commits
-	// anyway: the callers' work must not be lost to it, and Finish is
-	// expected to catch up at the next batch. Set it before the first
-	// Write.
-	Finish func(ctx context.Context, tx *sql.Tx) error
-	// Logger receives Finish's errors; nil discards them.
-	Logger *slog.Logger
+	cfg WriterConfig
 
 	stmts writerStmts
+
+	syncq  chan syncItem
+	syncd  chan struct{}
+	failed atomic.Pointer[error]
 
 	// Stats, read with Stats and Busy.
 	commits atomic.Int64
 	calls   atomic.Int64
 	busy    atomic.Int64 // nanoseconds spent running batches
+	syncs   atomic.Int64
+}
+
+// syncItem is a committed batch waiting for its fsync.
+type syncItem struct {
+	batch []*writeReq
+	errs  []error
 }
 
 type writeReq struct {
@@ -58,21 +82,77 @@ type writeReq struct {
 // ErrWriterClosed is returned by Write after Close.
 var ErrWriterClosed = errors.New("sqldb: writer closed")
 
+// ErrWriterFailed is returned by Write once a Sync has failed.
+var ErrWriterFailed = errors.New("sqldb: the write-ahead log could not be made durable; writes are refused until a restart")
+
+// WriterConfig is what a GroupWriter does besides the callers' work.
+type WriterConfig struct {
+	// MaxBatch bounds the calls of one transaction; 0 means 64.
+	MaxBatch int
+	// Sync, when set, makes durable everything committed before it was
+	// called, for a connection whose COMMIT does not (see GroupWriter).
+	// Nil: every COMMIT is durable when it returns.
+	Sync func() error
+	// Finish, when set, runs at the end of a batch in which a call
+	// succeeded, in the batch's transaction before its COMMIT and in a
+	// savepoint of its own: work that is cheaper done once for many calls
+	// than once per call (SQLite's full-text indexing). If it fails, its
+	// own changes are undone, the error is logged and the batch commits
+	// anyway: the callers' work must not be lost to it, and Finish is
+	// expected to catch up the next time.
+	Finish func(ctx context.Context, w *GroupWriter, tx *sql.Tx) error
+	// FinishEvery spaces the runs of Finish: at the end of the first
+	// batch at least FinishEvery after the last run or, when no batch
+	// comes, FinishEvery after the last run in a transaction of its own.
+	// Zero runs it at the end of every batch. Finish also runs when the
+	// writer starts (for what a crash left) and when it closes.
+	FinishEvery time.Duration
+	// Logger receives Finish's and Sync's errors; nil discards them.
+	Logger *slog.Logger
+}
+
 // NewGroupWriter starts the writer goroutine on db, which must be limited
-// to one open connection.
+// to one open connection and make its commits durable itself.
 func NewGroupWriter(db *sql.DB, maxBatch int) *GroupWriter {
-	if maxBatch <= 0 {
-		maxBatch = 64
+	return StartGroupWriter(db, WriterConfig{MaxBatch: maxBatch})
+}
+
+// StartGroupWriter starts the writer goroutine on db, which must be
+// limited to one open connection, as cfg says.
+func StartGroupWriter(db *sql.DB, cfg WriterConfig) *GroupWriter {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 64
 	}
-	w := &GroupWriter{db: db, queue: make(chan *writeReq, 1024), maxBatch: maxBatch, done: make(chan struct{})}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	w := &GroupWriter{db: db, queue: make(chan *writeReq, 1024), maxBatch: cfg.MaxBatch, done: make(chan struct{}), cfg: cfg}
+	if cfg.Sync != nil {
+		// Room for every batch the writer can commit while one fsync
+		// runs; a full channel holds the writer back, which is right.
+		w.syncq = make(chan syncItem, 64)
+		w.syncd = make(chan struct{})
+		go w.syncLoop()
+	}
 	go w.loop()
 	return w
 }
 
-// Write queues fn and waits for the commit of its batch.
+// Err returns ErrWriterFailed, with the cause, once a Sync has failed.
+func (w *GroupWriter) Err() error {
+	if p := w.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Write queues fn and waits until its batch is committed and durable.
 func (w *GroupWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if w.closed.Load() {
 		return ErrWriterClosed
+	}
+	if err := w.Err(); err != nil {
+		return err
 	}
 	req := &writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1)}
 	select {
@@ -90,6 +170,15 @@ func (w *GroupWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) erro
 // Stats returns how many transactions were committed and how many calls
 // they carried.
 func (w *GroupWriter) Stats() (commits, calls int64) { return w.commits.Load(), w.calls.Load() }
+
+// Syncs returns how many times the writer made its commits durable:
+// once per commit without Sync, once per Sync call with it.
+func (w *GroupWriter) Syncs() int64 {
+	if w.cfg.Sync == nil {
+		return w.commits.Load()
+	}
+	return w.syncs.Load()
+}
 
 // Busy returns how long the writer has spent running batches: its
 // utilisation, read twice, tells whether the single writer is the
@@ -109,32 +198,125 @@ func (w *GroupWriter) Close() error {
 
 func (w *GroupWriter) loop() {
 	defer close(w.done)
+	if w.cfg.Sync != nil {
+		defer func() {
+			close(w.syncq)
+			<-w.syncd
+		}()
+	}
 	batch := make([]*writeReq, 0, w.maxBatch)
-	for req := range w.queue {
-		batch = append(batch[:0], req)
-	collect:
-		for len(batch) < w.maxBatch {
+	var fin finishClock
+	fin.dirty = true // whatever a crash left unfinished
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		var req *writeReq
+		ok := true
+		if wait, due := fin.wait(w); !due {
+			req, ok = <-w.queue
+		} else if wait <= 0 {
+			w.finishAlone(&fin)
+			continue
+		} else {
+			timer.Reset(wait)
 			select {
-			case r, ok := <-w.queue:
-				if !ok {
-					break collect
-				}
-				batch = append(batch, r)
-			default:
-				break collect
+			case req, ok = <-w.queue:
+			case <-timer.C:
+				w.finishAlone(&fin)
+				continue
 			}
 		}
-		w.run(batch)
+		if !ok {
+			if fin.dirty && w.cfg.Finish != nil {
+				w.finishAlone(&fin)
+			}
+			break
+		}
+		batch = drain(w.queue, append(batch[:0], req), w.maxBatch)
+		w.run(batch, &fin)
 		w.stmts.prepareWanted(w.db)
 	}
 	w.stmts.close()
 }
 
+// drain appends to buf what ch holds now, without waiting, until buf
+// has max items.
+func drain[T any](ch <-chan T, buf []T, max int) []T {
+	for len(buf) < max {
+		select {
+		case v, ok := <-ch:
+			if !ok {
+				return buf
+			}
+			buf = append(buf, v)
+		default:
+			return buf
+		}
+	}
+	return buf
+}
+
+// finishClock schedules Finish (see WriterConfig.FinishEvery).
+type finishClock struct {
+	last  time.Time // when Finish last ran
+	dirty bool      // a call succeeded since
+}
+
+// wait returns how long until Finish is due, and whether it will be at
+// all: only after a call succeeded since it last ran.
+func (f *finishClock) wait(w *GroupWriter) (time.Duration, bool) {
+	if w.cfg.Finish == nil || !f.dirty {
+		return 0, false
+	}
+	return time.Until(f.last.Add(w.cfg.FinishEvery)), true
+}
+
+// now reports whether a batch that ran a call should end with Finish.
+func (f *finishClock) now(w *GroupWriter) bool {
+	f.dirty = true
+	if w.cfg.Finish == nil || time.Since(f.last) < w.cfg.FinishEvery {
+		return false
+	}
+	f.last, f.dirty = time.Now(), false
+	return true
+}
+
+// finishAlone runs Finish in a transaction of its own, when no batch
+// came to carry it. Nobody waits for it, so it is not fsynced here: the
+// next batch's fsync or the next checkpoint makes it durable, and until
+// then what it would lose is only work Finish does again.
+func (w *GroupWriter) finishAlone(f *finishClock) {
+	f.last, f.dirty = time.Now(), false
+	start := time.Now()
+	defer func() { w.busy.Add(int64(time.Since(start))) }()
+	if w.Err() != nil {
+		return
+	}
+	ctx := context.Background()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		w.logFinish(err)
+		return
+	}
+	w.finish(ctx, tx)
+	if err := tx.Commit(); err != nil {
+		w.logFinish(err)
+		return
+	}
+	w.commits.Add(1)
+}
+
 // run executes one batch in one transaction.
-func (w *GroupWriter) run(batch []*writeReq) {
+func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 	start := time.Now()
 	defer func() { w.busy.Add(int64(time.Since(start))) }()
 	errs := make([]error, len(batch))
+	if err := w.Err(); err != nil {
+		for _, r := range batch {
+			r.errc <- err
+		}
+		return
+	}
 	// The transaction's context must not be a caller's: one caller giving
 	// up must not abort the others' commit.
 	ctx := context.Background()
@@ -175,7 +357,7 @@ func (w *GroupWriter) run(batch []*writeReq) {
 			errs[i] = err
 		}
 	}
-	if ran > 0 && w.Finish != nil {
+	if ran > 0 && fin.now(w) {
 		w.finish(ctx, tx)
 	}
 	if err := tx.Commit(); err != nil {
@@ -187,19 +369,63 @@ func (w *GroupWriter) run(batch []*writeReq) {
 	} else {
 		w.commits.Add(1)
 		w.calls.Add(int64(ran))
+		if w.cfg.Sync != nil && ran > 0 {
+			// The callers are answered after the fsync; the batch
+			// slice is the loop's, so the item takes a copy.
+			w.syncq <- syncItem{batch: slices.Clone(batch), errs: errs}
+			return
+		}
 	}
 	for i, r := range batch {
 		r.errc <- errs[i]
 	}
 }
 
-// finish runs Finish in a savepoint of its own; see GroupWriter.Finish.
+// syncLoop makes committed batches durable: one Sync for all the batches
+// committed since the last one began, then their callers' answers.
+func (w *GroupWriter) syncLoop() {
+	defer close(w.syncd)
+	var items []syncItem
+	for it := range w.syncq {
+		items = drain(w.syncq, append(items[:0], it), cap(w.syncq)+1)
+		err := w.Err()
+		if err == nil {
+			if serr := w.cfg.Sync(); serr != nil {
+				err = fmt.Errorf("%w: %w", ErrWriterFailed, serr)
+				w.failed.CompareAndSwap(nil, &err)
+				w.cfg.Logger.Error("sqldb: fsync of the write-ahead log failed; writes are refused until the server restarts", "err", serr)
+			} else {
+				w.syncs.Add(1)
+			}
+		}
+		for _, it := range items {
+			for i, r := range it.batch {
+				if it.errs[i] == nil {
+					it.errs[i] = err
+				}
+				r.errc <- it.errs[i]
+			}
+		}
+	}
+}
+
+// FinishIn runs Finish now in tx, a transaction of the writer's current
+// batch (from within a call), for a caller that needs its work done: an
+// integrity check of the full-text index.
+func (w *GroupWriter) FinishIn(ctx context.Context, tx *sql.Tx) error {
+	if w.cfg.Finish == nil {
+		return nil
+	}
+	return w.cfg.Finish(ctx, w, tx)
+}
+
+// finish runs Finish in a savepoint of its own; see WriterConfig.Finish.
 func (w *GroupWriter) finish(ctx context.Context, tx *sql.Tx) {
 	if _, err := w.Exec(ctx, tx, "SAVEPOINT finish"); err != nil {
 		w.logFinish(err)
 		return
 	}
-	if err := runProtected(func(tx *sql.Tx) error { return w.Finish(ctx, tx) }, tx); err != nil {
+	if err := runProtected(func(tx *sql.Tx) error { return w.cfg.Finish(ctx, w, tx) }, tx); err != nil {
 		w.logFinish(err)
 		if _, err := w.Exec(ctx, tx, "ROLLBACK TO finish"); err != nil {
 			w.logFinish(err)
@@ -211,9 +437,7 @@ func (w *GroupWriter) finish(ctx context.Context, tx *sql.Tx) {
 }
 
 func (w *GroupWriter) logFinish(err error) {
-	if w.Logger != nil {
-		w.Logger.Error("sqldb: end-of-batch work failed; retried at the next batch", "err", err)
-	}
+	w.cfg.Logger.Error("sqldb: end-of-batch work failed; retried at its next run", "err", err)
 }
 
 // maxWriterStmts bounds the statements kept prepared on the write

@@ -3,9 +3,14 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
 
 	_ "modernc.org/sqlite"
 )
@@ -87,5 +92,159 @@ func TestWriterStmts(t *testing.T) {
 	}
 	if n != 4 {
 		t.Errorf("%d rows, want 4", n)
+	}
+}
+
+// openPools opens a SQLite file twice: a one-connection pool for a
+// writer and a pool to read beside it.
+func openPools(t *testing.T) (write, read *sql.DB) {
+	t.Helper()
+	path := "file:" + filepath.Join(t.TempDir(), "w.db") + "?_pragma=journal_mode(WAL)"
+	write, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write.SetMaxOpenConns(1)
+	t.Cleanup(func() { write.Close() })
+	if _, err := write.Exec(`CREATE TABLE t (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	read, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { read.Close() })
+	return write, read
+}
+
+// eventually waits up to 5 s for cond.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestGroupWriterSync: with Sync, a caller is answered only after a Sync
+// that began after its batch committed; the writer commits the next batch
+// while that Sync runs; a failed Sync fails its batch and every later
+// write, and shows in Err, Ping and the domain error.
+func TestGroupWriterSync(t *testing.T) {
+	raw, read := openPools(t)
+	syncing := make(chan struct{})
+	release := make(chan error)
+	w := StartGroupWriter(raw, WriterConfig{MaxBatch: 8, Sync: func() error {
+		syncing <- struct{}{}
+		return <-release
+	}})
+	defer w.Close()
+	ctx := context.Background()
+	insert := func(v int) chan error {
+		errc := make(chan error, 1)
+		go func() {
+			errc <- w.Write(ctx, func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
+				return err
+			})
+		}()
+		return errc
+	}
+	rows := func() int {
+		var n int
+		if err := read.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	a := insert(1)
+	<-syncing
+	if n := rows(); n != 1 {
+		t.Fatalf("%d rows once the first batch's Sync began, want it committed", n)
+	}
+	b := insert(2)
+	eventually(t, "the second batch to commit while the first one's Sync runs", func() bool { return rows() == 2 })
+	select {
+	case err := <-a:
+		t.Fatalf("answered (%v) before its Sync returned", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	release <- nil
+	if err := <-a; err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+	if got := w.Syncs(); got != 1 {
+		t.Errorf("Syncs = %d, want 1", got)
+	}
+
+	<-syncing // the second batch's
+	release <- errors.New("input/output error")
+	if err := <-b; !errors.Is(err, ErrWriterFailed) || !strings.Contains(err.Error(), "input/output error") {
+		t.Fatalf("write whose Sync failed: %v, want ErrWriterFailed with the cause", err)
+	}
+	if w.Err() == nil {
+		t.Error("Err is nil after a failed Sync")
+	}
+	if err := <-insert(3); !errors.Is(err, ErrWriterFailed) {
+		t.Errorf("write after a failed Sync: %v, want ErrWriterFailed", err)
+	}
+	if n := rows(); n != 2 {
+		t.Errorf("%d rows, want the write after the failure refused before it ran", n)
+	}
+	db := New(Dialect{Name: "sqlite"}, read, w, nil)
+	if err := db.Ping(ctx); !errors.Is(err, ErrWriterFailed) {
+		t.Errorf("Ping after a failed Sync: %v, want ErrWriterFailed", err)
+	}
+	var e *esambat.Error
+	if err := db.err(<-insert(4)); !errors.As(err, &e) || e.Code != esambat.EUNAVAILABLE {
+		t.Errorf("domain error after a failed Sync: %v, want %s", err, esambat.EUNAVAILABLE)
+	}
+}
+
+// TestGroupWriterFinishEvery: Finish runs when the writer starts, then at
+// most once per FinishEvery at the end of a batch, on its own when no
+// batch comes, and once more on Close if a call succeeded since.
+func TestGroupWriterFinishEvery(t *testing.T) {
+	raw, _ := openPools(t)
+	var runs atomic.Int32
+	finish := func(ctx context.Context, w *GroupWriter, tx *sql.Tx) error {
+		runs.Add(1)
+		return nil
+	}
+	write := func(w *GroupWriter) {
+		t.Helper()
+		err := w.Write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO t VALUES (1)`)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	w := StartGroupWriter(raw, WriterConfig{Finish: finish, FinishEvery: time.Hour})
+	eventually(t, "Finish at start", func() bool { return runs.Load() == 1 })
+	for range 20 {
+		write(w)
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("Finish ran %d times within its interval, want once (at start)", n)
+	}
+	w.Close()
+	if n := runs.Load(); n != 2 {
+		t.Errorf("Finish ran %d times after Close, want once more", n)
+	}
+
+	runs.Store(0)
+	w = StartGroupWriter(raw, WriterConfig{Finish: finish, FinishEvery: 10 * time.Millisecond})
+	defer w.Close()
+	eventually(t, "Finish at start", func() bool { return runs.Load() == 1 })
+	write(w)
+	eventually(t, "Finish on its own after the interval", func() bool { return runs.Load() == 2 })
+	time.Sleep(50 * time.Millisecond)
+	if n := runs.Load(); n != 2 {
+		t.Errorf("Finish ran %d times with nothing written since, want 2", n)
 	}
 }

@@ -105,8 +105,14 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ping reports whether the database answers; /readyz uses it.
+// Ping reports whether the database answers and takes writes; /readyz
+// uses it.
 func (db *DB) Ping(ctx context.Context) error {
+	if f, ok := db.Writer.(interface{ Err() error }); ok {
+		if err := f.Err(); err != nil {
+			return err
+		}
+	}
 	return db.Read.PingContext(ctx)
 }
 
@@ -201,6 +207,9 @@ func (db *DB) err(err error) error {
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return esambat.Errorf(esambat.ENOTFOUND, "Data tidak ditemukan.")
+	}
+	if errors.Is(err, ErrWriterFailed) || errors.Is(err, ErrWriterClosed) {
+		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat menyimpan. Coba lagi sebentar lagi.", Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data terlalu lama menjawab. Coba lagi sebentar lagi.", Err: err}

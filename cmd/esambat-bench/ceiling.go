@@ -21,7 +21,9 @@ var ceilingPayload = strings.Repeat("Jalan berlubang di depan SD negeri, mohon s
 // SQLite file at path with the pragmas esambat uses (sqldb/sqlite: WAL,
 // synchronous=FULL, BEGIN IMMEDIATE): one INSERT and one COMMIT per
 // iteration, one connection, no group commit. This is what one writer
-// without batching can do on this disk.
+// without batching can do on this disk. (The server's writer runs at
+// synchronous=NORMAL and fsyncs the log itself before it answers: the
+// same fsync per acknowledged commit, moved off the writer.)
 func sqliteCeiling(path string, d time.Duration) (float64, error) {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)

@@ -161,6 +161,7 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	}
 	c0, _ := metric(srv.base, "esambat_sqlite_commits")
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
+	s0, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
 	busy0, _ := metric(srv.base, "esambat_sqlite_writer_busy_seconds")
 	t0 := time.Now()
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
@@ -191,7 +192,9 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	b.printf("  %.0f reports/s, latency p50 %s, p99 %s, max %s\n", l.rate(), ms(l.p50), ms(l.p99), ms(l.max))
 	if c1, err := metric(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
 		n1, _ := metric(srv.base, "esambat_sqlite_commit_calls")
-		b.printf("  group commit: %.0f transactions carried %.0f writes (%.1f per fsync)\n", c1-c0, n1-n0, (n1-n0)/(c1-c0))
+		s1, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
+		b.printf("  group commit: %.0f transactions carried %.0f writes, %.0f fsyncs (%.1f writes per fsync)\n",
+			c1-c0, n1-n0, s1-s0, (n1-n0)/max(1, s1-s0))
 		// The single writer's utilisation: near 100 % it is the
 		// bottleneck; well below, requests wait elsewhere.
 		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {

@@ -31,7 +31,7 @@ func Snapshot(ctx context.Context, path, dst string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("sqlite: no database to back up: %w", err)
 	}
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sql.Open("sqlite", dsn(path, roleWrite))
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}

@@ -1,12 +1,17 @@
 // Package sqlite opens E-Sambat's embedded default database: SQLite through
 // modernc.org/sqlite (pure Go, so the binary builds with CGO_ENABLED=0).
 //
-// Durability: WAL with synchronous=FULL, so a transaction is on disk (the
-// WAL fsynced) before COMMIT returns; NORMAL would be faster but can lose
-// the last commits on power loss, and a report is acknowledged only after
-// its commit. Writes go through one connection owned by a group-commit
-// writer (sqldb.GroupWriter) that lets concurrent requests share an fsync;
-// reads use a separate pool that WAL lets run beside the writer.
+// Durability: a write is acknowledged only once the write-ahead log
+// holding it has been fsynced. Writes go through one connection owned by
+// a group-commit writer (sqldb.GroupWriter) that lets concurrent requests
+// share an fsync; reads use a separate pool that WAL lets run beside the
+// writer. The writer's connection runs at synchronous=NORMAL, whose
+// COMMIT writes the log without fsyncing it, and the writer fsyncs the
+// log itself (walSync) on a second goroutine before it answers the
+// batch's callers, while its next batch already runs: the same
+// durability as synchronous=FULL for everything acknowledged, without
+// the single writer idling through every fsync. Every other connection
+// that writes (checkpoints, backups) runs at synchronous=FULL.
 package sqlite
 
 import (
@@ -49,24 +54,38 @@ var Dialect = sqldb.Dialect{
 	MapCell:        `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
 }
 
+// role is what a connection pool is for.
+type role int
+
+const (
+	roleRead   role = iota // the read pool: query_only
+	roleWrite              // checkpoints and backups: durable commits of their own
+	roleWriter             // the group writer, which fsyncs the log itself
+)
+
 // dsn builds the connection string. Every pragma is set on every
 // connection of the pool:
 //   - journal_mode=WAL: readers do not block the writer and vice versa.
-//   - synchronous=FULL: fsync the WAL at every commit (see package doc).
+//   - synchronous=FULL: fsync the WAL at every commit; NORMAL for the
+//     group writer, which does the fsync itself (see package doc).
 //   - busy_timeout: wait instead of failing when a backup or another
 //     process holds a lock for a moment.
 //   - foreign_keys: SQLite leaves them off by default.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, r role) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	if r == roleWriter {
+		q.Add("_pragma", "synchronous(NORMAL)")
+	} else {
+		q.Add("_pragma", "synchronous(FULL)")
+	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	// The writer's savepoint journals (one per call in a batch) stay in
 	// memory instead of a temporary file each; they hold only what a
 	// failing call must undo, never the durable state.
 	q.Add("_pragma", "temp_store(2)")
-	if readOnly {
+	if r == roleRead {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		// BEGIN IMMEDIATE takes the write lock at once, so a transaction
@@ -85,7 +104,7 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	wdb, err := sql.Open("sqlite", dsn(path, false))
+	wdb, err := sql.Open("sqlite", dsn(path, roleWriter))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -104,7 +123,7 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	rdb, err := sql.Open("sqlite", dsn(path, true))
+	rdb, err := sql.Open("sqlite", dsn(path, roleRead))
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -114,7 +133,7 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	rdb.SetMaxIdleConns(n)
 	// The checkpointer's own connection: not query_only, since a
 	// checkpoint writes the database file.
-	cdb, err := sql.Open("sqlite", dsn(path, false))
+	cdb, err := sql.Open("sqlite", dsn(path, roleWrite))
 	if err != nil {
 		rdb.Close()
 		wdb.Close()
@@ -122,9 +141,12 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	}
 	cdb.SetMaxOpenConns(1)
 	cdb.SetMaxIdleConns(1)
-	w := sqldb.NewGroupWriter(wdb, 64)
-	w.Finish = func(ctx context.Context, tx *sql.Tx) error { return flushFTS(ctx, w, tx) }
-	w.Logger = logger
+	w := sqldb.StartGroupWriter(wdb, sqldb.WriterConfig{
+		Sync:        walSync(path),
+		Finish:      flushFTS,
+		FinishEvery: FTSInterval,
+		Logger:      logger,
+	})
 	cp := sqldb.NewCheckpointer(cdb, CheckpointInterval, logger)
 	// Closed in this order: the writer (by DB.Close), the checkpointer,
 	// then the pools; the last connection to close checkpoints what is
@@ -134,14 +156,43 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 	return db, nil
 }
 
+// walSync returns the group writer's fsync of the write-ahead log of the
+// database at path: everything committed before it was called is durable
+// when it returns nil.
+//
+// It opens the log for every call rather than keeping it open: SQLite
+// deletes the log when its last connection closes, and a descriptor kept
+// across that would fsync a file no longer in use. fsync makes durable
+// the file's pages whichever descriptor wrote them. The log exists as
+// long as the writer's connection is open, so its absence is an error
+// like any other.
+func walSync(path string) func() error {
+	wal := path + "-wal"
+	return func() error {
+		f, err := os.OpenFile(wal, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		return errors.Join(f.Sync(), f.Close())
+	}
+}
+
+// FTSInterval is how often the writer adds new and changed reports to
+// the full-text index (flushFTS). FTS5 writes a segment for every flush
+// and merges segments as they pile up; flushing every batch made that
+// a fifth of the writer's time under load. Search finds what waits
+// meanwhile through searchClause.
+const FTSInterval = 250 * time.Millisecond
+
 // CheckpointInterval is how often the write-ahead log is copied into the
 // database file (see sqldb.Checkpointer).
 const CheckpointInterval = time.Second
 
 // flushFTS indexes the reports that the full-text triggers noted in
-// fts_pending (migration 0012) and empties it: once per write batch, so
-// that FTS5 writes one index segment per batch instead of one per report.
-// Before migration 0012 there is no fts_pending: nothing to do.
+// fts_pending (migration 0012) and empties it: every FTSInterval at the
+// end of a write batch, so that FTS5 writes one index segment for
+// hundreds of reports instead of one per report. Before migration 0012
+// there is no fts_pending: nothing to do.
 func flushFTS(ctx context.Context, w *sqldb.GroupWriter, tx *sql.Tx) error {
 	var pending int
 	err := w.QueryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending)
@@ -182,26 +233,34 @@ func translateError(err error) error {
 
 // searchClause matches words of three or more characters through the
 // trigram index (any substring: "lubang" finds "berlubang") and shorter
-// ones with LIKE, all of them required.
+// ones with LIKE, all of them required. Reports waiting for the index
+// (fts_pending, at most FTSInterval's worth) are matched by LIKE alone,
+// so a report is found the moment it is committed.
 func searchClause(q string) (string, []any) {
-	var conds []string
-	var args []any
+	var conds, pending []string
+	var args, pargs []any
 	var fts []string
+	like := func(r string) string {
+		return `(lower(` + r + `title) LIKE ? ESCAPE '\' OR lower(` + r + `description) LIKE ? ESCAPE '\')`
+	}
 	for _, w := range strings.Fields(strings.ToLower(q)) {
 		if !utf8.ValidString(w) {
 			continue
 		}
+		pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w) + "%"
 		if utf8.RuneCountInString(w) >= 3 {
 			fts = append(fts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+			pending = append(pending, like("r."))
+			pargs = append(pargs, pat, pat)
 			continue
 		}
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w)
-		conds = append(conds, `(lower(title) LIKE ? ESCAPE '\' OR lower(description) LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+esc+"%", "%"+esc+"%")
+		conds = append(conds, like(""))
+		args = append(args, pat, pat)
 	}
 	if len(fts) > 0 {
-		conds = append([]string{`id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)`}, conds...)
-		args = append([]any{strings.Join(fts, " AND ")}, args...)
+		conds = append([]string{`id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?
+			UNION ALL SELECT p.id FROM fts_pending p CROSS JOIN reports r ON r.id = p.id WHERE ` + strings.Join(pending, " AND ") + `)`}, conds...)
+		args = append(append([]any{strings.Join(fts, " AND ")}, pargs...), args...)
 	}
 	if len(conds) == 0 {
 		return "1 = 0", nil

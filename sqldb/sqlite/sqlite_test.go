@@ -87,10 +87,9 @@ func TestGroupWriterFinish(t *testing.T) {
 	if _, err := raw.Exec(`CREATE TABLE t (v TEXT)`); err != nil {
 		t.Fatal(err)
 	}
-	w := sqldb.NewGroupWriter(raw, 8)
-	defer w.Close()
 	var fail atomic.Bool
-	w.Finish = func(ctx context.Context, tx *sql.Tx) error {
+	fail.Store(true)
+	w := sqldb.StartGroupWriter(raw, sqldb.WriterConfig{MaxBatch: 8, Finish: func(ctx context.Context, _ *sqldb.GroupWriter, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES ('finish')`); err != nil {
 			return err
 		}
@@ -98,7 +97,8 @@ func TestGroupWriterFinish(t *testing.T) {
 			return errors.New("disk on fire")
 		}
 		return nil
-	}
+	}})
+	defer w.Close()
 	insert := func(v string) {
 		t.Helper()
 		err := w.Write(context.Background(), func(tx *sql.Tx) error {
@@ -279,4 +279,93 @@ func TestBulkIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+}
+
+// TestDurableWriter: the writer's connection leaves the fsync to the
+// writer (synchronous=NORMAL), and the writer does one for the batch
+// before it answers.
+func TestDurableWriter(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, time.Now).(*sqldb.DB)
+	w := db.Writer.(*sqldb.GroupWriter)
+	var mode int
+	before := w.Syncs()
+	err := w.Write(ctx, func(tx *sql.Tx) error { return tx.QueryRow(`PRAGMA synchronous`).Scan(&mode) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != 1 {
+		t.Errorf("writer's synchronous = %d, want 1 (NORMAL, the writer fsyncs)", mode)
+	}
+	if got := w.Syncs() - before; got != 1 {
+		t.Errorf("%d fsyncs of the log for one answered write, want 1", got)
+	}
+	if err := db.Read.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil || mode != 2 {
+		t.Errorf("other connections' synchronous = %d, %v; want 2 (FULL)", mode, err)
+	}
+}
+
+// TestSearchPending: a report is found by search the moment it is
+// committed, while it still waits for the full-text index, and after.
+func TestSearchPending(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, time.Now).(*sqldb.DB)
+	set, _ := refdata.New("")
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	create := func(title string) {
+		t.Helper()
+		r := &esambat.Report{Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: title,
+			Description: "Mohon segera ditangani, sudah dua minggu.", KelurahanCode: "35.75.02.1001",
+			Visibility: esambat.VisibilityPublik, Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb}
+		if _, _, err := db.CreateReport(ctx, r, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	find := func(q string) int {
+		t.Helper()
+		page, err := db.FindReports(ctx, esambat.ReportFilter{Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Reports)
+	}
+	pending := func() int {
+		var n int
+		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	create("Lampu jalan padam") // the first batch flushes at once
+	create("Saluran air tersumbat di gang")
+	if pending() == 0 {
+		t.Skip("the second report was indexed at once; the pending path is not exercised")
+	}
+	if n := find("tersumbat"); n != 1 {
+		t.Errorf("search while the report waits for the index: %d found, want 1", n)
+	}
+	if n := find("sumbat gang"); n != 1 {
+		t.Errorf("search of two words while the report waits: %d found, want 1", n)
+	}
+	if n := find("tersumbat padam"); n != 0 {
+		t.Errorf("search of words in two different reports: %d found, want 0", n)
+	}
+	eventually(t, "the full-text flush", func() bool { return pending() == 0 })
+	if n := find("tersumbat"); n != 1 {
+		t.Errorf("search once indexed: %d found, want 1", n)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
