@@ -56,9 +56,13 @@ type GroupWriter struct {
 
 	stmts writerStmts
 
-	syncq  chan syncItem
-	syncd  chan struct{}
-	failed atomic.Pointer[error]
+	syncq chan syncItem
+	syncd chan struct{}
+	// unsynced counts the committed batches waiting for their fsync;
+	// synced is poked after every fsync.
+	unsynced atomic.Int32
+	synced   chan struct{}
+	failed   atomic.Pointer[error]
 
 	// Stats, read with Stats and Busy.
 	commits atomic.Int64
@@ -132,6 +136,7 @@ func StartGroupWriter(db *sql.DB, cfg WriterConfig) *GroupWriter {
 		// runs; a full channel holds the writer back, which is right.
 		w.syncq = make(chan syncItem, 64)
 		w.syncd = make(chan struct{})
+		w.synced = make(chan struct{}, 1)
 		go w.syncLoop()
 	}
 	go w.loop()
@@ -307,10 +312,17 @@ func (w *GroupWriter) finishAlone(f *finishClock) {
 }
 
 // run executes one batch in one transaction.
+//
+// With Sync, while the fsync of earlier batches runs, the callers of
+// this one would wait for the next fsync anyway: run keeps the
+// transaction open and takes into it the calls that arrive meanwhile
+// (up to MaxBatch), and commits when that fsync ends. Fewer, larger
+// commits write fewer log pages for the same calls (every commit
+// rewrites the pages its calls share: the tables' last pages, the
+// counters), and the writer works instead of waiting.
 func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 	start := time.Now()
 	defer func() { w.busy.Add(int64(time.Since(start))) }()
-	errs := make([]error, len(batch))
 	if err := w.Err(); err != nil {
 		for _, r := range batch {
 			r.errc <- err
@@ -327,35 +339,63 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 		}
 		return
 	}
+	errs := make([]error, 0, w.maxBatch)
 	ran := 0
-	for i, r := range batch {
+	// call runs batch[i] in its savepoint and reports whether the
+	// transaction is still usable.
+	call := func(i int) bool {
+		r := batch[i]
 		if err := r.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
+			errs = append(errs, err)
+			return true
 		}
 		if _, err := w.Exec(ctx, tx, "SAVEPOINT w"); err != nil {
-			errs[i] = err
-			continue
+			errs = append(errs, err)
+			return true
 		}
-		if err := runProtected(r.fn, tx); err != nil {
-			errs[i] = err
+		err := runProtected(r.fn, tx)
+		if err != nil {
 			if _, rerr := w.Exec(ctx, tx, "ROLLBACK TO w"); rerr != nil {
 				// The transaction is unusable: fail the whole batch.
 				_ = tx.Rollback()
-				for j, r := range batch {
-					if errs[j] == nil || j >= i {
+				errs = append(errs, err)
+				for j, r := range batch[:i+1] {
+					if errs[j] == nil || j == i {
 						errs[j] = fmt.Errorf("sqldb: batch aborted: %w", rerr)
 					}
 					r.errc <- errs[j]
 				}
-				return
+				return false
 			}
 		} else {
 			ran++
 		}
-		if _, err := w.Exec(ctx, tx, "RELEASE w"); err != nil && errs[i] == nil {
-			errs[i] = err
+		if _, rerr := w.Exec(ctx, tx, "RELEASE w"); rerr != nil && err == nil {
+			err = rerr
 		}
+		errs = append(errs, err)
+		return true
+	}
+	for i := range batch {
+		if !call(i) {
+			return
+		}
+	}
+	for w.cfg.Sync != nil && len(batch) < w.maxBatch && w.unsynced.Load() > 0 {
+		select {
+		case r, ok := <-w.queue:
+			if !ok {
+				break
+			}
+			batch = append(batch, r)
+			if !call(len(batch) - 1) {
+				return
+			}
+			continue
+		case <-w.synced:
+			continue
+		}
+		break
 	}
 	if ran > 0 && fin.now(w) {
 		w.finish(ctx, tx)
@@ -372,6 +412,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 		if w.cfg.Sync != nil && ran > 0 {
 			// The callers are answered after the fsync; the batch
 			// slice is the loop's, so the item takes a copy.
+			w.unsynced.Add(1)
 			w.syncq <- syncItem{batch: slices.Clone(batch), errs: errs}
 			return
 		}
@@ -405,6 +446,11 @@ func (w *GroupWriter) syncLoop() {
 				}
 				r.errc <- it.errs[i]
 			}
+		}
+		w.unsynced.Add(-int32(len(items)))
+		select {
+		case w.synced <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -128,9 +128,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // TestGroupWriterSync: with Sync, a caller is answered only after a Sync
-// that began after its batch committed; the writer commits the next batch
-// while that Sync runs; a failed Sync fails its batch and every later
-// write, and shows in Err, Ping and the domain error.
+// that began after its batch committed; while a Sync runs, the writer
+// runs the calls that arrive in one open transaction and commits them
+// when it ends; a failed Sync fails its batch and every later write, and
+// shows in Err, Ping and the domain error.
 func TestGroupWriterSync(t *testing.T) {
 	raw, read := openPools(t)
 	syncing := make(chan struct{})
@@ -141,15 +142,17 @@ func TestGroupWriterSync(t *testing.T) {
 	}})
 	defer w.Close()
 	ctx := context.Background()
-	insert := func(v int) chan error {
-		errc := make(chan error, 1)
+	// insert writes v; ran is closed once the call has run.
+	insert := func(v int) (errc chan error, ran chan struct{}) {
+		errc, ran = make(chan error, 1), make(chan struct{})
 		go func() {
 			errc <- w.Write(ctx, func(tx *sql.Tx) error {
+				defer close(ran)
 				_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
 				return err
 			})
 		}()
-		return errc
+		return errc, ran
 	}
 	rows := func() int {
 		var n int
@@ -159,17 +162,22 @@ func TestGroupWriterSync(t *testing.T) {
 		return n
 	}
 
-	a := insert(1)
+	a, _ := insert(1)
 	<-syncing
 	if n := rows(); n != 1 {
 		t.Fatalf("%d rows once the first batch's Sync began, want it committed", n)
 	}
-	b := insert(2)
-	eventually(t, "the second batch to commit while the first one's Sync runs", func() bool { return rows() == 2 })
+	b, ranB := insert(2)
+	c, ranC := insert(3)
+	<-ranB
+	<-ranC
 	select {
 	case err := <-a:
 		t.Fatalf("answered (%v) before its Sync returned", err)
 	case <-time.After(20 * time.Millisecond):
+	}
+	if n := rows(); n != 1 {
+		t.Errorf("%d rows while the first Sync runs, want the calls that came meanwhile uncommitted", n)
 	}
 	release <- nil
 	if err := <-a; err != nil {
@@ -180,17 +188,23 @@ func TestGroupWriterSync(t *testing.T) {
 	}
 
 	<-syncing // the second batch's
+	if commits, calls := w.Stats(); commits != 2 || calls != 3 {
+		t.Errorf("%d commits carried %d calls, want the two calls that came during the first Sync in one commit", commits, calls)
+	}
 	release <- errors.New("input/output error")
-	if err := <-b; !errors.Is(err, ErrWriterFailed) || !strings.Contains(err.Error(), "input/output error") {
-		t.Fatalf("write whose Sync failed: %v, want ErrWriterFailed with the cause", err)
+	for _, errc := range []chan error{b, c} {
+		if err := <-errc; !errors.Is(err, ErrWriterFailed) || !strings.Contains(err.Error(), "input/output error") {
+			t.Fatalf("write whose Sync failed: %v, want ErrWriterFailed with the cause", err)
+		}
 	}
 	if w.Err() == nil {
 		t.Error("Err is nil after a failed Sync")
 	}
-	if err := <-insert(3); !errors.Is(err, ErrWriterFailed) {
+	d, _ := insert(4)
+	if err := <-d; !errors.Is(err, ErrWriterFailed) {
 		t.Errorf("write after a failed Sync: %v, want ErrWriterFailed", err)
 	}
-	if n := rows(); n != 2 {
+	if n := rows(); n != 3 {
 		t.Errorf("%d rows, want the write after the failure refused before it ran", n)
 	}
 	db := New(Dialect{Name: "sqlite"}, read, w, nil)
@@ -198,7 +212,8 @@ func TestGroupWriterSync(t *testing.T) {
 		t.Errorf("Ping after a failed Sync: %v, want ErrWriterFailed", err)
 	}
 	var e *esambat.Error
-	if err := db.err(<-insert(4)); !errors.As(err, &e) || e.Code != esambat.EUNAVAILABLE {
+	e5, _ := insert(5)
+	if err := db.err(<-e5); !errors.As(err, &e) || e.Code != esambat.EUNAVAILABLE {
 		t.Errorf("domain error after a failed Sync: %v, want %s", err, esambat.EUNAVAILABLE)
 	}
 }
