@@ -173,7 +173,7 @@ func walSync(path string) func() error {
 		if err != nil {
 			return err
 		}
-		return errors.Join(f.Sync(), f.Close())
+		return errors.Join(datasync(f), f.Close())
 	}
 }
 
