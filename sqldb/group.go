@@ -357,13 +357,16 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 		if err != nil {
 			if _, rerr := w.Exec(ctx, tx, "ROLLBACK TO w"); rerr != nil {
 				// The transaction is unusable: fail the whole batch.
+				// Every call of the batch is answered, those not
+				// run yet included.
 				_ = tx.Rollback()
-				errs = append(errs, err)
-				for j, r := range batch[:i+1] {
-					if errs[j] == nil || j == i {
-						errs[j] = fmt.Errorf("sqldb: batch aborted: %w", rerr)
+				aborted := fmt.Errorf("sqldb: batch aborted: %w", rerr)
+				for j, r := range batch {
+					if j >= i || errs[j] == nil {
+						r.errc <- aborted
+					} else {
+						r.errc <- errs[j]
 					}
-					r.errc <- errs[j]
 				}
 				return false
 			}

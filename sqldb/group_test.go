@@ -263,3 +263,50 @@ func TestGroupWriterFinishEvery(t *testing.T) {
 		t.Errorf("Finish ran %d times with nothing written since, want 2", n)
 	}
 }
+
+// TestGroupWriterAbort: when a call leaves its batch's transaction
+// unusable (its savepoint cannot be rolled back to), every call of the
+// batch is answered with the abort, those queued behind it included.
+func TestGroupWriterAbort(t *testing.T) {
+	raw, _ := openPools(t)
+	w := NewGroupWriter(raw, 8)
+	defer w.Close()
+	ctx := context.Background()
+	hold, started := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- w.Write(ctx, func(tx *sql.Tx) error { close(started); <-hold; return nil })
+	}()
+	<-started
+	bad, good := make(chan error, 1), make(chan error, 1)
+	go func() {
+		bad <- w.Write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`RELEASE w`); err != nil {
+				return err
+			}
+			return errors.New("refused after releasing its savepoint")
+		})
+	}()
+	eventually(t, "the bad call to queue", func() bool { return len(w.queue) == 1 })
+	go func() {
+		good <- w.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO t VALUES (1)`)
+			return err
+		})
+	}()
+	eventually(t, "the good call to queue", func() bool { return len(w.queue) == 2 })
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]chan error{"bad": bad, "good": good} {
+		select {
+		case err := <-c:
+			if err == nil || !strings.Contains(err.Error(), "batch aborted") {
+				t.Errorf("%s call: %v, want the batch aborted", name, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s call never answered", name)
+		}
+	}
+}
