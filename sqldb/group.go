@@ -45,12 +45,11 @@ import (
 // and the database recovers from what is on disk; Err reports it to
 // /readyz.
 type GroupWriter struct {
-	db       *sql.DB
-	queue    chan *writeReq
-	maxBatch int
-	done     chan struct{}
-	closed   atomic.Bool
-	once     sync.Once
+	db     *sql.DB
+	queue  chan *writeReq
+	done   chan struct{}
+	closed atomic.Bool
+	once   sync.Once
 
 	cfg WriterConfig
 
@@ -130,7 +129,7 @@ func StartGroupWriter(db *sql.DB, cfg WriterConfig) *GroupWriter {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &GroupWriter{db: db, queue: make(chan *writeReq, 1024), maxBatch: cfg.MaxBatch, done: make(chan struct{}), cfg: cfg}
+	w := &GroupWriter{db: db, queue: make(chan *writeReq, 1024), done: make(chan struct{}), cfg: cfg}
 	if cfg.Sync != nil {
 		// Room for every batch the writer can commit while one fsync
 		// runs; a full channel holds the writer back, which is right.
@@ -209,7 +208,7 @@ func (w *GroupWriter) loop() {
 			<-w.syncd
 		}()
 	}
-	batch := make([]*writeReq, 0, w.maxBatch)
+	batch := make([]*writeReq, 0, w.cfg.MaxBatch)
 	var fin finishClock
 	fin.dirty = true // whatever a crash left unfinished
 	timer := time.NewTimer(time.Hour)
@@ -237,7 +236,7 @@ func (w *GroupWriter) loop() {
 			}
 			break
 		}
-		batch = drain(w.queue, append(batch[:0], req), w.maxBatch)
+		batch = drain(w.queue, append(batch[:0], req), w.cfg.MaxBatch)
 		w.run(batch, &fin)
 		w.stmts.prepareWanted(w.db)
 	}
@@ -291,8 +290,8 @@ func (f *finishClock) now(w *GroupWriter) bool {
 // next batch's fsync or the next checkpoint makes it durable, and until
 // then what it would lose is only work Finish does again.
 func (w *GroupWriter) finishAlone(f *finishClock) {
-	f.last, f.dirty = time.Now(), false
 	start := time.Now()
+	f.last, f.dirty = start, false
 	defer func() { w.busy.Add(int64(time.Since(start))) }()
 	if w.Err() != nil {
 		return
@@ -339,7 +338,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 		}
 		return
 	}
-	errs := make([]error, 0, w.maxBatch)
+	errs := make([]error, 0, w.cfg.MaxBatch)
 	ran := 0
 	// call runs batch[i] in its savepoint and reports whether the
 	// transaction is still usable.
@@ -384,7 +383,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 			return
 		}
 	}
-	for w.cfg.Sync != nil && len(batch) < w.maxBatch && w.unsynced.Load() > 0 {
+	for w.cfg.Sync != nil && len(batch) < w.cfg.MaxBatch && w.unsynced.Load() > 0 {
 		select {
 		case r, ok := <-w.queue:
 			if !ok {

@@ -20,15 +20,7 @@ import (
 // one that does not prepare reports its error and is not kept; a call's
 // statements run to their end even when its caller gives up meanwhile.
 func TestWriterStmts(t *testing.T) {
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	defer raw.Close()
-	if _, err := raw.Exec(`CREATE TABLE t (v INTEGER)`); err != nil {
-		t.Fatal(err)
-	}
+	raw, _ := openPools(t)
 	w := NewGroupWriter(raw, 8)
 	defer w.Close()
 	const insert = `INSERT INTO t VALUES (?)`
@@ -64,7 +56,7 @@ func TestWriterStmts(t *testing.T) {
 		t.Errorf("kept statements %q, want the insert among them", got)
 	}
 
-	err = w.Write(context.Background(), func(tx *sql.Tx) error {
+	err := w.Write(context.Background(), func(tx *sql.Tx) error {
 		_, err := w.Exec(context.Background(), tx, `INSERT INTO nosuch VALUES (1)`)
 		return err
 	})
