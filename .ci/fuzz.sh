@@ -12,10 +12,18 @@
 # testdata/fuzz/FuzzX/ directory: commit it with the fix, and it becomes
 # part of the seed corpus that plain `go test` runs.
 #
+# The targets run under the release toolchain (go.mod's toolchain line,
+# FUZZ_GOTOOLCHAIN to override), not the machine's go1.26.8: go1.26's fuzz
+# coordinator can report a spurious "context deadline exceeded" failure,
+# with no failing input, when -fuzztime runs out while a worker is busy
+# (go.dev/issue/75804, fixed in go1.27.0). CI failed once on exactly that
+# (FuzzNormalizePhone, 2026-12-05).
+#
 # Exit status: 0 when every target ran clean, 1 when any found a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+release=$(sed -n 's/^toolchain //p' go.mod)
+export GOTOOLCHAIN="${FUZZ_GOTOOLCHAIN:-${release:-local}}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 fuzztime="${FUZZTIME:-10s}"
@@ -37,7 +45,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 	echo "fuzz: no Fuzz targets match ${pick}" >&2
 	exit 1
 fi
-echo "fuzz: ${#targets[@]} targets, ${fuzztime} each, ${parallel} workers"
+echo "fuzz: ${#targets[@]} targets, ${fuzztime} each, ${parallel} workers, $(go env GOVERSION)"
 
 results=()
 failed=0
