@@ -1,10 +1,11 @@
 package esambat_test
 
 import (
-	"database/sql"
 	"strconv"
+
+	"github.com/esambat/esambat/sqldb"
 )
 
-type sqlTx = sql.Tx
+type sqlTx = sqldb.Tx
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }

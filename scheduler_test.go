@@ -201,7 +201,7 @@ func TestAuditDetectsTampering(t *testing.T) {
 	target, _ := w.db.FindReportByTicket(ctx, tickets[1])
 	tamper := func(stmts ...string) {
 		t.Helper()
-		err := w.db.Writer.Write(ctx, func(tx *sqlTx) error {
+		err := w.db.Writer.Write(ctx, func(tx sqlTx) error {
 			for _, s := range stmts {
 				if _, err := tx.ExecContext(ctx, s); err != nil {
 					return err
@@ -234,7 +234,7 @@ func TestAuditDetectsTampering(t *testing.T) {
 	w2 := newWorld(t, wibH(2026, 5, 4, 9))
 	r := w2.submit(t)
 	w2.svc.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionReject, Reason: "urusan_pribadi"})
-	err = w2.db.Writer.Write(ctx, func(tx *sqlTx) error {
+	err = w2.db.Writer.Write(ctx, func(tx sqlTx) error {
 		if _, err := tx.ExecContext(ctx, `DROP TRIGGER events_no_delete`); err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *esambat.APIKey) error {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = db.Now()
 	}
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO api_keys (name, prefix, hash, scopes, created_at, revoked) VALUES (?, ?, ?, ?, ?, 0) RETURNING id`),
 			k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), db.t(k.CreatedAt)).Scan(&k.ID)
 	}))
@@ -59,7 +59,7 @@ func (db *DB) ListAPIKeys(ctx context.Context) ([]esambat.APIKey, error) {
 
 // RevokeAPIKey revokes a key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id int64) error {
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0`), id)
 		if err != nil {
 			return err

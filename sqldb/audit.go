@@ -18,7 +18,7 @@ var (
 // AddEvent appends an event to a report's chain without changing the
 // report (a staff view of a rahasia report, an escalation).
 func (db *DB) AddEvent(ctx context.Context, ev *esambat.Event) error {
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports WHERE id = ?`), ev.ReportID).Scan(&n); err != nil {
 			return err
@@ -65,7 +65,7 @@ func (db *DB) WalkEvents(ctx context.Context, fn func(esambat.Event) error) erro
 func (db *DB) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	now := db.Now()
 	got := false
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		var h string
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
@@ -122,7 +122,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	// FTS5 runs its commands as INSERTs, so the check goes through the
 	// writer. It compares the index with the reports, so the reports
 	// still waiting for the index are added first.
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		if gw, ok := db.Writer.(*GroupWriter); ok {
 			if err := gw.FinishIn(ctx, tx); err != nil {
 				return err

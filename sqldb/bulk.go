@@ -130,7 +130,7 @@ func (db *DB) Bulk(ctx context.Context) (*BulkLoader, BulkState, error) {
 		l.resume = db.Checkpointer.Pause()
 	}
 	if db.Dialect.Name == "sqlite" {
-		err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		err := db.Writer.Write(ctx, func(tx Tx) error {
 			err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'reports_fts_insert'`).Scan(&l.ftsTrigger)
 			if err != nil && err != sql.ErrNoRows {
 				return err
@@ -175,7 +175,7 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 		defer l.resume()
 	}
 	if db.Dialect.Name == "sqlite" {
-		return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 			if err := RestoreBulkIndexes(ctx, tx); err != nil {
 				return err
 			}
@@ -233,7 +233,7 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 // a sort. The unique constraints (ticket) stay: they are the load's
 // checks. Close, or the next open after an interrupted load, builds them
 // again (RestoreBulkIndexes).
-func dropReportIndexes(ctx context.Context, tx *sql.Tx) error {
+func dropReportIndexes(ctx context.Context, tx Tx) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulk_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL)`); err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func (l *BulkLoader) Load(ctx context.Context, b *BulkBatch) error {
 		return err
 	}
 	db := l.db
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		users := db.newMultiInsert(tx, `INSERT INTO users (id, role, name, email, phone, phone_confirmed, nik_hash, nik_sealed,
 			nik_masked, kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled) VALUES `, 16, 1000)
 		for _, u := range b.Users {
@@ -477,7 +477,7 @@ func ticketNumber(ticket string) (int, int64, error) {
 // prepared multi-row INSERT, and the remainder with one more statement.
 type multiInsert struct {
 	db      *DB
-	tx      *sql.Tx
+	tx      Tx
 	head    string
 	cols    int
 	rowsPer int
@@ -486,7 +486,7 @@ type multiInsert struct {
 	n       int
 }
 
-func (db *DB) newMultiInsert(tx *sql.Tx, head string, cols, rowsPer int) *multiInsert {
+func (db *DB) newMultiInsert(tx Tx, head string, cols, rowsPer int) *multiInsert {
 	if db.Dialect.Name == "sqlite" {
 		// OR FAIL: a constraint error stops the statement without undoing
 		// its earlier rows, so SQLite keeps no statement journal for each

@@ -3,10 +3,12 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,7 +47,11 @@ import (
 // and the database recovers from what is on disk; Err reports it to
 // /readyz.
 type GroupWriter struct {
-	db     *sql.DB
+	db *sql.DB
+	// conn is db's one connection, held by the writer goroutine for as
+	// long as it runs (nil until its first batch, and after a connection
+	// is dropped; see begin and rollback).
+	conn   *sql.Conn
 	queue  chan *writeReq
 	done   chan struct{}
 	closed atomic.Bool
@@ -78,7 +84,7 @@ type syncItem struct {
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(*sql.Tx) error
+	fn   func(Tx) error
 	errc chan error
 }
 
@@ -103,7 +109,7 @@ type WriterConfig struct {
 	// own changes are undone, the error is logged and the batch commits
 	// anyway: the callers' work must not be lost to it, and Finish is
 	// expected to catch up the next time.
-	Finish func(ctx context.Context, w *GroupWriter, tx *sql.Tx) error
+	Finish func(ctx context.Context, w *GroupWriter, tx Tx) error
 	// FinishEvery spaces the runs of Finish: at the end of the first
 	// batch at least FinishEvery after the last run or, when no batch
 	// comes, FinishEvery after the last run in a transaction of its own.
@@ -151,7 +157,7 @@ func (w *GroupWriter) Err() error {
 }
 
 // Write queues fn and waits until its batch is committed and durable.
-func (w *GroupWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (w *GroupWriter) Write(ctx context.Context, fn func(tx Tx) error) error {
 	if w.closed.Load() {
 		return ErrWriterClosed
 	}
@@ -238,9 +244,8 @@ func (w *GroupWriter) loop() {
 		}
 		batch = drain(w.queue, append(batch[:0], req), w.cfg.MaxBatch)
 		w.run(batch, &fin)
-		w.stmts.prepareWanted(w.db)
 	}
-	w.stmts.close()
+	w.disconnect()
 }
 
 // drain appends to buf what ch holds now, without waiting, until buf
@@ -297,17 +302,77 @@ func (w *GroupWriter) finishAlone(f *finishClock) {
 		return
 	}
 	ctx := context.Background()
-	tx, err := w.db.BeginTx(ctx, nil)
+	tx, err := w.begin(ctx)
 	if err != nil {
 		w.logFinish(err)
 		return
 	}
 	w.finish(ctx, tx)
-	if err := tx.Commit(); err != nil {
+	if err := w.commit(ctx); err != nil {
 		w.logFinish(err)
 		return
 	}
 	w.commits.Add(1)
+}
+
+// begin opens a transaction on the write connection, connecting first
+// when the writer holds none.
+//
+// The writer runs BEGIN and COMMIT itself on a *sql.Conn rather than
+// through a *sql.Tx: database/sql starts a goroutine for every Tx and for
+// every Rows read inside one (to watch their contexts), and wakes it at
+// the end. On the one goroutine every write waits for, those wake-ups,
+// three or four per report, cost more than the statements (the writer
+// was runnable but not running half of the time under intake load).
+// Statements on a Conn with a context that is never cancelled start no
+// goroutine, and stay prepared across transactions (writerStmts).
+func (w *GroupWriter) begin(ctx context.Context) (Tx, error) {
+	if w.conn == nil {
+		c, err := w.db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		w.conn = c
+	}
+	if _, err := w.Exec(ctx, w.conn, "BEGIN IMMEDIATE"); err != nil {
+		w.rollback(ctx)
+		return nil, err
+	}
+	return w.conn, nil
+}
+
+// commit commits the open transaction; when COMMIT fails the transaction
+// is rolled back, so that none stays open for the next batch.
+func (w *GroupWriter) commit(ctx context.Context) error {
+	_, err := w.Exec(ctx, w.conn, "COMMIT")
+	if err != nil {
+		w.rollback(ctx)
+	}
+	return err
+}
+
+// rollback rolls back the open transaction, if any. When that fails the
+// connection's state is unknown: it is dropped, and the next batch
+// starts on a new one.
+func (w *GroupWriter) rollback(ctx context.Context) {
+	_, err := w.conn.ExecContext(ctx, "ROLLBACK")
+	if err == nil || strings.Contains(err.Error(), "no transaction is active") {
+		return
+	}
+	w.cfg.Logger.Error("sqldb: rollback failed; the write connection is replaced", "err", err)
+	w.disconnect()
+}
+
+// disconnect closes the write connection for good (database/sql would
+// otherwise keep it for reuse).
+func (w *GroupWriter) disconnect() {
+	if w.conn == nil {
+		return
+	}
+	w.stmts.close()
+	_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = w.conn.Close()
+	w.conn = nil
 }
 
 // run executes one batch in one transaction.
@@ -331,7 +396,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 	// The transaction's context must not be a caller's: one caller giving
 	// up must not abort the others' commit.
 	ctx := context.Background()
-	tx, err := w.db.BeginTx(ctx, nil)
+	tx, err := w.begin(ctx)
 	if err != nil {
 		for _, r := range batch {
 			r.errc <- err
@@ -358,7 +423,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 				// The transaction is unusable: fail the whole batch.
 				// Every call of the batch is answered, those not
 				// run yet included.
-				_ = tx.Rollback()
+				w.rollback(ctx)
 				aborted := fmt.Errorf("sqldb: batch aborted: %w", rerr)
 				for j, r := range batch {
 					if j >= i || errs[j] == nil {
@@ -402,7 +467,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 	if ran > 0 && fin.now(w) {
 		w.finish(ctx, tx)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := w.commit(ctx); err != nil {
 		for i := range batch {
 			if errs[i] == nil {
 				errs[i] = err
@@ -460,7 +525,7 @@ func (w *GroupWriter) syncLoop() {
 // FinishIn runs Finish now in tx, a transaction of the writer's current
 // batch (from within a call), for a caller that needs its work done: an
 // integrity check of the full-text index.
-func (w *GroupWriter) FinishIn(ctx context.Context, tx *sql.Tx) error {
+func (w *GroupWriter) FinishIn(ctx context.Context, tx Tx) error {
 	if w.cfg.Finish == nil {
 		return nil
 	}
@@ -468,12 +533,12 @@ func (w *GroupWriter) FinishIn(ctx context.Context, tx *sql.Tx) error {
 }
 
 // finish runs Finish in a savepoint of its own; see WriterConfig.Finish.
-func (w *GroupWriter) finish(ctx context.Context, tx *sql.Tx) {
+func (w *GroupWriter) finish(ctx context.Context, tx Tx) {
 	if _, err := w.Exec(ctx, tx, "SAVEPOINT finish"); err != nil {
 		w.logFinish(err)
 		return
 	}
-	if err := runProtected(func(tx *sql.Tx) error { return w.cfg.Finish(ctx, w, tx) }, tx); err != nil {
+	if err := runProtected(func(tx Tx) error { return w.cfg.Finish(ctx, w, tx) }, tx); err != nil {
 		w.logFinish(err)
 		if _, err := w.Exec(ctx, tx, "ROLLBACK TO finish"); err != nil {
 			w.logFinish(err)
@@ -493,116 +558,83 @@ func (w *GroupWriter) logFinish(err error) {
 // bound is prepared once per batch instead.
 const maxWriterStmts = 256
 
-// writerStmts keeps the writer's statements prepared across batches.
-// SQLite parses and plans a statement on every prepare, and database/sql
-// prepares again for every call that does not go through a *sql.Stmt; a
-// statement prepared inside a transaction (Tx.PrepareContext) dies with
-// it. So a statement seen in a batch is prepared once more on the write
-// connection itself after the batch, when that connection is free (it is
-// the pool's only one, held by the transaction during the batch), and
-// every later batch reuses it through Tx.StmtContext, which does not
-// prepare again on the same connection.
+// writerStmts keeps the writer's statements prepared on the write
+// connection, across transactions: SQLite parses and plans a statement
+// on every prepare, and database/sql prepares again for every call that
+// does not go through a *sql.Stmt.
 type writerStmts struct {
-	mu   sync.Mutex
-	kept map[string]*sql.Stmt // prepared on the write pool
-	want map[string]bool      // seen in a batch, to prepare after it
-	tx   *sql.Tx              // the batch whose statements cur holds
-	cur  map[string]*sql.Stmt
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
 }
 
-// stmt returns query prepared for tx, or nil when preparing failed (the
-// caller then runs it directly, which reports the error).
-func (s *writerStmts) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+// stmt returns query prepared on conn, or nil when there are too many or
+// preparing failed (the caller then runs it directly, which reports the
+// error).
+func (s *writerStmts) stmt(ctx context.Context, conn *sql.Conn, query string) *sql.Stmt {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tx != tx {
-		s.tx = tx
-		if s.cur == nil {
-			s.cur = map[string]*sql.Stmt{}
-		}
-		clear(s.cur)
-	}
-	if st, ok := s.cur[query]; ok {
+	if st, ok := s.m[query]; ok {
 		return st
 	}
-	var st *sql.Stmt
-	if k, ok := s.kept[query]; ok {
-		st = tx.StmtContext(ctx, k)
-	} else {
-		p, err := tx.PrepareContext(ctx, query)
-		if err != nil {
-			return nil
-		}
-		st = p
-		if len(s.kept)+len(s.want) < maxWriterStmts {
-			if s.want == nil {
-				s.want = map[string]bool{}
-			}
-			s.want[query] = true
-		}
+	if len(s.m) >= maxWriterStmts {
+		return nil
 	}
-	s.cur[query] = st
+	st, err := conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if s.m == nil {
+		s.m = map[string]*sql.Stmt{}
+	}
+	s.m[query] = st
 	return st
-}
-
-// prepareWanted prepares on db the statements the last batch prepared
-// for itself alone. It runs between batches, when the write connection
-// is free.
-func (s *writerStmts) prepareWanted(db *sql.DB) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tx = nil
-	clear(s.cur)
-	for q := range s.want {
-		st, err := db.PrepareContext(context.Background(), q)
-		if err != nil {
-			continue // prepared per batch, which reports the error
-		}
-		if s.kept == nil {
-			s.kept = map[string]*sql.Stmt{}
-		}
-		s.kept[q] = st
-	}
-	clear(s.want)
 }
 
 func (s *writerStmts) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, st := range s.kept {
+	for _, st := range s.m {
 		st.Close()
 	}
-	s.kept = nil
+	s.m = nil
 }
 
-// Exec runs query in tx, a transaction of the current batch, through
+// Exec runs query in tx, the transaction of the current batch, through
 // the writer's prepared statements. The context only carries values:
 // once the writer runs a call, the call's statements run to their end
 // whatever happens to the caller (the driver would otherwise watch every
 // statement's context with a goroutine of its own, and an interrupt
 // lands on the connection, not on one statement).
-func (w *GroupWriter) Exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+func (w *GroupWriter) Exec(ctx context.Context, tx Tx, query string, args ...any) (sql.Result, error) {
 	ctx = context.WithoutCancel(ctx)
-	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+	if st := w.stmt(ctx, tx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
 }
 
 // QueryRow is Exec for a query of one row.
-func (w *GroupWriter) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+func (w *GroupWriter) QueryRow(ctx context.Context, tx Tx, query string, args ...any) *sql.Row {
 	ctx = context.WithoutCancel(ctx)
-	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+	if st := w.stmt(ctx, tx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, query, args...)
 }
 
 // Query is Exec for a query of rows.
-func (w *GroupWriter) Query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+func (w *GroupWriter) Query(ctx context.Context, tx Tx, query string, args ...any) (*sql.Rows, error) {
 	ctx = context.WithoutCancel(ctx)
-	if st := w.stmts.stmt(ctx, tx, query); st != nil {
+	if st := w.stmt(ctx, tx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, query, args...)
+}
+
+// stmt returns query prepared on the write connection when tx is it.
+func (w *GroupWriter) stmt(ctx context.Context, tx Tx, query string) *sql.Stmt {
+	if w.conn == nil || tx != Tx(w.conn) {
+		return nil
+	}
+	return w.stmts.stmt(ctx, w.conn, query)
 }

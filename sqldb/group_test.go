@@ -15,12 +15,12 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// TestWriterStmts: a statement a batch prepares for itself is prepared
-// on the write connection after the batch and reused by later batches;
-// one that does not prepare reports its error and is not kept; a call's
-// statements run to their end even when its caller gives up meanwhile.
+// TestWriterStmts: a statement is prepared on the write connection once
+// and the same prepared statement serves later batches; one that does
+// not prepare reports its error and is not kept; a call's statements run
+// to their end even when its caller gives up meanwhile.
 func TestWriterStmts(t *testing.T) {
-	raw, _ := openPools(t)
+	raw, read := openPools(t)
 	w := NewGroupWriter(raw, 8)
 	defer w.Close()
 	const insert = `INSERT INTO t VALUES (?)`
@@ -28,35 +28,31 @@ func TestWriterStmts(t *testing.T) {
 		w.stmts.mu.Lock()
 		defer w.stmts.mu.Unlock()
 		var qs []string
-		for q := range w.stmts.kept {
+		for q := range w.stmts.m {
 			qs = append(qs, q)
 		}
 		return qs
 	}
+	var first *sql.Stmt
 	for i := range 3 {
-		err := w.Write(context.Background(), func(tx *sql.Tx) error {
+		err := w.Write(context.Background(), func(tx Tx) error {
 			_, err := w.Exec(context.Background(), tx, insert, i)
+			st := w.stmts.m[insert]
+			if st == nil {
+				t.Errorf("batch %d: the insert is not kept prepared", i)
+			} else if first == nil {
+				first = st
+			} else if st != first {
+				t.Errorf("batch %d: the insert was prepared again", i)
+			}
 			return err
 		})
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-		// The writer prepares after answering; the next Write queues
-		// behind that.
-	}
-	if err := w.Write(context.Background(), func(*sql.Tx) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	got := kept()
-	var hasInsert bool
-	for _, q := range got {
-		hasInsert = hasInsert || q == insert
-	}
-	if !hasInsert {
-		t.Errorf("kept statements %q, want the insert among them", got)
 	}
 
-	err := w.Write(context.Background(), func(tx *sql.Tx) error {
+	err := w.Write(context.Background(), func(tx Tx) error {
 		_, err := w.Exec(context.Background(), tx, `INSERT INTO nosuch VALUES (1)`)
 		return err
 	})
@@ -70,7 +66,7 @@ func TestWriterStmts(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	err = w.Write(ctx, func(tx *sql.Tx) error {
+	err = w.Write(ctx, func(tx Tx) error {
 		cancel()
 		_, err := w.Exec(ctx, tx, insert, 99)
 		return err
@@ -79,7 +75,7 @@ func TestWriterStmts(t *testing.T) {
 		t.Errorf("a call whose caller gave up while it ran: %v, want its statements to finish", err)
 	}
 	var n int
-	if err := raw.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+	if err := read.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 4 {
@@ -89,6 +85,48 @@ func TestWriterStmts(t *testing.T) {
 
 // openPools opens a SQLite file twice: a one-connection pool for a
 // writer and a pool to read beside it.
+// TestGroupWriterCommitFails: when COMMIT fails, the batch's callers get
+// the error and the transaction does not stay open to fail every later
+// batch. SQLite keeps a transaction open after a COMMIT refused for a
+// deferred foreign key.
+func TestGroupWriterCommitFails(t *testing.T) {
+	raw, read := openPools(t)
+	if _, err := raw.Exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+		CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
+		t.Fatal(err)
+	}
+	// Every connection of the pool enforces foreign keys.
+	raw.SetMaxIdleConns(1)
+	if _, err := raw.Exec(`PRAGMA foreign_keys = ON`); err != nil {
+		t.Fatal(err)
+	}
+	w := NewGroupWriter(raw, 8)
+	defer w.Close()
+	err := w.Write(context.Background(), func(tx Tx) error {
+		_, err := tx.ExecContext(context.Background(), `INSERT INTO child VALUES (42)`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Fatalf("commit of a dangling reference: err %v, want the foreign key error", err)
+	}
+	for i := range 3 {
+		err := w.Write(context.Background(), func(tx Tx) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (?)`, i)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("write %d after the failed commit: %v", i, err)
+		}
+	}
+	var children, rows int
+	if err := read.QueryRow(`SELECT (SELECT COUNT(*) FROM child), (SELECT COUNT(*) FROM t)`).Scan(&children, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if children != 0 || rows != 3 {
+		t.Errorf("after the failed commit: %d child rows, %d rows; want 0 and 3", children, rows)
+	}
+}
+
 func openPools(t *testing.T) (write, read *sql.DB) {
 	t.Helper()
 	path := "file:" + filepath.Join(t.TempDir(), "w.db") + "?_pragma=journal_mode(WAL)"
@@ -138,9 +176,9 @@ func TestGroupWriterSync(t *testing.T) {
 	insert := func(v int) (errc chan error, ran chan struct{}) {
 		errc, ran = make(chan error, 1), make(chan struct{})
 		go func() {
-			errc <- w.Write(ctx, func(tx *sql.Tx) error {
+			errc <- w.Write(ctx, func(tx Tx) error {
 				defer close(ran)
-				_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
+				_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (?)`, v)
 				return err
 			})
 		}()
@@ -216,14 +254,14 @@ func TestGroupWriterSync(t *testing.T) {
 func TestGroupWriterFinishEvery(t *testing.T) {
 	raw, _ := openPools(t)
 	var runs atomic.Int32
-	finish := func(ctx context.Context, w *GroupWriter, tx *sql.Tx) error {
+	finish := func(ctx context.Context, w *GroupWriter, tx Tx) error {
 		runs.Add(1)
 		return nil
 	}
 	write := func(w *GroupWriter) {
 		t.Helper()
-		err := w.Write(context.Background(), func(tx *sql.Tx) error {
-			_, err := tx.Exec(`INSERT INTO t VALUES (1)`)
+		err := w.Write(context.Background(), func(tx Tx) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (1)`)
 			return err
 		})
 		if err != nil {
@@ -267,13 +305,13 @@ func TestGroupWriterAbort(t *testing.T) {
 	hold, started := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- w.Write(ctx, func(tx *sql.Tx) error { close(started); <-hold; return nil })
+		first <- w.Write(ctx, func(tx Tx) error { close(started); <-hold; return nil })
 	}()
 	<-started
 	bad, good := make(chan error, 1), make(chan error, 1)
 	go func() {
-		bad <- w.Write(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.Exec(`RELEASE w`); err != nil {
+		bad <- w.Write(ctx, func(tx Tx) error {
+			if _, err := tx.ExecContext(context.Background(), `RELEASE w`); err != nil {
 				return err
 			}
 			return errors.New("refused after releasing its savepoint")
@@ -281,8 +319,8 @@ func TestGroupWriterAbort(t *testing.T) {
 	}()
 	eventually(t, "the bad call to queue", func() bool { return len(w.queue) == 1 })
 	go func() {
-		good <- w.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.Exec(`INSERT INTO t VALUES (1)`)
+		good <- w.Write(ctx, func(tx Tx) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (1)`)
 			return err
 		})
 	}()

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,13 +29,13 @@ func (db *DB) SetPlanner(p esambat.NotificationPlanner) { db.Planner = p }
 // enqueue asks the Planner which messages ev calls for and stores them in
 // tx, the event's own transaction. Duplicates (same event, channel and
 // recipient) are stored once.
-func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event) error {
+func (db *DB) enqueue(ctx context.Context, tx Tx, r *esambat.Report, ev *esambat.Event) error {
 	return db.enqueueWith(ctx, tx, r, ev, nil)
 }
 
 // enqueueWith is enqueue with the reporter's account already read; nil
 // reads it in tx (when the report has a reporter).
-func (db *DB) enqueueWith(ctx context.Context, tx *sql.Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) error {
+func (db *DB) enqueueWith(ctx context.Context, tx Tx, r *esambat.Report, ev *esambat.Event, reporter *esambat.User) error {
 	// Read through tx, not db.Read: on PostgreSQL the transaction already
 	// holds a connection of the shared pool, and waiting for a second one
 	// could deadlock a busy pool.
@@ -105,7 +104,7 @@ func (db *DB) outboxRows(ctx context.Context, q queryer, r *esambat.Report, ev *
 
 // enqueueReport is enqueue for writes that hold only the report's ID: it
 // loads the report in tx first.
-func (db *DB) enqueueReport(ctx context.Context, tx *sql.Tx, reportID int64, ev *esambat.Event) error {
+func (db *DB) enqueueReport(ctx context.Context, tx Tx, reportID int64, ev *esambat.Event) error {
 	if db.Planner == nil || ev == nil {
 		return nil
 	}
@@ -139,7 +138,7 @@ func (db *DB) ClaimMessages(ctx context.Context, worker string, n int, now time.
 		args = []any{worker, db.t(until), db.t(now), db.t(now), n}
 	}
 	var out []esambat.Message
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, db.q(query), args...)
 		if err != nil {
@@ -174,7 +173,7 @@ func (db *DB) MarkSentAll(ctx context.Context, ids []int64) (int, error) {
 		args = append(args, id)
 	}
 	var n int64
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := db.inTx(tx).ExecContext(ctx, db.q(`UPDATE outbox SET status = ?, sent_at = ?, locked_by = '', locked_until = NULL
 			WHERE status = ? AND id IN (`+strings.Repeat(", ?", len(ids))[2:]+`)`), args...)
 		if err != nil {
@@ -211,7 +210,7 @@ func (db *DB) RetryDead(ctx context.Context, id int64) error {
 // updatePending runs an UPDATE of one message and returns ENOTFOUND when
 // it changed nothing.
 func (db *DB) updatePending(ctx context.Context, query string, args ...any) error {
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(query), args...)
 		if err != nil {
 			return err

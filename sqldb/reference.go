@@ -17,7 +17,7 @@ var _ esambat.ReferenceStore = (*DB)(nil)
 func (db *DB) SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error) {
 	seeded := false
 	defer db.categories.invalidate()
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (db *DB) SetAutoThreshold(ctx context.Context, code string, threshold float
 		return esambat.FieldError("threshold", "Ambang keyakinan harus antara 0 dan 1.")
 	}
 	defer db.categories.invalidate()
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET auto_threshold = ? WHERE code = ?`), threshold, code)
 		if err != nil {
 			return err

@@ -94,7 +94,7 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 		}
 		err = db.createReportStatement(ctx, r, ev, head, submitter, idemKey, reporter, now)
 	} else {
-		err = db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		err = db.Writer.Write(ctx, func(tx Tx) error {
 			q := db.inTx(tx)
 			var n, id int64
 			if err := q.QueryRowContext(ctx, db.q(`INSERT INTO ticket_counters (year, n) VALUES (?, 1)
@@ -290,7 +290,7 @@ func (db *DB) findIdempotent(ctx context.Context, q queryer, submitter, key stri
 // insertEvent appends ev to its report's chain: it takes the previous
 // event's hash and the next sequence number, computes ev.Hash, stores the
 // event and records it as the report's events_head.
-func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
+func (db *DB) insertEvent(ctx context.Context, tx Tx, ev *esambat.Event) error {
 	var prevSeq int
 	var prevHash string
 	err := db.inTx(tx).QueryRowContext(ctx, db.q(`SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1`), ev.ReportID).Scan(&prevSeq, &prevHash)
@@ -312,7 +312,7 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) er
 
 // storeEvent inserts ev, whose Seq, PrevHash and Hash are set, and sets
 // ev.ID.
-func (db *DB) storeEvent(ctx context.Context, tx *sql.Tx, ev *esambat.Event) error {
+func (db *DB) storeEvent(ctx context.Context, tx Tx, ev *esambat.Event) error {
 	args, err := eventArgs(db, ev)
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (db *DB) FindReportByTicket(ctx context.Context, ticket string) (*esambat.R
 // UpdateReport stores r if its Version still matches; see esambat.ReportStore.
 func (db *DB) UpdateReport(ctx context.Context, r *esambat.Report, ev *esambat.Event) error {
 	now := db.Now().UTC().Truncate(time.Microsecond)
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		lat, lng, address, kec := reportAddress(r)
 		var ob esambat.OnBehalf
 		if r.OnBehalf != nil {
@@ -605,7 +605,7 @@ func (db *DB) AnyReport(ctx context.Context, f esambat.ReportFilter) (bool, erro
 // staff member's concurrent action fail.
 func (db *DB) AddSupport(ctx context.Context, reportID, userID int64) (bool, error) {
 	added := false
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_supports (report_id, user_id, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (report_id, user_id) DO NOTHING`), reportID, userID, db.t(db.Now()))
 		if err != nil {
@@ -621,7 +621,7 @@ func (db *DB) AddSupport(ctx context.Context, reportID, userID int64) (bool, err
 	return added, db.err(err)
 }
 
-func (db *DB) insertPhotos(ctx context.Context, tx *sql.Tx, reportID int64, photos []esambat.Photo, at time.Time) error {
+func (db *DB) insertPhotos(ctx context.Context, tx Tx, reportID int64, photos []esambat.Photo, at time.Time) error {
 	if len(photos) == 0 {
 		return nil
 	}
@@ -653,7 +653,7 @@ func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, 
 // see esambat.ReportStore.
 func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Photo, ev *esambat.Event) error {
 	now := db.Now().UTC().Truncate(time.Microsecond)
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports WHERE id = ?`), reportID).Scan(&n); err != nil {
 			return err

@@ -58,8 +58,18 @@ type Dialect struct {
 // several callers' fn in one transaction (see package doc); fn's changes
 // are undone alone when fn returns an error.
 type Writer interface {
-	Write(ctx context.Context, fn func(tx *sql.Tx) error) error
+	Write(ctx context.Context, fn func(tx Tx) error) error
 	Close() error
+}
+
+// Tx is what a Writer's fn writes through: a *sql.Tx (TxWriter), or the
+// single write connection inside its open transaction (GroupWriter,
+// which runs BEGIN and COMMIT on a *sql.Conn itself; see there why).
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // DB is an open database: a pool for reads and a Writer for writes.
@@ -234,7 +244,7 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
 		if err != nil {
 			return err
 		}
-		err = db.Writer.Write(ctx, func(tx *sql.Tx) error {
+		err = db.Writer.Write(ctx, func(tx Tx) error {
 			if db.Dialect.MigrationLock != "" {
 				if _, err := tx.ExecContext(ctx, db.Dialect.MigrationLock); err != nil {
 					return err
@@ -267,7 +277,7 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
 type TxWriter struct{ DB *sql.DB }
 
 // Write runs fn in its own transaction.
-func (w TxWriter) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (w TxWriter) Write(ctx context.Context, fn func(tx Tx) error) error {
 	tx, err := w.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -284,7 +294,7 @@ func (TxWriter) Close() error { return nil }
 
 // runProtected calls fn, turning a panic into an error so that one bad
 // request cannot take down a shared transaction or the writer goroutine.
-func runProtected(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+func runProtected(fn func(Tx) error, tx Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("sqldb: panic in transaction: %v", r)

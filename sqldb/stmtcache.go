@@ -84,11 +84,11 @@ func (db *DB) closeStmts() error {
 // server, so it gets the transaction itself.
 type txQuerier struct {
 	w  *GroupWriter
-	tx *sql.Tx
+	tx Tx
 }
 
 // inTx returns the querier of tx.
-func (db *DB) inTx(tx *sql.Tx) txQuerier {
+func (db *DB) inTx(tx Tx) txQuerier {
 	w, _ := db.Writer.(*GroupWriter)
 	return txQuerier{w, tx}
 }

@@ -2,14 +2,13 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 )
 
 // MergeSupports moves supports from a duplicate to its original and
 // recounts the original, in one transaction.
 func (db *DB) MergeSupports(ctx context.Context, from, to, user int64) error {
 	now := db.t(db.Now())
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO report_supports (report_id, user_id, created_at)
 			SELECT ?, user_id, created_at FROM report_supports WHERE report_id = ?
 			ON CONFLICT (report_id, user_id) DO NOTHING`), to, from); err != nil {

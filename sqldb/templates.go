@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/esambat/esambat"
 )
@@ -14,7 +13,7 @@ func (db *DB) CreateTemplate(ctx context.Context, t *esambat.ResponseTemplate) e
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.Now()
 	}
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO response_templates (agency_code, category_code, title, body, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING id`), t.AgencyCode, t.CategoryCode, t.Title, t.Body, db.t(t.CreatedAt)).Scan(&t.ID)
 	}))
@@ -47,7 +46,7 @@ func (db *DB) ListTemplates(ctx context.Context, agency, category string) ([]esa
 
 // DeleteTemplate removes one of the agency's templates.
 func (db *DB) DeleteTemplate(ctx context.Context, agency string, id int64) error {
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM response_templates WHERE id = ? AND agency_code = ?`), id, agency)
 		if err != nil {
 			return err

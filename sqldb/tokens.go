@@ -19,7 +19,7 @@ func (db *DB) CreateToken(ctx context.Context, t *esambat.Token) error {
 		t.CreatedAt = db.Now()
 	}
 	t.CreatedAt = t.CreatedAt.UTC().Truncate(time.Microsecond)
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO tokens (user_id, kind, name, hash, created_at, expires_at, revoked)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			t.UserID, t.Kind, t.Name, t.Hash, db.t(t.CreatedAt), db.t(t.ExpiresAt), boolInt(t.Revoked)).Scan(&t.ID)
@@ -89,7 +89,7 @@ func (db *DB) ListTokens(ctx context.Context, userID int64) ([]esambat.Token, er
 
 // RevokeToken revokes one of the user's tokens.
 func (db *DB) RevokeToken(ctx context.Context, userID, id int64) error {
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE tokens SET revoked = 1 WHERE id = ? AND user_id = ? AND revoked = 0`), id, userID)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (db *DB) RevokeToken(ctx context.Context, userID, id int64) error {
 
 // SetPhoneCode replaces the user's pending code.
 func (db *DB) SetPhoneCode(ctx context.Context, userID int64, hash string, expires time.Time) error {
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO phone_codes (user_id, hash, expires_at, attempts) VALUES (?, ?, ?, 0)
 			ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, attempts = 0`),
 			userID, hash, db.t(expires))
@@ -128,7 +128,7 @@ func (db *DB) PhoneCode(ctx context.Context, userID int64) (string, time.Time, i
 
 // AddPhoneCodeAttempt counts a wrong guess.
 func (db *DB) AddPhoneCodeAttempt(ctx context.Context, userID int64) error {
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, db.q(`UPDATE phone_codes SET attempts = attempts + 1 WHERE user_id = ?`), userID)
 		return err
 	}))
@@ -136,7 +136,7 @@ func (db *DB) AddPhoneCodeAttempt(ctx context.Context, userID int64) error {
 
 // DeletePhoneCode removes the pending code.
 func (db *DB) DeletePhoneCode(ctx context.Context, userID int64) error {
-	return db.err(db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
 		_, err := tx.ExecContext(ctx, db.q(`DELETE FROM phone_codes WHERE user_id = ?`), userID)
 		return err
 	}))

@@ -36,7 +36,7 @@ func (db *DB) CreateUser(ctx context.Context, u *esambat.User) error {
 	if u.Lang == "" {
 		u.Lang = "id"
 	}
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO users (role, name, email, phone, phone_confirmed, nik_hash, nik_sealed, nik_masked,
 			kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
@@ -72,7 +72,7 @@ func (db *DB) FindUserByNIKHash(ctx context.Context, hash string) (*esambat.User
 
 // UpdateUser stores the mutable fields of u.
 func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
-	err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = ?, name = ?, email = ?, phone = ?, phone_confirmed = ?,
 			kelurahan_code = ?, domicile_verified = ?, agency_code = ?, password_hash = ?, lang = ?, disabled = ? WHERE id = ?`),
 			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed),

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
@@ -30,7 +31,7 @@ func TestSnapshotUnderWrites(t *testing.T) {
 	if _, err := db.Read.ExecContext(ctx, `SELECT 1`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+	if err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
 		// 20,000 rows of 1 KB each beforehand, so that the snapshot takes
 		// long enough for writes to land while it runs.
 		_, err := tx.ExecContext(ctx, `CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);
@@ -53,7 +54,7 @@ func TestSnapshotUnderWrites(t *testing.T) {
 					return
 				default:
 				}
-				err := db.Writer.Write(ctx, func(tx *sql.Tx) error {
+				err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
 					v := fmt.Sprintf("%d-%d %0200d", w, i, i)
 					if _, err := tx.ExecContext(ctx, `INSERT INTO a (v) VALUES (?)`, v); err != nil {
 						return err

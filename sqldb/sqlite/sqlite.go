@@ -193,7 +193,7 @@ const CheckpointInterval = time.Second
 // end of a write batch, so that FTS5 writes one index segment for
 // hundreds of reports instead of one per report. Before migration 0012
 // there is no fts_pending: nothing to do.
-func flushFTS(ctx context.Context, w *sqldb.GroupWriter, tx *sql.Tx) error {
+func flushFTS(ctx context.Context, w *sqldb.GroupWriter, tx sqldb.Tx) error {
 	var pending int
 	err := w.QueryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM fts_pending)`).Scan(&pending)
 	if err != nil {

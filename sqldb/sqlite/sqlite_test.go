@@ -78,18 +78,25 @@ func TestOpenDropsStat4(t *testing.T) {
 // transaction; when it fails, its own changes are undone and the callers'
 // work still commits.
 func TestGroupWriterFinish(t *testing.T) {
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	path := "file:" + filepath.Join(t.TempDir(), "w.db")
+	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw.SetMaxOpenConns(1)
 	defer raw.Close()
+	// The writer holds raw's one connection while it runs.
+	read, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
 	if _, err := raw.Exec(`CREATE TABLE t (v TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	var fail atomic.Bool
 	fail.Store(true)
-	w := sqldb.StartGroupWriter(raw, sqldb.WriterConfig{MaxBatch: 8, Finish: func(ctx context.Context, _ *sqldb.GroupWriter, tx *sql.Tx) error {
+	w := sqldb.StartGroupWriter(raw, sqldb.WriterConfig{MaxBatch: 8, Finish: func(ctx context.Context, _ *sqldb.GroupWriter, tx sqldb.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO t VALUES ('finish')`); err != nil {
 			return err
 		}
@@ -101,8 +108,8 @@ func TestGroupWriterFinish(t *testing.T) {
 	defer w.Close()
 	insert := func(v string) {
 		t.Helper()
-		err := w.Write(context.Background(), func(tx *sql.Tx) error {
-			_, err := tx.Exec(`INSERT INTO t VALUES (?)`, v)
+		err := w.Write(context.Background(), func(tx sqldb.Tx) error {
+			_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (?)`, v)
 			return err
 		})
 		if err != nil {
@@ -112,7 +119,7 @@ func TestGroupWriterFinish(t *testing.T) {
 	rows := func() string {
 		t.Helper()
 		var s string
-		if err := raw.QueryRow(`SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY rowid)`).Scan(&s); err != nil {
+		if err := read.QueryRow(`SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY rowid)`).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -128,7 +135,7 @@ func TestGroupWriterFinish(t *testing.T) {
 		t.Errorf("after a good Finish: rows %q, want \"a,b,finish\"", got)
 	}
 	// A batch whose every call failed does not run Finish.
-	err = w.Write(context.Background(), func(tx *sql.Tx) error { return errors.New("refused") })
+	err = w.Write(context.Background(), func(tx sqldb.Tx) error { return errors.New("refused") })
 	if err == nil || rows() != "a,b,finish" {
 		t.Errorf("failed call: err %v, rows %q", err, rows())
 	}
@@ -148,7 +155,7 @@ func TestCheckpointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var auto int
-	err = db.Writer.Write(ctx, func(tx *sql.Tx) error { return tx.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&auto) })
+	err = db.Writer.Write(ctx, func(tx sqldb.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto) })
 	if err != nil || auto != 0 {
 		t.Errorf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
 	}
@@ -290,7 +297,7 @@ func TestDurableWriter(t *testing.T) {
 	w := db.Writer.(*sqldb.GroupWriter)
 	var mode int
 	before := w.Syncs()
-	err := w.Write(ctx, func(tx *sql.Tx) error { return tx.QueryRow(`PRAGMA synchronous`).Scan(&mode) })
+	err := w.Write(ctx, func(tx sqldb.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&mode) })
 	if err != nil {
 		t.Fatal(err)
 	}
