@@ -59,7 +59,8 @@ type GroupWriter struct {
 
 	cfg WriterConfig
 
-	stmts writerStmts
+	// stmts are prepared on conn, across transactions.
+	stmts stmtCache
 
 	syncq chan syncItem
 	syncd chan struct{}
@@ -325,7 +326,7 @@ func (w *GroupWriter) finishAlone(f *finishClock) {
 // three or four per report, cost more than the statements (the writer
 // was runnable but not running half of the time under intake load).
 // Statements on a Conn with a context that is never cancelled start no
-// goroutine, and stay prepared across transactions (writerStmts).
+// goroutine, and stay prepared across transactions (stmts).
 func (w *GroupWriter) begin(ctx context.Context) (Tx, error) {
 	if w.conn == nil {
 		c, err := w.db.Conn(ctx)
@@ -553,52 +554,6 @@ func (w *GroupWriter) logFinish(err error) {
 	w.cfg.Logger.Error("sqldb: end-of-batch work failed; retried at its next run", "err", err)
 }
 
-// maxWriterStmts bounds the statements kept prepared on the write
-// connection. The writes are a few dozen fixed strings; one beyond the
-// bound is prepared once per batch instead.
-const maxWriterStmts = 256
-
-// writerStmts keeps the writer's statements prepared on the write
-// connection, across transactions: SQLite parses and plans a statement
-// on every prepare, and database/sql prepares again for every call that
-// does not go through a *sql.Stmt.
-type writerStmts struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
-}
-
-// stmt returns query prepared on conn, or nil when there are too many or
-// preparing failed (the caller then runs it directly, which reports the
-// error).
-func (s *writerStmts) stmt(ctx context.Context, conn *sql.Conn, query string) *sql.Stmt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st, ok := s.m[query]; ok {
-		return st
-	}
-	if len(s.m) >= maxWriterStmts {
-		return nil
-	}
-	st, err := conn.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	if s.m == nil {
-		s.m = map[string]*sql.Stmt{}
-	}
-	s.m[query] = st
-	return st
-}
-
-func (s *writerStmts) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, st := range s.m {
-		st.Close()
-	}
-	s.m = nil
-}
-
 // Exec runs query in tx, the transaction of the current batch, through
 // the writer's prepared statements. The context only carries values:
 // once the writer runs a call, the call's statements run to their end
@@ -636,5 +591,5 @@ func (w *GroupWriter) stmt(ctx context.Context, tx Tx, query string) *sql.Stmt {
 	if w.conn == nil || tx != Tx(w.conn) {
 		return nil
 	}
-	return w.stmts.stmt(ctx, w.conn, query)
+	return w.stmts.get(ctx, w.conn, query)
 }

@@ -28,7 +28,7 @@ func TestWriterStmts(t *testing.T) {
 		w.stmts.mu.Lock()
 		defer w.stmts.mu.Unlock()
 		var qs []string
-		for q := range w.stmts.m {
+		for q := range w.stmts.stmts {
 			qs = append(qs, q)
 		}
 		return qs
@@ -37,7 +37,7 @@ func TestWriterStmts(t *testing.T) {
 	for i := range 3 {
 		err := w.Write(context.Background(), func(tx Tx) error {
 			_, err := w.Exec(context.Background(), tx, insert, i)
-			st := w.stmts.m[insert]
+			st := w.stmts.stmts[insert]
 			if st == nil {
 				t.Errorf("batch %d: the insert is not kept prepared", i)
 			} else if first == nil {

@@ -6,27 +6,29 @@ import (
 	"sync"
 )
 
-// maxCachedStmts bounds the read statements kept prepared. The hot queries
-// are a few dozen fixed strings (and FindReports' few filter shapes); a
-// query beyond the bound simply runs unprepared.
+// maxCachedStmts bounds the statements a stmtCache keeps prepared. The
+// hot queries and writes are a few dozen fixed strings (and FindReports'
+// few filter shapes); a query beyond the bound simply runs unprepared.
 const maxCachedStmts = 256
 
-// stmtCache keeps the read pool's hot queries prepared. database/sql
-// prepares a query again on every call that does not use a *sql.Stmt, and
-// with SQLite parsing and planning cost more than running a lookup by
-// primary key: on a page of 20 reports with their photos and reporters
-// (41 queries) the parser took half of the time. A *sql.Stmt is safe for
-// concurrent use and is prepared once per connection of the pool.
+// stmtCache keeps hot queries prepared: the read pool's (DB.stmt) and
+// the write connection's (GroupWriter). database/sql prepares a query
+// again on every call that does not use a *sql.Stmt, and with SQLite
+// parsing and planning cost more than running a lookup by primary key:
+// on a page of 20 reports with their photos and reporters (41 queries)
+// the parser took half of the time. A *sql.Stmt is safe for concurrent
+// use; one of a pool is prepared once per connection of the pool.
 type stmtCache struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
 
-// stmt returns the prepared statement for query (already rebound for the
-// dialect), or nil when the cache is full or preparing failed (the caller
-// then runs the query directly, which reports any error itself).
-func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
-	c := &db.stmtCache
+// get returns query prepared by p and kept for later calls, or nil when
+// the cache is full or preparing failed (the caller then runs the query
+// directly, which reports any error itself).
+func (c *stmtCache) get(ctx context.Context, p interface {
+	PrepareContext(context.Context, string) (*sql.Stmt, error)
+}, query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.stmts[query]; ok {
@@ -35,8 +37,7 @@ func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
 	if len(c.stmts) >= maxCachedStmts {
 		return nil
 	}
-	// Not bound to ctx: the statement outlives this request.
-	st, err := db.Read.PrepareContext(context.WithoutCancel(ctx), query)
+	st, err := p.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
 	}
@@ -45,6 +46,23 @@ func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	c.stmts[query] = st
 	return st
+}
+
+// close releases the prepared statements.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
+}
+
+// stmt returns the read pool's prepared statement for query (already
+// rebound for the dialect), or nil (see stmtCache.get).
+func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
+	// Not bound to ctx: the statement outlives this request.
+	return db.stmtCache.get(context.WithoutCancel(ctx), db.Read, query)
 }
 
 // readQuery runs a read query on the read pool through a cached prepared
@@ -67,18 +85,12 @@ func (db *DB) readQueryRow(ctx context.Context, query string, args ...any) *sql.
 // closeStmts releases the prepared statements; Close calls it before the
 // pools close.
 func (db *DB) closeStmts() error {
-	c := &db.stmtCache
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.stmts {
-		st.Close()
-	}
-	c.stmts = nil
+	db.stmtCache.close()
 	return nil
 }
 
 // txQuerier runs a write transaction's statements: on SQLite through
-// the GroupWriter's prepared statements (see writerStmts), which took a
+// the GroupWriter's prepared statements (GroupWriter.Exec), which took a
 // fifth off the writer's time at intake, where the single writer is the
 // bottleneck; PostgreSQL runs concurrent transactions and parses on the
 // server, so it gets the transaction itself.
