@@ -20,10 +20,13 @@ import (
 // runs a PASSIVE checkpoint every Interval: it never takes the write lock
 // and never waits for readers, it copies what no reader still needs, and
 // the writer starts the log again from its beginning once all of it has
-// been copied. Durability is unchanged: a commit is durable once it is in
+// been copied (under a steady stream of writes that never happens by
+// itself, so a checkpoint that leaves a long log asks the writer to
+// restart it; see GroupWriter.restartLog). Durability is unchanged: a commit is durable once it is in
 // the fsynced log; the checkpoint only moves it.
 type Checkpointer struct {
 	db       *sql.DB
+	writer   *GroupWriter
 	interval time.Duration
 	logger   *slog.Logger
 	paused   atomic.Int32
@@ -33,13 +36,21 @@ type Checkpointer struct {
 	once     sync.Once
 }
 
+// RestartPages is the length of the write-ahead log, in pages, past
+// which a checkpoint asks the writer to start the log again from its
+// beginning (GroupWriter.RestartLog): SQLite's own default checkpoint
+// threshold, 4 MB of 4 KiB pages.
+const RestartPages = 1000
+
 // NewCheckpointer starts checkpointing db (a pool on the same file; one
-// connection is enough) every interval.
-func NewCheckpointer(db *sql.DB, interval time.Duration, logger *slog.Logger) *Checkpointer {
+// connection is enough) every interval. When writer is not nil, a
+// checkpoint that leaves the log longer than RestartPages asks writer to
+// restart it.
+func NewCheckpointer(db *sql.DB, writer *GroupWriter, interval time.Duration, logger *slog.Logger) *Checkpointer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Checkpointer{db: db, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Checkpointer{db: db, writer: writer, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -70,6 +81,9 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 		return err
 	}
 	c.runs.Add(1)
+	if c.writer != nil && logPages > RestartPages {
+		c.writer.RestartLog()
+	}
 	return nil
 }
 

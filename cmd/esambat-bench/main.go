@@ -163,8 +163,13 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
 	s0, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
 	busy0, _ := metric(srv.base, "esambat_sqlite_writer_busy_seconds")
+	r0, _ := metric(srv.base, "esambat_sqlite_wal_restarts")
 	t0 := time.Now()
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
+	var ws *maxSampler
+	if srv.wal != "" {
+		ws = sampleFileSize(srv.wal, 100*time.Millisecond)
+	}
 	// CPU used during the measured part, from its start to the end of
 	// intake: the server, the database server (PostgreSQL's backends;
 	// zero for SQLite, which runs inside the server) and this driver.
@@ -187,6 +192,10 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	l := intake(srv.base, tokens, bodies, b.conc, b.warm, b.dur)
 	cpuEnd, cpuStart := read(), <-cpu0
 	peak := rs.end()
+	var walMax int64
+	if ws != nil {
+		walMax = ws.end()
+	}
 	b.printf("POST /api/v1/reports, %d clients, %s after %s warm-up: %d created, %d failed%s\n",
 		b.conc, b.dur, b.warm, l.n, l.errors, errNote(l))
 	b.printf("  %.0f reports/s, latency p50 %s, p99 %s, max %s\n", l.rate(), ms(l.p50), ms(l.p99), ms(l.max))
@@ -200,6 +209,11 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
 			b.printf("  writer busy %.0f %% of the run, %.3f ms per write\n",
 				100*(busy1-busy0)/time.Since(t0).Seconds(), 1000*(busy1-busy0)/(n1-n0))
+		}
+		// The write-ahead log restarted from its beginning (overwriting
+		// cached pages) rather than growing for the whole run.
+		if r1, err := metric(srv.base, "esambat_sqlite_wal_restarts"); err == nil && ws != nil {
+			b.printf("  write-ahead log restarted %.0f times; its file at most %s\n", r1-r0, mib(walMax))
 		}
 	}
 	if l.n > 0 {
@@ -237,6 +251,7 @@ func (b *bench) intakeSQLite() error {
 	if err != nil {
 		return err
 	}
+	srv.wal = filepath.Join(dir, "esambat.db-wal")
 	l, peak, err := b.runIntake(srv)
 	srv.stop()
 	if err != nil {

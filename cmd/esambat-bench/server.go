@@ -28,6 +28,9 @@ type server struct {
 	// pgDSN, when set, is the PostgreSQL server it stores in, whose WAL
 	// counters the intake reads.
 	pgDSN string
+	// wal, when set, is the SQLite write-ahead log it writes, whose size
+	// the intake watches.
+	wal string
 }
 
 // freePort returns a loopback port nobody listens on right now.
@@ -140,25 +143,27 @@ func memory(pid int) (rss, hwm int64, err error) {
 	return rss, hwm, sc.Err()
 }
 
-// rssSampler records the highest VmRSS of a process while it runs.
-type rssSampler struct {
+// maxSampler records the highest value a reading gives while it runs.
+type maxSampler struct {
 	mu   sync.Mutex
 	max  int64
 	stop context.CancelFunc
 	done chan struct{}
 }
 
-func sampleRSS(pid int, every time.Duration) *rssSampler {
+// sampleMax calls read every interval until end; failed readings are
+// skipped.
+func sampleMax(every time.Duration, read func() (int64, error)) *maxSampler {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &rssSampler{stop: cancel, done: make(chan struct{})}
+	r := &maxSampler{stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if rss, _, err := memory(pid); err == nil {
+			if v, err := read(); err == nil {
 				r.mu.Lock()
-				r.max = max(r.max, rss)
+				r.max = max(r.max, v)
 				r.mu.Unlock()
 			}
 			select {
@@ -171,8 +176,27 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 	return r
 }
 
-// end stops sampling and returns the highest RSS seen.
-func (r *rssSampler) end() int64 {
+// sampleRSS records the highest VmRSS of process pid.
+func sampleRSS(pid int, every time.Duration) *maxSampler {
+	return sampleMax(every, func() (int64, error) {
+		rss, _, err := memory(pid)
+		return rss, err
+	})
+}
+
+// sampleFileSize records the largest size of the file at path.
+func sampleFileSize(path string, every time.Duration) *maxSampler {
+	return sampleMax(every, func() (int64, error) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return 0, err
+		}
+		return fi.Size(), nil
+	})
+}
+
+// end stops sampling and returns the highest value seen.
+func (r *maxSampler) end() int64 {
 	r.stop()
 	<-r.done
 	r.mu.Lock()

@@ -330,6 +330,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		metrics.Gauge("esambat_sqlite_commits", "SQLite write transactions committed (group commit).", func() float64 { c, _ := gw.Stats(); return float64(c) })
 		metrics.Gauge("esambat_sqlite_commit_calls", "Write calls carried by those transactions.", func() float64 { _, n := gw.Stats(); return float64(n) })
 		metrics.Gauge("esambat_sqlite_wal_syncs", "fsyncs of the write-ahead log that made the writer's commits durable.", func() float64 { return float64(gw.Syncs()) })
+		metrics.Gauge("esambat_sqlite_wal_restarts", "Times the writer started the write-ahead log again from its beginning after the checkpointer found it long.", func() float64 { return float64(gw.Restarts()) })
 		metrics.Gauge("esambat_sqlite_writer_busy_seconds", "Time the single SQLite writer has spent running write batches.", func() float64 { return gw.Busy().Seconds() })
 	}
 	if cp := a.db.Checkpointer; cp != nil {

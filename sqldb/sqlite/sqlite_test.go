@@ -376,3 +376,113 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestWriterRestartsLog: under a steady stream of writes SQLite's
+// write-ahead log never starts again from its beginning by itself, since
+// some reader always holds an older frame while the checkpointer copies.
+// A checkpoint that leaves the log long asks the writer to restart it, and
+// the writer's next commit writes at the log's beginning; a reader that
+// stays in the way makes the writer give up after a moment, not stall.
+func TestWriterRestartsLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := "file:" + filepath.Join(dir, "w.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=wal_autocheckpoint(0)"
+	open := func(conns int) *sql.DB {
+		t.Helper()
+		db, err := sql.Open("sqlite", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(conns)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	raw, read, cdb := open(1), open(2), open(1)
+	if _, err := raw.Exec(`CREATE TABLE t (v BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	w := sqldb.StartGroupWriter(raw, sqldb.WriterConfig{})
+	defer w.Close()
+	// The checkpoints run when the test says.
+	cp := sqldb.NewCheckpointer(cdb, w, time.Hour, nil)
+	defer cp.Close()
+	insert := func(n int) {
+		t.Helper()
+		for range n {
+			err := w.Write(ctx, func(tx sqldb.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (randomblob(3000))`)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// logPages is the log's length in frames; the PASSIVE checkpoint
+	// that tells it copies what it can, which changes nothing here.
+	logPages := func() int {
+		t.Helper()
+		var busy, pages, copied int
+		if err := cdb.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied); err != nil {
+			t.Fatal(err)
+		}
+		return pages
+	}
+	// holdReader starts a read transaction on the log as it is now and
+	// returns its end.
+	holdReader := func() func() {
+		t.Helper()
+		tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return func() { tx.Rollback() }
+	}
+
+	insert(5)
+	release := holdReader()
+	insert(sqldb.RestartPages / 2) // two pages a row: the log passes RestartPages
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Measured with the reader still there: a checkpoint without it
+	// would copy everything, and SQLite would restart the log itself.
+	long := logPages()
+	release()
+	if long <= sqldb.RestartPages {
+		t.Fatalf("setup: the log has %d pages, want more than %d", long, sqldb.RestartPages)
+	}
+	insert(1)
+	if got := logPages(); got >= long || got > 10 {
+		t.Errorf("after the restart the log has %d pages (before: %d); want the last commit's few", got, long)
+	}
+	if got := w.Restarts(); got != 1 {
+		t.Errorf("Restarts = %d, want 1", got)
+	}
+
+	// A reader that stays: the writer waits a moment, gives up, and the
+	// write goes on; its connection keeps its own busy timeout.
+	release = holdReader()
+	defer release()
+	insert(sqldb.RestartPages / 2)
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	insert(1)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a write behind a blocked restart took %v", d)
+	}
+	if got := w.Restarts(); got != 1 {
+		t.Errorf("Restarts = %d after a reader blocked the restart, want still 1", got)
+	}
+	var timeout int
+	err := w.Write(ctx, func(tx sqldb.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout) })
+	if err != nil || timeout != 5000 {
+		t.Errorf("writer's busy_timeout after the restart = %d, %v; want 5000", timeout, err)
+	}
+}
