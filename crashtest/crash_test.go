@@ -627,13 +627,19 @@ func crash(t *testing.T, s store) {
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3575))
-	var totalLost int
+	var totalLost, walRestarts int
 	for i := 1; i <= cycles && ctx.Err() == nil; i++ {
-		wait := 100*time.Millisecond + time.Duration(rng.Int64N(int64(700*time.Millisecond)))
+		// Up to 2.5 s: past SQLite's checkpoint interval (1 s), so that
+		// kills also land during and after checkpoints and restarts of
+		// the write-ahead log, not only in its first second.
+		wait := 100*time.Millisecond + time.Duration(rng.Int64N(int64(2400*time.Millisecond)))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
 		}
+		// SQLite: how often the server now killed had restarted its
+		// write-ahead log (a kill after a restart is one to survive).
+		walRestarts += metric(p.base, "esambat_sqlite_wal_restarts")
 		p.kill()
 		tg.set("")
 		cycle.Store(int64(i + 1))
@@ -687,12 +693,34 @@ func crash(t *testing.T, s store) {
 	if err != nil || !strings.Contains(string(out), "every chain intact") {
 		t.Errorf("esambat audit verify: %v\n%s", err, out)
 	}
-	t.Logf("CRASH-SUMMARY db=%s cycles=%d clients=%d acknowledged=%d photos=%d lost=%d duplicates=%d interrupted=%d replayed=%d retried503=%d orphan_files=%d tmp_files=%d audit=%q",
-		s.name, cycles, nClients, len(all), photos, totalLost, dups, st.interrupted.Load(), st.replayed.Load(), st.retried503.Load(), orphans, tmp,
+	t.Logf("CRASH-SUMMARY db=%s cycles=%d clients=%d acknowledged=%d photos=%d lost=%d duplicates=%d interrupted=%d replayed=%d retried503=%d orphan_files=%d tmp_files=%d wal_restarts=%d audit=%q",
+		s.name, cycles, nClients, len(all), photos, totalLost, dups, st.interrupted.Load(), st.replayed.Load(), st.retried503.Load(), orphans, tmp, walRestarts,
 		strings.TrimSpace(string(out)))
 	if t.Failed() {
 		dumpLog()
 	}
+}
+
+// metric reads one unlabelled gauge from the server's /metrics; 0 when it
+// is not there (PostgreSQL has no write-ahead log of ours) or the server
+// does not answer.
+func metric(base, name string) int {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(f)
+		}
+	}
+	return 0
 }
 
 // checkDB reads the stopped server's database: exactly one report per

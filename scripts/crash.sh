@@ -36,6 +36,7 @@ awk '/CRASH-SUMMARY/ {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	printf "%-9s cycles %3s  acknowledged %6s reports %6s photos  lost %s  duplicates %s  (requests cut by the kill %s, answered by replay %s; unreferenced photo files %s, temp files %s, removed by serve once 15 min old)\n",
 		v["db"], v["cycles"], v["acknowledged"], v["photos"], v["lost"], v["duplicates"], v["interrupted"], v["replayed"], v["orphan_files"], v["tmp_files"]
+	if (v["wal_restarts"] > 0) printf "%-9s write-ahead log restarts before the kills: %s\n", "", v["wal_restarts"]
 	if (match($0, /audit="[^"]*"/)) printf "%-9s esambat audit verify: %s\n", "", substr($0, RSTART + 7, RLENGTH - 8)
 	acked += v["acknowledged"]; photos += v["photos"]; lost += v["lost"]; dups += v["duplicates"]; n++
 }
