@@ -85,14 +85,14 @@ func (db *DB) CreateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 	var err error
 	if db.Dialect.TicketSequences {
 		var n, id, evID int64
-		if n, id, evID, err = db.nextTicket(ctx, year); err != nil {
-			return nil, false, db.err(err)
+		n, id, evID, err = db.nextTicket(ctx, year, submitter, idemKey)
+		if err == nil {
+			head := newReport(r, ev, id, n, year)
+			if ev != nil {
+				ev.ID = evID
+			}
+			err = db.createReportStatement(ctx, r, ev, head, submitter, idemKey, reporter, now)
 		}
-		head := newReport(r, ev, id, n, year)
-		if ev != nil {
-			ev.ID = evID
-		}
-		err = db.createReportStatement(ctx, r, ev, head, submitter, idemKey, reporter, now)
 	} else {
 		err = db.Writer.Write(ctx, func(tx Tx) error {
 			q := db.inTx(tx)

@@ -23,18 +23,38 @@ const ticketSeqLock = 3575002
 // carry the event's). It runs outside the report's statement: nextval is
 // never rolled back anyway, and a missing sequence must not abort that
 // statement.
-func (db *DB) nextTicket(ctx context.Context, year int) (ticket, id, eventID int64, err error) {
+//
+// With an Idempotency-Key it takes nothing and returns errIdemTaken when
+// submitter has already used the key: a client retrying a submission
+// that went through (its answer lost on the way) would otherwise use up
+// a ticket number, and residents read a gap in the numbers as a report
+// made to vanish. The check is in the same statement (the numbers are
+// not drawn when it fails), so it costs no round trip. Two attempts with
+// one key at the same moment can still both draw numbers; the report
+// statement's key then refuses the second, and its number stays unused.
+func (db *DB) nextTicket(ctx context.Context, year int, submitter, idemKey string) (ticket, id, eventID int64, err error) {
 	q := `SELECT nextval('` + ticketSeq(year) + `'), nextval(pg_get_serial_sequence('reports', 'id')),
 		nextval(pg_get_serial_sequence('events', 'id'))`
-	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id, &eventID)
+	var args []any
+	if idemKey != "" {
+		q += ` WHERE NOT EXISTS (SELECT 1 FROM report_idempotency WHERE submitter = $1 AND key = $2)`
+		args = []any{submitter, idemKey}
+	}
+	draw := func() error {
+		err := db.Read.QueryRowContext(ctx, q, args...).Scan(&ticket, &id, &eventID)
+		if err == sql.ErrNoRows {
+			return errIdemTaken
+		}
+		return err
+	}
+	err = draw()
 	if err == nil || !isUndefinedTable(err) {
 		return ticket, id, eventID, err
 	}
 	if err := db.createTicketSeq(ctx, year); err != nil {
 		return 0, 0, 0, err
 	}
-	err = db.Read.QueryRowContext(ctx, q).Scan(&ticket, &id, &eventID)
-	return ticket, id, eventID, err
+	return ticket, id, eventID, draw()
 }
 
 // isUndefinedTable reports PostgreSQL's 42P01, what nextval of a missing

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -347,12 +348,28 @@ func testIdempotency(t *testing.T, open Opener) {
 	if err != nil || !created || third.ID == first.ID {
 		t.Fatalf("other submitter = %+v, %v, %v", third, created, err)
 	}
+	// The retry used up no ticket number: a gap reads as a report made
+	// to vanish.
+	if want := ticketAfter(t, first.Ticket); third.Ticket != want {
+		t.Errorf("ticket after a retried key = %s, want %s (no gap)", third.Ticket, want)
+	}
 	if n, _ := s.CountReports(ctx, esambat.ReportFilter{}); n != 2 {
 		t.Errorf("%d reports, want 2", n)
 	}
 	if events, _ := s.ListEvents(ctx, first.ID); len(events) != 1 {
 		t.Errorf("retry added events: %d", len(events))
 	}
+}
+
+// ticketAfter returns the ticket number that follows ticket in its year.
+func ticketAfter(t *testing.T, ticket string) string {
+	t.Helper()
+	i := strings.LastIndexByte(ticket, '-')
+	n, err := strconv.Atoi(ticket[i+1:])
+	if i < 0 || err != nil {
+		t.Fatalf("ticket %q is not ES-YY-NNNNNN", ticket)
+	}
+	return fmt.Sprintf("%s%06d", ticket[:i+1], n+1)
 }
 
 func testIdempotencyConcurrent(t *testing.T, open Opener) {
