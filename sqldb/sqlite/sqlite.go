@@ -17,6 +17,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -28,10 +29,12 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/sqldb"
+	"golang.org/x/text/unicode/norm"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -215,6 +218,35 @@ func flushFTS(ctx context.Context, w *sqldb.GroupWriter, tx sqldb.Tx) error {
 	return err
 }
 
+// foldFunc is fold as an SQL function of every connection.
+const foldFunc = "esambat_fold"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(foldFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return fold(v), nil
+		case []byte:
+			return fold(string(v)), nil
+		}
+		return args[0], nil
+	})
+}
+
+// fold is what the full-text index (tokenize 'trigram remove_diacritics
+// 1') does to text before it compares: letters lower-cased, accents
+// taken off ("Kafé Ëndah" becomes "kafe endah").
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
 func translateError(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
@@ -235,26 +267,31 @@ func translateError(err error) error {
 // trigram index (any substring: "lubang" finds "berlubang") and shorter
 // ones with LIKE, all of them required. Reports waiting for the index
 // (fts_pending, at most FTSInterval's worth) are matched by LIKE alone,
-// so a report is found the moment it is committed.
+// so a report is found the moment it is committed; that LIKE compares
+// the text as the index does (esambat_fold: "kafe" finds "Kafé" before
+// and after indexing alike). Short words compare with lower(), native
+// and cheap over many rows, which folds ASCII letters only.
 func searchClause(q string) (string, []any) {
 	var conds, pending []string
 	var args, pargs []any
 	var fts []string
-	like := func(r string) string {
-		return `(lower(` + r + `title) LIKE ? ESCAPE '\' OR lower(` + r + `description) LIKE ? ESCAPE '\')`
+	like := func(fn, r string) string {
+		return `(` + fn + `(` + r + `title) LIKE ? ESCAPE '\' OR ` + fn + `(` + r + `description) LIKE ? ESCAPE '\')`
 	}
+	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
 	for _, w := range strings.Fields(strings.ToLower(q)) {
 		if !utf8.ValidString(w) {
 			continue
 		}
-		pat := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w) + "%"
 		if utf8.RuneCountInString(w) >= 3 {
 			fts = append(fts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
-			pending = append(pending, like("r."))
+			pending = append(pending, like(foldFunc, "r."))
+			pat := "%" + escape(fold(w)) + "%"
 			pargs = append(pargs, pat, pat)
 			continue
 		}
-		conds = append(conds, like(""))
+		conds = append(conds, like("lower", ""))
+		pat := "%" + escape(w) + "%"
 		args = append(args, pat, pat)
 	}
 	if len(fts) > 0 {

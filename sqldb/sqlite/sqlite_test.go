@@ -486,3 +486,82 @@ func TestWriterRestartsLog(t *testing.T) {
 		t.Errorf("writer's busy_timeout after the restart = %d, %v; want 5000", timeout, err)
 	}
 }
+
+// TestSearchPendingFolds: a report still waiting for the full-text index
+// is found by the words that find it once indexed, accents and case
+// aside, as the index compares (tokenize 'trigram remove_diacritics 1').
+func TestSearchPendingFolds(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "esambat.db")
+	db, err := sqlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := refdata.New("")
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	u := &esambat.User{Role: esambat.RoleWarga, Name: "Siti", Phone: "+6281234500001", PasswordHash: "x", KelurahanCode: "35.75.02.1001"}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	r := &esambat.Report{
+		Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: "Trotoar rusak di depan Kafé Ëndah",
+		Description: "Paving lepas, pejalan kaki tersandung.", KelurahanCode: "35.75.02.1001",
+		Visibility: esambat.VisibilityPublik, Status: esambat.StatusDiajukan, Channel: esambat.ChannelWeb, ReporterID: u.ID,
+	}
+	ev := &esambat.Event{Action: esambat.ActionSubmit, ActorID: u.ID, ActorRole: esambat.RoleWarga, To: esambat.StatusDiajukan}
+	if _, _, err := db.CreateReport(ctx, r, ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string) bool {
+		t.Helper()
+		p, err := db.FindReports(ctx, esambat.ReportFilter{Query: q})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		return len(p.Reports) == 1
+	}
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	eventually(t, "the report to be indexed", func() bool {
+		var pending int
+		return raw.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&pending) == nil && pending == 0
+	})
+	queries := []string{"kafe", "KAFÉ", "endah", "ëndah trotoar", "tersandung"}
+	for _, q := range queries {
+		if !search(q) {
+			t.Errorf("indexed: search %q finds nothing", q)
+		}
+	}
+	// Take the report out of the index and mark it pending again, on a
+	// connection of the test's own (the writer has nothing left to do,
+	// so it will not index it again meanwhile).
+	for _, q := range []string{
+		`INSERT INTO reports_fts (reports_fts, rowid, title, description) SELECT 'delete', id, title, description FROM reports WHERE id = ?`,
+		`INSERT INTO fts_pending (id) VALUES (?)`,
+	} {
+		if _, err := raw.Exec(q, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var indexed int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '"kafe"'`).Scan(&indexed); err != nil || indexed != 0 {
+		t.Fatalf("setup: the index still holds the report (%d, %v)", indexed, err)
+	}
+	for _, q := range queries {
+		if !search(q) {
+			t.Errorf("pending: search %q finds nothing", q)
+		}
+	}
+	if search("kafir") {
+		t.Error(`pending: search "kafir" finds the report`)
+	}
+}
