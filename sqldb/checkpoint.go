@@ -3,7 +3,11 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,13 +31,23 @@ import (
 type Checkpointer struct {
 	db       *sql.DB
 	writer   *GroupWriter
+	wal      string
 	interval time.Duration
 	logger   *slog.Logger
 	paused   atomic.Int32
 	runs     atomic.Int64
-	stop     chan struct{}
-	done     chan struct{}
-	once     sync.Once
+	truncs   atomic.Int64
+	// quiet holds truncations off (UnixNano) after one that a reader
+	// kept waiting.
+	quiet atomic.Int64
+
+	// TruncateAbove is the size past which a log file all copied is cut
+	// back to nothing (see Checkpoint); set before the first interval
+	// ends.
+	TruncateAbove int64
+	stop          chan struct{}
+	done          chan struct{}
+	once          sync.Once
 }
 
 // RestartPages is the length of the write-ahead log, in pages, past
@@ -42,15 +56,18 @@ type Checkpointer struct {
 // threshold, 4 MB of 4 KiB pages.
 const RestartPages = 1000
 
+// TruncateAbove is Checkpointer.TruncateAbove's default.
+const TruncateAbove = 64 << 20
+
 // NewCheckpointer starts checkpointing db (a pool on the same file; one
 // connection is enough) every interval. When writer is not nil, a
 // checkpoint that leaves the log longer than RestartPages asks writer to
-// restart it.
-func NewCheckpointer(db *sql.DB, writer *GroupWriter, interval time.Duration, logger *slog.Logger) *Checkpointer {
+// restart it. wal is the log's file ("" to leave its size alone).
+func NewCheckpointer(db *sql.DB, writer *GroupWriter, wal string, interval time.Duration, logger *slog.Logger) *Checkpointer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Checkpointer{db: db, writer: writer, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Checkpointer{db: db, writer: writer, wal: wal, TruncateAbove: TruncateAbove, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -75,17 +92,74 @@ func (c *Checkpointer) loop() {
 }
 
 // Checkpoint runs one PASSIVE checkpoint now.
+//
+// A log left longer than RestartPages means writes keep coming: it asks
+// the writer to restart the log (GroupWriter.RestartLog). A log all
+// copied whose file is larger than TruncateAbove means the load that
+// grew it has passed: the file is cut back to nothing (truncate), since
+// a restarted log keeps its file at the largest size it ever reached.
 func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 	var busy, logPages, copied int
 	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &copied); err != nil {
 		return err
 	}
 	c.runs.Add(1)
-	if c.writer != nil && logPages > RestartPages {
+	switch {
+	case c.writer != nil && logPages > RestartPages:
 		c.writer.RestartLog()
+	case c.wal != "" && busy == 0 && copied == logPages && time.Now().UnixNano() >= c.quiet.Load():
+		if fi, err := os.Stat(c.wal); err == nil && fi.Size() > c.TruncateAbove {
+			return c.truncate(ctx)
+		}
 	}
 	return nil
 }
+
+// truncateWait bounds how long truncate waits for the write lock and
+// for readers (it holds the write lock while it waits for readers);
+// truncateQuiet is how long truncations then stay off.
+const (
+	truncateWait  = 100 * time.Millisecond
+	truncateQuiet = 10 * time.Second
+)
+
+// truncate runs a TRUNCATE checkpoint, which empties the log's file. It
+// takes the write lock, so a write that comes meanwhile waits; with
+// everything already copied that is a truncation and an fsync. A reader
+// in the way (a backup) makes it give up after truncateWait, and the
+// checkpoints leave the log alone for truncateQuiet, rather than stall
+// writes at every one while the reader lasts.
+func (c *Checkpointer) truncate(ctx context.Context) error {
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var timeout int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(truncateWait.Milliseconds(), 10)); err != nil {
+		return err
+	}
+	var busy, logPages, copied int
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &copied)
+	if _, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(timeout, 10)); rerr != nil {
+		// Not kept with the short timeout: a connection that cannot be
+		// put back as it was is dropped.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		return errors.Join(err, rerr)
+	}
+	if err == nil && busy == 0 {
+		c.truncs.Add(1)
+	} else {
+		c.quiet.Store(time.Now().Add(truncateQuiet).UnixNano())
+	}
+	return err
+}
+
+// Truncations returns how many times the log's file was cut back.
+func (c *Checkpointer) Truncations() int64 { return c.truncs.Load() }
 
 // Runs returns how many checkpoints have completed.
 func (c *Checkpointer) Runs() int64 { return c.runs.Load() }

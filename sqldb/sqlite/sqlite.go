@@ -150,7 +150,7 @@ func Open(path string, logger *slog.Logger) (*sqldb.DB, error) {
 		FinishEvery: FTSInterval,
 		Logger:      logger,
 	})
-	cp := sqldb.NewCheckpointer(cdb, w, CheckpointInterval, logger)
+	cp := sqldb.NewCheckpointer(cdb, w, path+"-wal", CheckpointInterval, logger)
 	// Closed in this order: the writer (by DB.Close), the checkpointer,
 	// then the pools; the last connection to close checkpoints what is
 	// left.

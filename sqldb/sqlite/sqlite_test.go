@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -377,16 +378,22 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestWriterRestartsLog: under a steady stream of writes SQLite's
-// write-ahead log never starts again from its beginning by itself, since
-// some reader always holds an older frame while the checkpointer copies.
-// A checkpoint that leaves the log long asks the writer to restart it, and
-// the writer's next commit writes at the log's beginning; a reader that
-// stays in the way makes the writer give up after a moment, not stall.
-func TestWriterRestartsLog(t *testing.T) {
+// logRig is a group writer on a table of blobs, with a pool of readers
+// and a checkpointer whose checkpoints run when a test says: the setting
+// of the tests of the write-ahead log's upkeep.
+type logRig struct {
+	path      string
+	read, cdb *sql.DB
+	w         *sqldb.GroupWriter
+	cp        *sqldb.Checkpointer
+	insert    func(n int) // n writes of a 3,000-byte row each
+}
+
+func newLogRig(t *testing.T) *logRig {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	file := "file:" + filepath.Join(dir, "w.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=wal_autocheckpoint(0)"
+	rig := &logRig{path: filepath.Join(t.TempDir(), "w.db")}
+	file := "file:" + rig.path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=wal_autocheckpoint(0)"
 	open := func(conns int) *sql.DB {
 		t.Helper()
 		db, err := sql.Open("sqlite", file)
@@ -397,19 +404,19 @@ func TestWriterRestartsLog(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	raw, read, cdb := open(1), open(2), open(1)
+	raw := open(1)
+	rig.read, rig.cdb = open(2), open(1)
 	if _, err := raw.Exec(`CREATE TABLE t (v BLOB)`); err != nil {
 		t.Fatal(err)
 	}
-	w := sqldb.StartGroupWriter(raw, sqldb.WriterConfig{})
-	defer w.Close()
-	// The checkpoints run when the test says.
-	cp := sqldb.NewCheckpointer(cdb, w, time.Hour, nil)
-	defer cp.Close()
-	insert := func(n int) {
+	rig.w = sqldb.StartGroupWriter(raw, sqldb.WriterConfig{})
+	t.Cleanup(func() { rig.w.Close() })
+	rig.cp = sqldb.NewCheckpointer(rig.cdb, rig.w, rig.path+"-wal", time.Hour, nil)
+	t.Cleanup(func() { rig.cp.Close() })
+	rig.insert = func(n int) {
 		t.Helper()
 		for range n {
-			err := w.Write(ctx, func(tx sqldb.Tx) error {
+			err := rig.w.Write(ctx, func(tx sqldb.Tx) error {
 				_, err := tx.ExecContext(ctx, `INSERT INTO t VALUES (randomblob(3000))`)
 				return err
 			})
@@ -418,6 +425,19 @@ func TestWriterRestartsLog(t *testing.T) {
 			}
 		}
 	}
+	return rig
+}
+
+// TestWriterRestartsLog: under a steady stream of writes SQLite's
+// write-ahead log never starts again from its beginning by itself, since
+// some reader always holds an older frame while the checkpointer copies.
+// A checkpoint that leaves the log long asks the writer to restart it, and
+// the writer's next commit writes at the log's beginning; a reader that
+// stays in the way makes the writer give up after a moment, not stall.
+func TestWriterRestartsLog(t *testing.T) {
+	ctx := context.Background()
+	rig := newLogRig(t)
+	w, read, cdb, cp, insert := rig.w, rig.read, rig.cdb, rig.cp, rig.insert
 	// logPages is the log's length in frames; the PASSIVE checkpoint
 	// that tells it copies what it can, which changes nothing here.
 	logPages := func() int {
@@ -563,5 +583,75 @@ func TestSearchPendingFolds(t *testing.T) {
 	}
 	if search("kafir") {
 		t.Error(`pending: search "kafir" finds the report`)
+	}
+}
+
+// TestCheckpointerTruncates: once a load has passed and the log is all
+// copied, a log file grown past TruncateAbove is cut back to nothing; a
+// reader in the way makes the checkpointer give up for a while instead
+// of holding writes back at every checkpoint.
+func TestCheckpointerTruncates(t *testing.T) {
+	ctx := context.Background()
+	rig := newLogRig(t)
+	path, read, cp, insert := rig.path, rig.read, rig.cp, rig.insert
+	cp.TruncateAbove = 1 << 20
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	rows := func() (n int) {
+		t.Helper()
+		if err := read.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	insert(300) // about 600 pages: 2.4 MB of log, under RestartPages
+	if size := walSize(); size <= cp.TruncateAbove {
+		t.Fatalf("setup: log file %d bytes, want more than %d", size, cp.TruncateAbove)
+	}
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if size := walSize(); size != 0 || cp.Truncations() != 1 {
+		t.Errorf("after a quiet checkpoint: log file %d bytes, %d truncations; want 0 and 1", size, cp.Truncations())
+	}
+	if n := rows(); n != 300 {
+		t.Errorf("%d rows after the truncation, want 300", n)
+	}
+
+	// A reader on the log: the truncation waits a moment, gives up, and
+	// leaves the log alone at the next checkpoints.
+	insert(300)
+	tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a checkpoint behind a reader took %v", d)
+	}
+	tx.Rollback()
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if size := walSize(); size == 0 || cp.Truncations() != 1 {
+		t.Errorf("after a reader kept it waiting: log file %d bytes, %d truncations; want the log kept, 1", size, cp.Truncations())
+	}
+	insert(1)
+	if n := rows(); n != 601 {
+		t.Errorf("%d rows, want 601", n)
 	}
 }
