@@ -387,6 +387,9 @@ type logRig struct {
 	w         *sqldb.GroupWriter
 	cp        *sqldb.Checkpointer
 	insert    func(n int) // n writes of a 3,000-byte row each
+	// holdReader starts a read transaction on the log as it is now and
+	// returns its end.
+	holdReader func() (release func())
 }
 
 func newLogRig(t *testing.T) *logRig {
@@ -425,6 +428,18 @@ func newLogRig(t *testing.T) *logRig {
 			}
 		}
 	}
+	rig.holdReader = func() func() {
+		t.Helper()
+		tx, err := rig.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return func() { tx.Rollback() }
+	}
 	return rig
 }
 
@@ -437,7 +452,7 @@ func newLogRig(t *testing.T) *logRig {
 func TestWriterRestartsLog(t *testing.T) {
 	ctx := context.Background()
 	rig := newLogRig(t)
-	w, read, cdb, cp, insert := rig.w, rig.read, rig.cdb, rig.cp, rig.insert
+	w, cdb, cp, insert := rig.w, rig.cdb, rig.cp, rig.insert
 	// logPages is the log's length in frames; the PASSIVE checkpoint
 	// that tells it copies what it can, which changes nothing here.
 	logPages := func() int {
@@ -448,20 +463,7 @@ func TestWriterRestartsLog(t *testing.T) {
 		}
 		return pages
 	}
-	// holdReader starts a read transaction on the log as it is now and
-	// returns its end.
-	holdReader := func() func() {
-		t.Helper()
-		tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return func() { tx.Rollback() }
-	}
+	holdReader := rig.holdReader
 
 	insert(5)
 	release := holdReader()
@@ -628,14 +630,7 @@ func TestCheckpointerTruncates(t *testing.T) {
 	// A reader on the log: the truncation waits a moment, gives up, and
 	// leaves the log alone at the next checkpoints.
 	insert(300)
-	tx, err := read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	release := rig.holdReader()
 	start := time.Now()
 	if err := cp.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
@@ -643,7 +638,7 @@ func TestCheckpointerTruncates(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("a checkpoint behind a reader took %v", d)
 	}
-	tx.Rollback()
+	release()
 	if err := cp.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
