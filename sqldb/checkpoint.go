@@ -26,9 +26,15 @@ import (
 // the writer starts the log again from its beginning once all of it has
 // been copied (under a steady stream of writes that never happens by
 // itself, so a checkpoint that leaves a long log asks the writer to
-// restart it; see GroupWriter.restartLog). Durability is unchanged: a commit is durable once it is in
-// the fsynced log; the checkpoint only moves it.
+// restart it; see GroupWriter.restartLog). Durability is unchanged: a
+// commit is durable once it is in the fsynced log; the checkpoint only
+// moves it.
 type Checkpointer struct {
+	// TruncateAbove is the size past which a log file all copied is cut
+	// back to nothing (see Checkpoint); set before the first interval
+	// ends.
+	TruncateAbove int64
+
 	db       *sql.DB
 	writer   *GroupWriter
 	wal      string
@@ -40,14 +46,9 @@ type Checkpointer struct {
 	// quiet holds truncations off (UnixNano) after one that a reader
 	// kept waiting.
 	quiet atomic.Int64
-
-	// TruncateAbove is the size past which a log file all copied is cut
-	// back to nothing (see Checkpoint); set before the first interval
-	// ends.
-	TruncateAbove int64
-	stop          chan struct{}
-	done          chan struct{}
-	once          sync.Once
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
 }
 
 // RestartPages is the length of the write-ahead log, in pages, past
@@ -135,27 +136,38 @@ func (c *Checkpointer) truncate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	var timeout int64
-	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(truncateWait.Milliseconds(), 10)); err != nil {
-		return err
-	}
-	var busy, logPages, copied int
-	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &copied)
-	if _, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(timeout, 10)); rerr != nil {
-		// Not kept with the short timeout: a connection that cannot be
-		// put back as it was is dropped.
+	busy, keep, err := checkpointWithin(ctx, conn, "TRUNCATE", truncateWait)
+	if !keep {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		return errors.Join(err, rerr)
 	}
-	if err == nil && busy == 0 {
+	if err == nil && !busy {
 		c.truncs.Add(1)
 	} else {
 		c.quiet.Store(time.Now().Add(truncateQuiet).UnixNano())
 	}
 	return err
+}
+
+// checkpointWithin runs a checkpoint of mode (RESTART, TRUNCATE) on c
+// with c's busy timeout cut to wait, since both modes wait for readers
+// and hold others back meanwhile, and puts the timeout back. busy: a
+// reader kept it from finishing. keep is false when c's timeout could
+// not be put back: a connection left with the short one would fail
+// writes that a backup holds up for a moment, so the caller drops it.
+func checkpointWithin(ctx context.Context, c *sql.Conn, mode string, wait time.Duration) (busy, keep bool, err error) {
+	var timeout int64
+	if err := c.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+		return false, true, err
+	}
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(wait.Milliseconds(), 10)); err != nil {
+		return false, true, err
+	}
+	var blocked, logPages, copied int
+	err = c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&blocked, &logPages, &copied)
+	if _, rerr := c.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(timeout, 10)); rerr != nil {
+		return blocked != 0, false, errors.Join(err, rerr)
+	}
+	return blocked != 0, true, err
 }
 
 // Truncations returns how many times the log's file was cut back.

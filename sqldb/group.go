@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -307,36 +306,20 @@ func (w *GroupWriter) restartLog() {
 	start := time.Now()
 	defer func() { w.busy.Add(int64(time.Since(start))) }()
 	ctx := context.Background()
-	if w.conn == nil {
-		c, err := w.db.Conn(ctx)
-		if err != nil {
-			w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
-			return
-		}
-		w.conn = c
-	}
-	var timeout int64
-	if err := w.conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+	if err := w.connect(ctx); err != nil {
 		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
 		return
 	}
-	if _, err := w.conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(restartWait.Milliseconds(), 10)); err != nil {
-		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
-		return
-	}
-	var busy, logPages, copied int
-	err := w.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logPages, &copied)
-	if _, rerr := w.conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(timeout, 10)); rerr != nil {
-		// A connection left with the short timeout would fail writes
-		// that a backup holds up for a moment: start a new one.
-		w.cfg.Logger.Error("sqldb: could not restore the write connection's busy timeout; it is replaced", "err", rerr)
+	busy, keep, err := checkpointWithin(ctx, w.conn, "RESTART", restartWait)
+	if !keep {
+		w.cfg.Logger.Error("sqldb: could not restore the write connection's busy timeout; it is replaced", "err", err)
 		w.disconnect()
 	}
 	switch {
 	case err != nil:
 		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
 		w.quietUntil = time.Now().Add(restartQuiet)
-	case busy != 0:
+	case busy:
 		w.quietUntil = time.Now().Add(restartQuiet)
 	default:
 		w.restarts.Add(1)
@@ -422,18 +405,27 @@ func (w *GroupWriter) finishAlone(f *finishClock) {
 // Statements on a Conn with a context that is never cancelled start no
 // goroutine, and stay prepared across transactions (stmts).
 func (w *GroupWriter) begin(ctx context.Context) (Tx, error) {
-	if w.conn == nil {
-		c, err := w.db.Conn(ctx)
-		if err != nil {
-			return nil, err
-		}
-		w.conn = c
+	if err := w.connect(ctx); err != nil {
+		return nil, err
 	}
 	if _, err := w.Exec(ctx, w.conn, "BEGIN IMMEDIATE"); err != nil {
 		w.rollback(ctx)
 		return nil, err
 	}
 	return w.conn, nil
+}
+
+// connect takes the write connection when the writer holds none.
+func (w *GroupWriter) connect(ctx context.Context) error {
+	if w.conn != nil {
+		return nil
+	}
+	c, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	w.conn = c
+	return nil
 }
 
 // commit commits the open transaction; when COMMIT fails the transaction
