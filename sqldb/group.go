@@ -74,7 +74,10 @@ type GroupWriter struct {
 	commits atomic.Int64
 	calls   atomic.Int64
 	busy    atomic.Int64 // nanoseconds spent running batches
-	syncs   atomic.Int64
+	// syncWait is the part of busy spent idle in an open transaction,
+	// waiting for an fsync to end or a call to come (see run).
+	syncWait atomic.Int64
+	syncs    atomic.Int64
 
 	// restart is RestartLog's request, taken between two transactions;
 	// restarts counts the log restarts done, quietUntil holds requests
@@ -202,6 +205,12 @@ func (w *GroupWriter) Syncs() int64 {
 // utilisation, read twice, tells whether the single writer is the
 // bottleneck (near 100 %) or waiting for work.
 func (w *GroupWriter) Busy() time.Duration { return time.Duration(w.busy.Load()) }
+
+// SyncWait returns the part of Busy the writer spent idle with a batch's
+// transaction open, waiting for the fsync of earlier batches to end (or
+// for a call to take in meanwhile): busy but not working. Near Busy, the
+// fsync paces the writer; near zero, its own work does.
+func (w *GroupWriter) SyncWait() time.Duration { return time.Duration(w.syncWait.Load()) }
 
 // Close stops accepting work, finishes what is queued and stops the
 // goroutine.
@@ -536,8 +545,10 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 		}
 	}
 	for w.cfg.Sync != nil && len(batch) < w.cfg.MaxBatch && w.unsynced.Load() > 0 {
+		waiting := time.Now()
 		select {
 		case r, ok := <-w.queue:
+			w.syncWait.Add(int64(time.Since(waiting)))
 			if !ok {
 				break
 			}
@@ -547,6 +558,7 @@ func (w *GroupWriter) run(batch []*writeReq, fin *finishClock) {
 			}
 			continue
 		case <-w.synced:
+			w.syncWait.Add(int64(time.Since(waiting)))
 			continue
 		}
 		break

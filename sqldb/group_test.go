@@ -221,6 +221,10 @@ func TestGroupWriterSync(t *testing.T) {
 	if commits, calls := w.Stats(); commits != 2 || calls != 3 {
 		t.Errorf("%d commits carried %d calls, want the two calls that came during the first Sync in one commit", commits, calls)
 	}
+	// That batch sat open at least 20 ms waiting for the first Sync.
+	if wait := w.SyncWait(); wait < 20*time.Millisecond || wait > w.Busy() {
+		t.Errorf("SyncWait = %v (Busy %v), want at least the 20 ms the second batch waited, within Busy", wait, w.Busy())
+	}
 	release <- errors.New("input/output error")
 	for _, errc := range []chan error{b, c} {
 		if err := <-errc; !errors.Is(err, ErrWriterFailed) || !strings.Contains(err.Error(), "input/output error") {

@@ -163,6 +163,7 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
 	s0, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
 	busy0, _ := metric(srv.base, "esambat_sqlite_writer_busy_seconds")
+	wait0, _ := metric(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
 	r0, _ := metric(srv.base, "esambat_sqlite_wal_restarts")
 	t0 := time.Now()
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
@@ -207,8 +208,10 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		// The single writer's utilisation: near 100 % it is the
 		// bottleneck; well below, requests wait elsewhere.
 		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
-			b.printf("  writer busy %.0f %% of the run, %.3f ms per write\n",
-				100*(busy1-busy0)/time.Since(t0).Seconds(), 1000*(busy1-busy0)/(n1-n0))
+			wait1, _ := metric(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
+			run := time.Since(t0).Seconds()
+			b.printf("  writer busy %.0f %% of the run (%.0f %% idle in an open batch, waiting for an fsync), %.3f ms per write\n",
+				100*(busy1-busy0)/run, 100*(wait1-wait0)/run, 1000*(busy1-busy0)/(n1-n0))
 		}
 		// The write-ahead log restarted from its beginning (overwriting
 		// cached pages) rather than growing for the whole run.

@@ -332,6 +332,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		metrics.Gauge("esambat_sqlite_wal_syncs", "fsyncs of the write-ahead log that made the writer's commits durable.", func() float64 { return float64(gw.Syncs()) })
 		metrics.Gauge("esambat_sqlite_wal_restarts", "Times the writer started the write-ahead log again from its beginning after the checkpointer found it long.", func() float64 { return float64(gw.Restarts()) })
 		metrics.Gauge("esambat_sqlite_writer_busy_seconds", "Time the single SQLite writer has spent running write batches.", func() float64 { return gw.Busy().Seconds() })
+		metrics.Gauge("esambat_sqlite_writer_fsync_wait_seconds", "Part of the writer's busy time spent idle in an open batch, waiting for the fsync of earlier batches.", func() float64 { return gw.SyncWait().Seconds() })
 	}
 	if cp := a.db.Checkpointer; cp != nil {
 		metrics.Gauge("esambat_sqlite_checkpoints", "Write-ahead log checkpoints run outside the writer.", func() float64 { return float64(cp.Runs()) })

@@ -115,7 +115,7 @@ func TestServeSQLite(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := boot(t, env("ESAMBAT_DATA_DIR", dir))
 	smoke(t, base)
-	for _, m := range []string{"esambat_sqlite_commits", "esambat_sqlite_writer_busy_seconds", "esambat_sqlite_checkpoints", "esambat_sqlite_wal_restarts"} {
+	for _, m := range []string{"esambat_sqlite_commits", "esambat_sqlite_writer_busy_seconds", "esambat_sqlite_checkpoints", "esambat_sqlite_wal_restarts", "esambat_sqlite_writer_fsync_wait_seconds"} {
 		if _, body := get(t, base+"/metrics"); !strings.Contains(body, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
