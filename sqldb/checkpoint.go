@@ -30,11 +30,6 @@ import (
 // commit is durable once it is in the fsynced log; the checkpoint only
 // moves it.
 type Checkpointer struct {
-	// TruncateAbove is the size past which a log file all copied is cut
-	// back to nothing (see Checkpoint); set before the first interval
-	// ends.
-	TruncateAbove int64
-
 	db       *sql.DB
 	writer   *GroupWriter
 	wal      string
@@ -46,9 +41,12 @@ type Checkpointer struct {
 	// quiet holds truncations off (UnixNano) after one that a reader
 	// kept waiting.
 	quiet atomic.Int64
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	// truncateAbove is the size past which a log file all copied is
+	// cut back to nothing (see Checkpoint).
+	truncateAbove atomic.Int64
+	stop          chan struct{}
+	done          chan struct{}
+	once          sync.Once
 }
 
 // RestartPages is the length of the write-ahead log, in pages, past
@@ -57,7 +55,8 @@ type Checkpointer struct {
 // threshold, 4 MB of 4 KiB pages.
 const RestartPages = 1000
 
-// TruncateAbove is Checkpointer.TruncateAbove's default.
+// TruncateAbove is the size past which a checkpoint cuts back a log file
+// all copied, unless SetTruncateAbove says otherwise.
 const TruncateAbove = 64 << 20
 
 // NewCheckpointer starts checkpointing db (a pool on the same file; one
@@ -68,10 +67,15 @@ func NewCheckpointer(db *sql.DB, writer *GroupWriter, wal string, interval time.
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Checkpointer{db: db, writer: writer, wal: wal, TruncateAbove: TruncateAbove, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Checkpointer{db: db, writer: writer, wal: wal, interval: interval, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	c.truncateAbove.Store(TruncateAbove)
 	go c.loop()
 	return c
 }
+
+// SetTruncateAbove sets the size past which a log file all copied is
+// cut back (TruncateAbove by default).
+func (c *Checkpointer) SetTruncateAbove(n int64) { c.truncateAbove.Store(n) }
 
 func (c *Checkpointer) loop() {
 	defer close(c.done)
@@ -96,9 +100,10 @@ func (c *Checkpointer) loop() {
 //
 // A log left longer than RestartPages means writes keep coming: it asks
 // the writer to restart the log (GroupWriter.RestartLog). A log all
-// copied whose file is larger than TruncateAbove means the load that
-// grew it has passed: the file is cut back to nothing (truncate), since
-// a restarted log keeps its file at the largest size it ever reached.
+// copied whose file is larger than TruncateAbove (see SetTruncateAbove)
+// means the load that grew it has passed: the file is cut back to
+// nothing (truncate), since a restarted log keeps its file at the
+// largest size it ever reached.
 func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 	var busy, logPages, copied int
 	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &copied); err != nil {
@@ -109,7 +114,7 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 	case c.writer != nil && logPages > RestartPages:
 		c.writer.RestartLog()
 	case c.wal != "" && busy == 0 && copied == logPages && time.Now().UnixNano() >= c.quiet.Load():
-		if fi, err := os.Stat(c.wal); err == nil && fi.Size() > c.TruncateAbove {
+		if fi, err := os.Stat(c.wal); err == nil && fi.Size() > c.truncateAbove.Load() {
 			return c.truncate(ctx)
 		}
 	}

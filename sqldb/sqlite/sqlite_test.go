@@ -142,21 +142,29 @@ func TestGroupWriterFinish(t *testing.T) {
 	}
 }
 
+// openMigrated opens the database at path, migrated, closed at the
+// test's end.
+func openMigrated(t *testing.T, path string) *sqldb.DB {
+	t.Helper()
+	db, err := sqlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background(), sqlite.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestCheckpointer: the writer never checkpoints inside a commit
 // (wal_autocheckpoint=0); the checkpointer does, every interval, and a
 // bulk load pauses it until it closes.
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, filepath.Join(t.TempDir(), "esambat.db"))
 	var auto int
-	err = db.Writer.Write(ctx, func(tx sqldb.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto) })
+	err := db.Writer.Write(ctx, func(tx sqldb.Tx) error { return tx.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto) })
 	if err != nil || auto != 0 {
 		t.Errorf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
 	}
@@ -515,14 +523,7 @@ func TestWriterRestartsLog(t *testing.T) {
 func TestSearchPendingFolds(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "esambat.db")
-	db, err := sqlite.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, path)
 	set, _ := refdata.New("")
 	if _, err := set.Seed(ctx, db); err != nil {
 		t.Fatal(err)
@@ -589,14 +590,14 @@ func TestSearchPendingFolds(t *testing.T) {
 }
 
 // TestCheckpointerTruncates: once a load has passed and the log is all
-// copied, a log file grown past TruncateAbove is cut back to nothing; a
+// copied, a log file grown past the threshold is cut back to nothing; a
 // reader in the way makes the checkpointer give up for a while instead
 // of holding writes back at every checkpoint.
 func TestCheckpointerTruncates(t *testing.T) {
 	ctx := context.Background()
 	rig := newLogRig(t)
 	path, read, cp, insert := rig.path, rig.read, rig.cp, rig.insert
-	cp.TruncateAbove = 1 << 20
+	cp.SetTruncateAbove(1 << 20)
 	walSize := func() int64 {
 		t.Helper()
 		fi, err := os.Stat(path + "-wal")
@@ -614,8 +615,8 @@ func TestCheckpointerTruncates(t *testing.T) {
 	}
 
 	insert(300) // about 600 pages: 2.4 MB of log, under RestartPages
-	if size := walSize(); size <= cp.TruncateAbove {
-		t.Fatalf("setup: log file %d bytes, want more than %d", size, cp.TruncateAbove)
+	if size := walSize(); size <= 1<<20 {
+		t.Fatalf("setup: log file %d bytes, want more than 1 MiB", size)
 	}
 	if err := cp.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
@@ -649,4 +650,24 @@ func TestCheckpointerTruncates(t *testing.T) {
 	if n := rows(); n != 601 {
 		t.Errorf("%d rows, want 601", n)
 	}
+}
+
+// TestOpenTruncatesLog: Open gives the checkpointer the log's file, so a
+// quiet checkpoint cuts it back.
+func TestOpenTruncatesLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "esambat.db")
+	db := openMigrated(t, path)
+	fi, err := os.Stat(path + "-wal")
+	if err != nil || fi.Size() == 0 {
+		t.Fatalf("setup: log file %v, %v; want the migrations in it", fi, err)
+	}
+	db.Checkpointer.SetTruncateAbove(0)
+	eventually(t, "the log file to be cut back", func() bool {
+		if err := db.Checkpointer.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path + "-wal")
+		return err == nil && fi.Size() == 0
+	})
 }
