@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +81,31 @@ func TestCPUTime(t *testing.T) {
 // TestHelperBusy is the busy child of TestCPUTime; alone, it just spins.
 func TestHelperBusy(t *testing.T) {
 	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
+	}
+}
+
+// TestABStats: the mean, sample standard deviation and the paired
+// difference of the A/B summary, and its verdict either side of two
+// standard errors.
+func TestABStats(t *testing.T) {
+	m, sd := meanSD([]float64{2, 4, 4, 4, 5, 5, 7, 9})
+	if m != 5 || math.Abs(sd-2.138) > 0.001 {
+		t.Errorf("meanSD = %v, %v; want 5, 2.138", m, sd)
+	}
+	if m, sd := meanSD([]float64{3}); m != 3 || sd != 0 {
+		t.Errorf("meanSD of one = %v, %v", m, sd)
+	}
+	// The rounds drift (100 to 140) more than B differs from A (+10 and
+	// +12 in turn): the pairs see through the drift.
+	a := []float64{100, 110, 120, 130, 140}
+	d, se := diff(a, []float64{110, 122, 130, 142, 150})
+	if math.Abs(d-10.8) > 1e-9 || math.Abs(se-0.490) > 0.001 {
+		t.Errorf("diff = %v ± %v; want 10.8 ± 0.490", d, se)
+	}
+	if got := abLine("reports/s", a, []float64{110, 122, 130, 142, 150}); !strings.Contains(got, "beyond noise") || !strings.Contains(got, "(9.0 %)") {
+		t.Errorf("a clear gain: %s", got)
+	}
+	if got := abLine("reports/s", a, []float64{105, 105, 125, 125, 140}); !strings.Contains(got, "within noise") {
+		t.Errorf("no gain: %s", got)
 	}
 }

@@ -35,13 +35,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: esambat-bench all [flags] | photo-child IN OUTDIR N")
+		fmt.Fprintln(os.Stderr, "usage: esambat-bench all [flags] | ab --a BIN --b BIN [flags] | photo-child IN OUTDIR N")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "all":
 		err = cmdAll(os.Args[2:])
+	case "ab":
+		err = cmdAB(os.Args[2:])
 	case "photo-child":
 		err = photoChild(os.Args[2:])
 	default:
@@ -150,14 +152,22 @@ func (b *bench) seedSmall(args ...string) error {
 	return nil
 }
 
-func (b *bench) runIntake(srv *server) (latencies, int64, error) {
+// intakeResult is what one intake run measured.
+type intakeResult struct {
+	latencies
+	peak      int64   // the server's largest RSS
+	serverCPU float64 // ms of the server's CPU per report
+	writerMs  float64 // ms the SQLite writer was busy per write; 0 without one
+}
+
+func (b *bench) runIntake(srv *server) (intakeResult, error) {
 	bodies, err := reportBodies(2000)
 	if err != nil {
-		return latencies{}, 0, err
+		return intakeResult{}, err
 	}
 	tokens, err := login(newClient(2), srv.base, b.conc)
 	if err != nil {
-		return latencies{}, 0, err
+		return intakeResult{}, err
 	}
 	c0, _ := metric(srv.base, "esambat_sqlite_commits")
 	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
@@ -192,7 +202,7 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 	go func() { time.Sleep(b.warm); cpu0 <- read() }()
 	l := intake(srv.base, tokens, bodies, b.conc, b.warm, b.dur)
 	cpuEnd, cpuStart := read(), <-cpu0
-	peak := rs.end()
+	res := intakeResult{latencies: l, peak: rs.end()}
 	var walMax int64
 	if ws != nil {
 		walMax = ws.end()
@@ -210,8 +220,9 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
 			wait1, _ := metric(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
 			run := time.Since(t0).Seconds()
+			res.writerMs = 1000 * (busy1 - busy0) / (n1 - n0)
 			b.printf("  writer busy %.0f %% of the run (%.0f %% idle in an open batch, waiting for an fsync), %.3f ms per write\n",
-				100*(busy1-busy0)/run, 100*(wait1-wait0)/run, 1000*(busy1-busy0)/(n1-n0))
+				100*(busy1-busy0)/run, 100*(wait1-wait0)/run, res.writerMs)
 		}
 		// The write-ahead log restarted from its beginning (overwriting
 		// cached pages) rather than growing for the whole run.
@@ -220,6 +231,7 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		}
 	}
 	if l.n > 0 {
+		res.serverCPU = float64(cpuEnd.server-cpuStart.server) / float64(time.Millisecond) / float64(l.n)
 		per := func(d time.Duration) string {
 			return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(l.n))
 		}
@@ -232,8 +244,8 @@ func (b *bench) runIntake(srv *server) (latencies, int64, error) {
 		b.printf("  WAL: %.0f flushes carried %d reports (%.1f per flush), %.1f KiB and %.2f full-page images per report\n",
 			w.syncs, l.n, float64(l.n)/w.syncs, w.bytes/1024/float64(l.n), w.fpi/float64(l.n))
 	}
-	b.printf("  server RSS under intake load: peak %s\n", mib(peak))
-	return l, peak, nil
+	b.printf("  server RSS under intake load: peak %s\n", mib(res.peak))
+	return res, nil
 }
 
 func errNote(l latencies) string {
@@ -243,23 +255,31 @@ func errNote(l latencies) string {
 	return " (first failure: " + l.firstErr + ")"
 }
 
-func (b *bench) intakeSQLite() error {
-	dir := filepath.Join(b.work, "intake-sqlite")
+// intakeRun seeds a fresh SQLite data directory dir, starts the server on
+// it and measures intake.
+func (b *bench) intakeRun(dir string) (intakeResult, error) {
 	os.RemoveAll(dir)
-	b.printf("\n== intake, SQLite (%s)\n", dir)
 	if err := b.seedSmall("--data", dir); err != nil {
-		return err
+		return intakeResult{}, err
 	}
-	srv, err := startServer(b.esambat, filepath.Join(b.work, "intake-sqlite.log"), time.Minute, "--data", dir)
+	srv, err := startServer(b.esambat, dir+".log", time.Minute, "--data", dir)
 	if err != nil {
-		return err
+		return intakeResult{}, err
 	}
 	srv.wal = filepath.Join(dir, "esambat.db-wal")
-	l, peak, err := b.runIntake(srv)
+	res, err := b.runIntake(srv)
 	srv.stop()
+	return res, err
+}
+
+func (b *bench) intakeSQLite() error {
+	dir := filepath.Join(b.work, "intake-sqlite")
+	b.printf("\n== intake, SQLite (%s)\n", dir)
+	res, err := b.intakeRun(dir)
 	if err != nil {
 		return err
 	}
+	l, peak := res.latencies, res.peak
 	ceil, err := sqliteCeiling(filepath.Join(dir, "ceiling.db"), 10*time.Second)
 	if err != nil {
 		return err
@@ -299,7 +319,8 @@ func (b *bench) intakePostgres(dsn string) error {
 		return err
 	}
 	srv.pgDSN = dsn
-	l, _, err := b.runIntake(srv)
+	res, err := b.runIntake(srv)
+	l := res.latencies
 	srv.stop()
 	if err != nil {
 		return err
