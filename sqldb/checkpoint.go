@@ -121,19 +121,11 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// truncateWait bounds how long truncate waits for the write lock and
-// for readers (it holds the write lock while it waits for readers);
-// truncateQuiet is how long truncations then stay off.
-const (
-	truncateWait  = 100 * time.Millisecond
-	truncateQuiet = 10 * time.Second
-)
-
 // truncate runs a TRUNCATE checkpoint, which empties the log's file. It
 // takes the write lock, so a write that comes meanwhile waits; with
 // everything already copied that is a truncation and an fsync. A reader
-// in the way (a backup) makes it give up after truncateWait, and the
-// checkpoints leave the log alone for truncateQuiet, rather than stall
+// in the way (a backup) makes it give up after readerWait, and the
+// checkpoints leave the log alone for readerQuiet, rather than stall
 // writes at every one while the reader lasts.
 func (c *Checkpointer) truncate(ctx context.Context) error {
 	conn, err := c.db.Conn(ctx)
@@ -141,17 +133,28 @@ func (c *Checkpointer) truncate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	busy, keep, err := checkpointWithin(ctx, conn, "TRUNCATE", truncateWait)
+	busy, keep, err := checkpointWithin(ctx, conn, "TRUNCATE", readerWait)
 	if !keep {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	if err == nil && !busy {
 		c.truncs.Add(1)
 	} else {
-		c.quiet.Store(time.Now().Add(truncateQuiet).UnixNano())
+		c.quiet.Store(time.Now().Add(readerQuiet).UnixNano())
 	}
 	return err
 }
+
+// readerWait bounds how long a RESTART or TRUNCATE checkpoint
+// (checkpointWithin) waits for readers, holding writes back meanwhile:
+// the writer's restart and the checkpointer's truncation alike. After one
+// that a reader kept waiting (a backup), the log is left alone for
+// readerQuiet rather than writes stalled at every checkpoint while the
+// reader lasts.
+const (
+	readerWait  = 100 * time.Millisecond
+	readerQuiet = 10 * time.Second
+)
 
 // checkpointWithin runs a checkpoint of mode (RESTART, TRUNCATE) on c
 // with c's busy timeout cut to wait, since both modes wait for readers

@@ -276,13 +276,6 @@ func (w *GroupWriter) RestartLog() { w.restart.Store(true) }
 // Restarts returns how many times the writer restarted the log.
 func (w *GroupWriter) Restarts() int64 { return w.restarts.Load() }
 
-// restartWait bounds how long restartLog waits for readers of the log's
-// older frames; restartQuiet is how long it then leaves the log alone.
-const (
-	restartWait  = 100 * time.Millisecond
-	restartQuiet = 10 * time.Second
-)
-
 // restartLog runs a RESTART checkpoint on the write connection, outside
 // any transaction, so that the next commit writes the log from its
 // beginning.
@@ -302,9 +295,9 @@ const (
 // next batch overwrites the log's first pages, which are still in the
 // page cache.
 //
-// The wait is bounded (restartWait): a long reader (a backup) makes the
+// The wait is bounded (readerWait): a long reader (a backup) makes the
 // checkpoint give up, and the writer then ignores requests for a while
-// (restartQuiet) rather than stall every second. Durability is not
+// (readerQuiet) rather than stall every second. Durability is not
 // touched: the checkpoint fsyncs the log before it copies and the
 // database file after, and a commit is acknowledged only once its frames
 // are fsynced, whichever offset of the log they sit at.
@@ -319,7 +312,7 @@ func (w *GroupWriter) restartLog() {
 		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
 		return
 	}
-	busy, keep, err := checkpointWithin(ctx, w.conn, "RESTART", restartWait)
+	busy, keep, err := checkpointWithin(ctx, w.conn, "RESTART", readerWait)
 	if !keep {
 		w.cfg.Logger.Error("sqldb: could not restore the write connection's busy timeout; it is replaced", "err", err)
 		w.disconnect()
@@ -327,9 +320,9 @@ func (w *GroupWriter) restartLog() {
 	switch {
 	case err != nil:
 		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
-		w.quietUntil = time.Now().Add(restartQuiet)
+		w.quietUntil = time.Now().Add(readerQuiet)
 	case busy:
-		w.quietUntil = time.Now().Add(restartQuiet)
+		w.quietUntil = time.Now().Add(readerQuiet)
 	default:
 		w.restarts.Add(1)
 	}
