@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +109,41 @@ func TestABStats(t *testing.T) {
 	}
 	if got := abLine("reports/s", a, []float64{105, 105, 125, 125, 140}); !strings.Contains(got, "within noise") {
 		t.Errorf("no gain: %s", got)
+	}
+}
+
+// The HTTP floor's requests must be the intake's requests with only the
+// category changed, to one the server does not know: otherwise the floor
+// would measure some other path than intake's up to its first write.
+func TestRefusedBodies(t *testing.T) {
+	bodies, err := reportBodies(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := shippedCategories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, c := range cats {
+		known[c.Code] = true
+	}
+	for i, b := range refusedBodies(bodies) {
+		var got, want map[string]any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("body %d: %v", i, err)
+		}
+		if err := json.Unmarshal(bodies[i], &want); err != nil {
+			t.Fatal(err)
+		}
+		cat, _ := got["category"].(string)
+		if known[cat] || !known[want["category"].(string)] {
+			t.Errorf("body %d: category %q (was %q), want an unknown one made from a known one", i, cat, want["category"])
+		}
+		delete(got, "category")
+		delete(want, "category")
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("body %d: refusedBodies changed more than the category:\n%v\n%v", i, got, want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/demo"
 	"github.com/esambat/esambat/geo"
 	"github.com/esambat/esambat/refdata"
@@ -91,11 +92,7 @@ func reportBodies(n int) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := refdata.New("")
-	if err != nil {
-		return nil, err
-	}
-	cats, err := set.Categories()
+	cats, err := shippedCategories()
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +122,28 @@ func reportBodies(n int) ([][]byte, error) {
 	return out, nil
 }
 
+// refusedBodies are bodies with a category that does not exist: the
+// server authenticates the request, decodes and validates it, and answers
+// 400 before it reads or writes a report. Posting them measures the HTTP
+// layer alone (see floorRun).
+func refusedBodies(bodies [][]byte) [][]byte {
+	out := make([][]byte, len(bodies))
+	for i, b := range bodies {
+		out[i] = bytes.Replace(b, []byte(`"category":"`), []byte(`"category":"bukan-kategori-`), 1)
+	}
+	return out
+}
+
+// shippedCategories are the embedded reference data's categories, which
+// the servers under test are seeded with.
+func shippedCategories() ([]esambat.Category, error) {
+	set, err := refdata.New("")
+	if err != nil {
+		return nil, err
+	}
+	return set.Categories()
+}
+
 func idemKey() string {
 	b := make([]byte, 16)
 	rand.Read(b)
@@ -132,8 +151,9 @@ func idemKey() string {
 }
 
 // intake posts reports with conc clients for d (after a warm-up of
-// warm), each request with its own Idempotency-Key, and measures the 201s.
-func intake(base string, tokens []string, bodies [][]byte, conc int, warm, d time.Duration) latencies {
+// warm), each request with its own Idempotency-Key, and measures the
+// answers with status want (201 Created for real submissions).
+func intake(base string, tokens []string, bodies [][]byte, want, conc int, warm, d time.Duration) latencies {
 	client := newClient(conc)
 	var mu sync.Mutex
 	var all []time.Duration
@@ -165,7 +185,7 @@ func intake(base string, tokens []string, bodies [][]byte, conc int, warm, d tim
 				if err == nil {
 					b, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					ok = resp.StatusCode == http.StatusCreated
+					ok = resp.StatusCode == want
 					if !ok && myFirst == "" {
 						myFirst = fmt.Sprintf("%s %s", resp.Status, strings.TrimSpace(string(b)))
 					}

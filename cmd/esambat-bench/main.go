@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -64,6 +65,8 @@ type bench struct {
 	warm, dur, qdur     time.Duration
 	rows                []row
 	out                 io.Writer
+	// floor: after each intake, measure the HTTP layer alone (floorRun).
+	floor bool
 }
 
 func (b *bench) printf(format string, args ...any) { fmt.Fprintf(b.out, format, args...) }
@@ -106,7 +109,7 @@ func cmdAll(args []string) error {
 	if err := os.MkdirAll(*work, 0o755); err != nil {
 		return err
 	}
-	b := &bench{esambat: abs, self: self, work: *work, conc: *conc, warm: 3 * time.Second, dur: *dur, qdur: *qdur, out: os.Stdout}
+	b := &bench{esambat: abs, self: self, work: *work, conc: *conc, warm: 3 * time.Second, dur: *dur, qdur: *qdur, out: os.Stdout, floor: true}
 	want := func(part string) bool { return *only == "" || strings.Contains(","+*only+",", ","+part+",") }
 
 	b.printf("== machine\n%s\n", machine(*work))
@@ -158,6 +161,8 @@ type intakeResult struct {
 	peak      int64   // the server's largest RSS
 	serverCPU float64 // ms of the server's CPU per report
 	writerMs  float64 // ms the SQLite writer was busy per write; 0 without one
+	totalCPU  float64 // ms of CPU per report, server, database server and driver together
+	floor     float64 // the same for a request refused before storage (floorRun); 0 when not measured
 }
 
 func (b *bench) runIntake(srv *server) (intakeResult, error) {
@@ -181,27 +186,10 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 	if srv.wal != "" {
 		ws = sampleFileSize(srv.wal, 100*time.Millisecond)
 	}
-	// CPU used during the measured part, from its start to the end of
-	// intake: the server, the database server (PostgreSQL's backends;
-	// zero for SQLite, which runs inside the server) and this driver.
-	// CPU per report is steadier than reports/s on a shared machine.
-	type cpus struct {
-		server, db, driver time.Duration
-		wal                walStats
-	}
-	read := func() cpus {
-		s, _ := cpuTime(srv.pid())
-		d, _ := cpuTime(os.Getpid())
-		c := cpus{server: s, db: commandCPU("postgres"), driver: d}
-		if srv.pgDSN != "" {
-			c.wal, _ = readWAL(srv.pgDSN)
-		}
-		return c
-	}
 	cpu0 := make(chan cpus, 1)
-	go func() { time.Sleep(b.warm); cpu0 <- read() }()
-	l := intake(srv.base, tokens, bodies, b.conc, b.warm, b.dur)
-	cpuEnd, cpuStart := read(), <-cpu0
+	go func() { time.Sleep(b.warm); cpu0 <- readCPU(srv) }()
+	l := intake(srv.base, tokens, bodies, http.StatusCreated, b.conc, b.warm, b.dur)
+	cpuEnd, cpuStart := readCPU(srv), <-cpu0
 	res := intakeResult{latencies: l, peak: rs.end()}
 	var walMax int64
 	if ws != nil {
@@ -231,12 +219,10 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 		}
 	}
 	if l.n > 0 {
-		res.serverCPU = float64(cpuEnd.server-cpuStart.server) / float64(time.Millisecond) / float64(l.n)
-		per := func(d time.Duration) string {
-			return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(l.n))
-		}
-		b.printf("  CPU per report: server %s, database server %s, load driver %s\n",
-			per(cpuEnd.server-cpuStart.server), per(cpuEnd.db-cpuStart.db), per(cpuEnd.driver-cpuStart.driver))
+		used := cpuEnd.sub(cpuStart)
+		res.serverCPU = used.perRequest(used.server, l.n)
+		res.totalCPU = used.perRequest(used.total(), l.n)
+		b.printf("  CPU per report: %s\n", used.String(l.n))
 	}
 	if w := cpuEnd.wal.sub(cpuStart.wal); w.syncs > 0 && l.n > 0 {
 		// PostgreSQL's own group commit: concurrent commits wait for
@@ -245,7 +231,82 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 			w.syncs, l.n, float64(l.n)/w.syncs, w.bytes/1024/float64(l.n), w.fpi/float64(l.n))
 	}
 	b.printf("  server RSS under intake load: peak %s\n", mib(res.peak))
+	if b.floor {
+		res.floor = b.floorRun(srv, tokens, bodies)
+	}
 	return res, nil
+}
+
+// cpus is the CPU time used so far by the server, the database server
+// (PostgreSQL's backends; zero for SQLite, which runs inside the server)
+// and this driver, with PostgreSQL's WAL counters. The difference of two
+// readings, per request, is steadier than requests/s on a shared machine.
+type cpus struct {
+	server, db, driver time.Duration
+	wal                walStats
+}
+
+func readCPU(srv *server) cpus {
+	s, _ := cpuTime(srv.pid())
+	d, _ := cpuTime(os.Getpid())
+	c := cpus{server: s, db: commandCPU("postgres"), driver: d}
+	if srv.pgDSN != "" {
+		c.wal, _ = readWAL(srv.pgDSN)
+	}
+	return c
+}
+
+func (c cpus) sub(o cpus) cpus {
+	return cpus{server: c.server - o.server, db: c.db - o.db, driver: c.driver - o.driver, wal: c.wal.sub(o.wal)}
+}
+
+func (c cpus) total() time.Duration { return c.server + c.db + c.driver }
+
+// perRequest is d in ms per request over n requests.
+func (cpus) perRequest(d time.Duration, n int) float64 {
+	return float64(d) / float64(time.Millisecond) / float64(n)
+}
+
+// String shows the CPU used per request over n requests.
+func (c cpus) String(n int) string {
+	return fmt.Sprintf("server %.3f ms, database server %.3f ms, load driver %.3f ms (%.3f ms in all)",
+		c.perRequest(c.server, n), c.perRequest(c.db, n), c.perRequest(c.driver, n), c.perRequest(c.total(), n))
+}
+
+// floorRun posts the same requests, from the same clients, with a
+// category that does not exist: the server authenticates, decodes and
+// validates each one and refuses it (400) before any report is read or
+// written. What that costs is the HTTP layer's part of every report,
+// storage aside; it returns the CPU in ms per request that the server,
+// the database server and the driver used together.
+func (b *bench) floorRun(srv *server, tokens []string, bodies [][]byte) float64 {
+	const warm, d = 2 * time.Second, 8 * time.Second
+	cpu0 := make(chan cpus, 1)
+	go func() { time.Sleep(warm); cpu0 <- readCPU(srv) }()
+	l := intake(srv.base, tokens, refusedBodies(bodies), http.StatusBadRequest, b.conc, warm, d)
+	used := readCPU(srv).sub(<-cpu0)
+	b.printf("  HTTP floor: the same requests with an unknown category, refused (400) after authentication, decoding and validation, before storage: %d in %s%s\n",
+		l.n, d, errNote(l))
+	if l.n == 0 {
+		return 0
+	}
+	b.printf("    %.0f requests/s, p50 %s, p99 %s; CPU per request: %s\n", l.rate(), ms(l.p50), ms(l.p99), used.String(l.n))
+	return used.perRequest(used.total(), l.n)
+}
+
+// budget prints what the ceiling leaves for each report of the machine's
+// CPU and what intake and its HTTP floor used of it: when the floor alone
+// is near the budget, no storage design reaches the ceiling on this
+// machine with this driver.
+func (b *bench) budget(name string, res intakeResult, ceil float64) {
+	if ceil <= 0 || res.totalCPU == 0 {
+		return
+	}
+	budget := float64(runtime.NumCPU()) * 1000 / ceil
+	b.printf("CPU budget at the ceiling: %d cores / %.0f per s = %.3f ms per report; intake used %.3f ms, the HTTP floor %.3f ms (%.0f %% of the budget)\n",
+		runtime.NumCPU(), ceil, budget, res.totalCPU, res.floor, 100*res.floor/budget)
+	b.add(name+" CPU per report: intake / HTTP floor / budget at ceiling",
+		fmt.Sprintf("%.3f / %.3f / %.3f ms", res.totalCPU, res.floor, budget), "", "")
 }
 
 func errNote(l latencies) string {
@@ -290,6 +351,7 @@ func (b *bench) intakeSQLite() error {
 	b.add("intake SQLite (32 clients)", fmt.Sprintf("%.0f reports/s, p50 %s, p99 %s", l.rate(), ms(l.p50), ms(l.p99)), "", "")
 	b.add("SQLite raw single-row ceiling", fmt.Sprintf("%.0f commits/s", ceil), "", "")
 	b.add("SQLite intake / ceiling", fmt.Sprintf("%.2f", ratio), ">= 1", verdict(ratio >= 1 && l.errors == 0))
+	b.budget("SQLite", res, ceil)
 	b.add("RSS under intake load (SQLite)", mib(peak), "", "")
 	return nil
 }
@@ -335,6 +397,7 @@ func (b *bench) intakePostgres(dsn string) error {
 	b.add("intake PostgreSQL (32 clients)", fmt.Sprintf("%.0f reports/s, p50 %s, p99 %s", l.rate(), ms(l.p50), ms(l.p99)), "", "")
 	b.add("PostgreSQL raw single-row ceiling", fmt.Sprintf("%.0f commits/s", ceil), "", "")
 	b.add("PostgreSQL intake / ceiling", fmt.Sprintf("%.2f", ratio), ">= 1", verdict(ratio >= 1 && l.errors == 0))
+	b.budget("PostgreSQL", res, ceil)
 	return nil
 }
 
