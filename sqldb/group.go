@@ -51,11 +51,18 @@ type GroupWriter struct {
 	// conn is db's one connection, held by the writer goroutine for as
 	// long as it runs (nil until its first batch, and after a connection
 	// is dropped; see begin and rollback).
-	conn   *sql.Conn
-	queue  chan *writeReq
-	done   chan struct{}
-	closed atomic.Bool
-	once   sync.Once
+	conn  *sql.Conn
+	queue chan *writeReq
+	done  chan struct{}
+	// closing guards queue against Close: Write holds it for reading
+	// from its check of closed until its request is queued, Close for
+	// writing while it sets closed and closes queue. Without it a Write
+	// that had seen the writer open could send on the closed queue, a
+	// panic (a server shutting down while its notification worker
+	// records what it sent).
+	closing sync.RWMutex
+	closed  bool
+	once    sync.Once
 
 	cfg WriterConfig
 
@@ -169,23 +176,34 @@ func (w *GroupWriter) Err() error {
 
 // Write queues fn and waits until its batch is committed and durable.
 func (w *GroupWriter) Write(ctx context.Context, fn func(tx Tx) error) error {
-	if w.closed.Load() {
-		return ErrWriterClosed
-	}
 	if err := w.Err(); err != nil {
 		return err
 	}
 	req := &writeReq{ctx: ctx, fn: fn, errc: make(chan error, 1)}
-	select {
-	case w.queue <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-w.done:
-		return ErrWriterClosed
+	if err := w.enqueue(req); err != nil {
+		return err
 	}
 	// Once queued, wait for the answer even if ctx ends: the work may
 	// already be committed, and the caller must not believe otherwise.
 	return <-req.errc
+}
+
+// enqueue queues req unless the writer is closed or req's context ends
+// first. The loop keeps taking requests until Close has closed the
+// queue, so a send here cannot block Close for longer than the queue
+// takes to move.
+func (w *GroupWriter) enqueue(req *writeReq) error {
+	w.closing.RLock()
+	defer w.closing.RUnlock()
+	if w.closed {
+		return ErrWriterClosed
+	}
+	select {
+	case w.queue <- req:
+		return nil
+	case <-req.ctx.Done():
+		return req.ctx.Err()
+	}
 }
 
 // Stats returns how many transactions were committed and how many calls
@@ -216,8 +234,10 @@ func (w *GroupWriter) SyncWait() time.Duration { return time.Duration(w.syncWait
 // goroutine.
 func (w *GroupWriter) Close() error {
 	w.once.Do(func() {
-		w.closed.Store(true)
+		w.closing.Lock()
+		w.closed = true
 		close(w.queue)
+		w.closing.Unlock()
 		<-w.done
 	})
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -221,7 +222,10 @@ func TestGroupWriterSync(t *testing.T) {
 	if commits, calls := w.Stats(); commits != 2 || calls != 3 {
 		t.Errorf("%d commits carried %d calls, want the two calls that came during the first Sync in one commit", commits, calls)
 	}
-	// That batch sat open at least 20 ms waiting for the first Sync.
+	// That batch sat open at least 20 ms waiting for the first Sync. (Busy
+	// counts the batch once run returns, which may be just after its Sync
+	// began.)
+	eventually(t, "Busy to count the second batch", func() bool { return w.Busy() >= w.SyncWait() })
 	if wait := w.SyncWait(); wait < 20*time.Millisecond || wait > w.Busy() {
 		t.Errorf("SyncWait = %v (Busy %v), want at least the 20 ms the second batch waited, within Busy", wait, w.Busy())
 	}
@@ -341,6 +345,57 @@ func TestGroupWriterAbort(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s call never answered", name)
+		}
+	}
+}
+
+// TestGroupWriterCloseWhileWriting: Close may run while other goroutines
+// write (a server shutting down while its notification worker records
+// what it sent). Every Write must then either commit or return
+// ErrWriterClosed: never panic on the closed queue, never wait forever.
+func TestGroupWriterCloseWhileWriting(t *testing.T) {
+	raw, read := openPools(t)
+	for round := range 50 {
+		w := StartGroupWriter(raw, WriterConfig{})
+		var committed, refused atomic.Int64
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					err := w.Write(context.Background(), func(tx Tx) error {
+						_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (?)`, round)
+						return err
+					})
+					switch {
+					case err == nil:
+						committed.Add(1)
+					case errors.Is(err, ErrWriterClosed):
+						refused.Add(1)
+						return
+					default:
+						t.Errorf("Write during Close: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(round%5) * 100 * time.Microsecond)
+		w.Close()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: writers still waiting 10 s after Close", round)
+		}
+		var n int64
+		if err := read.QueryRow(`SELECT count(*) FROM t WHERE v = ?`, round).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != committed.Load() || refused.Load() != 8 {
+			t.Fatalf("round %d: %d rows for %d committed writes, %d writers refused (want 8)", round, n, committed.Load(), refused.Load())
 		}
 	}
 }
