@@ -148,7 +148,8 @@ func (w *Worker) maxAttempts() int {
 
 // Run delivers messages until ctx ends, claiming again at once after a full
 // batch and after Poll otherwise. Store errors are logged and retried; Run
-// returns nil when ctx ends.
+// returns nil when ctx ends, once the sends in flight have finished and
+// been recorded: the store must stay open until then.
 func (w *Worker) Run(ctx context.Context) error {
 	poll := w.Poll
 	if poll <= 0 {
@@ -227,7 +228,11 @@ func (w *Worker) deliver(ctx context.Context, m esambat.Message) (sent bool) {
 		}
 		// A send that outlived the claim could be claimed and sent again.
 		timeout = min(timeout, esambat.OutboxLease/2)
-		sctx, cancel := context.WithTimeout(ctx, timeout)
+		// A send in flight when ctx ends (shutdown) finishes within its
+		// timeout instead of being cut off: cut off, the channel may
+		// have taken the message all the same, and it would go out again
+		// once the claim ran out.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		err = s.Send(sctx, m)
 		cancel()
 	}

@@ -21,6 +21,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -383,17 +384,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		go dbg.Serve(dln)
 		logger.Info("profiler listening", "addr", "http://"+dln.Addr().String()+"/debug/pprof/")
 	}
-	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
-	go func() {
-		if err := worker.Run(ctx); err != nil && ctx.Err() == nil {
-			logger.Error("notification worker stopped", "err", err)
+	// The notification worker and the scheduler stop before the database
+	// closes (deferred above, so run after this): a message its channel
+	// accepted during shutdown must still be recorded as sent, or it would
+	// be sent again once its lease ran out.
+	bg, stopBG := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() {
+		stopBG()
+		if !waitTimeout(&background, c.ShutdownTimeout) {
+			logger.Warn("shutdown: notification worker or scheduler still busy after the timeout; closing the database anyway")
 		}
 	}()
+	worker := &notify.Worker{Store: a.db, Senders: a.senders(), Logger: logger}
+	background.Go(func() {
+		if err := worker.Run(bg); err != nil && bg.Err() == nil {
+			logger.Error("notification worker stopped", "err", err)
+		}
+	})
 	if c.SchedulerInterval > 0 {
 		host, _ := os.Hostname()
 		holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
-		go a.service.RunScheduler(ctx, a.db, holder, c.SchedulerInterval, func(f string, args ...any) {
-			logger.Info(fmt.Sprintf(f, args...))
+		background.Go(func() {
+			a.service.RunScheduler(bg, a.db, holder, c.SchedulerInterval, func(f string, args ...any) {
+				logger.Info(fmt.Sprintf(f, args...))
+			})
 		})
 	}
 	select {
@@ -411,6 +426,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// waitTimeout waits for wg at most d and reports whether it ended.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {

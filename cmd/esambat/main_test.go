@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esambat/esambat"
 )
 
 // env returns a getenv with the given variables only, so tests never pick
@@ -67,6 +70,28 @@ func boot(t *testing.T, getenv func(string) string, args ...string) (string, fun
 		t.Fatal("serve did not start in 30s")
 	}
 	return "", nil
+}
+
+// postJSON posts a JSON body, with a bearer token unless it is empty, and
+// returns the decoded answer; a status of 300 or more fails the test.
+func postJSON(t *testing.T, url, token, body string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("POST %s = %d %v", url, resp.StatusCode, m)
+	}
+	return m
 }
 
 type writerFunc func([]byte) (int, error)
@@ -379,24 +404,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		t.Fatal(out.String())
 	}
 	base, _ := boot(t, getenv)
-	post := func(path, token, body string) map[string]any {
-		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("POST %s = %d %v", path, resp.StatusCode, m)
-		}
-		return m
-	}
+	post := func(path, token, body string) map[string]any { return postJSON(t, base+path, token, body) }
 	reg := post("/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567801","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001","lang":"en"}`)
 	tok := reg["token"].(string)
 	rep := post("/api/v1/reports", tok, `{"category":"pendidikan","title":"Pungutan di sekolah","description":"Ada pungutan seragam yang tidak jelas dasarnya."}`)
@@ -483,5 +491,79 @@ func TestDebugHandler(t *testing.T) {
 	debugHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "goroutine") {
 		t.Errorf("debug handler: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestShutdownFinishesSends: a notification in flight when the server is
+// told to stop is finished and recorded as sent before the database
+// closes. Cut off, or sent but not recorded, it would go out a second
+// time once its claim ran out.
+func TestShutdownFinishesSends(t *testing.T) {
+	inSend := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var received []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		json.NewDecoder(r.Body).Decode(&m)
+		if strings.Contains(m["text"], "ES-") {
+			select {
+			case inSend <- struct{}{}:
+				<-release
+			default:
+			}
+		}
+		mu.Lock()
+		received = append(received, m["text"])
+		mu.Unlock()
+		w.WriteHeader(202)
+	}))
+	defer gw.Close()
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_SMS_GATEWAY_URL", gw.URL, "ESAMBAT_SMS_GATEWAY_TOKEN", "rahasia")
+	base, stop := boot(t, getenv)
+	post := func(path, token, body string) map[string]any { return postJSON(t, base+path, token, body) }
+	tok := post("/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567801","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`)["token"].(string)
+	ticket := post("/api/v1/reports", tok, `{"category":"pendidikan","title":"Pungutan di sekolah","description":"Ada pungutan seragam yang tidak jelas dasarnya."}`)["ticket"].(string)
+	select {
+	case <-inSend:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the gateway got no message about the report in 15 s")
+	}
+	// The gateway holds the message; the server is told to stop, and the
+	// gateway answers only once the stop is under way.
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+
+	db, err := openDB(t.Context(), Config{DataDir: dir}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := db.FindReportByTicket(t.Context(), ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := db.ListMessages(t.Context(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms := 0
+	for _, m := range msgs {
+		if m.Channel != esambat.MessageSMS {
+			continue
+		}
+		sms++
+		if m.Status != esambat.MessageSent || m.Attempts != 0 {
+			t.Errorf("message %d after shutdown: %s, %d failed attempts (%s); want sent", m.ID, m.Status, m.Attempts, m.LastError)
+		}
+	}
+	if sms != 1 {
+		t.Errorf("%d SMS messages for the report, want 1", sms)
 	}
 }
