@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/internal/eventually"
 
 	_ "modernc.org/sqlite"
 )
@@ -148,16 +149,6 @@ func openPools(t *testing.T) (write, read *sql.DB) {
 	return write, read
 }
 
-// eventually waits up to 5 s for cond.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // TestGroupWriterSync: with Sync, a caller is answered only after a Sync
 // that began after its batch committed; while a Sync runs, the writer
 // runs the calls that arrive in one open transaction and commits them
@@ -225,7 +216,7 @@ func TestGroupWriterSync(t *testing.T) {
 	// That batch sat open at least 20 ms waiting for the first Sync. (Busy
 	// counts the batch once run returns, which may be just after its Sync
 	// began.)
-	eventually(t, "Busy to count the second batch", func() bool { return w.Busy() >= w.SyncWait() })
+	eventually.True(t, "Busy to count the second batch", func() bool { return w.Busy() >= w.SyncWait() })
 	if wait := w.SyncWait(); wait < 20*time.Millisecond || wait > w.Busy() {
 		t.Errorf("SyncWait = %v (Busy %v), want at least the 20 ms the second batch waited, within Busy", wait, w.Busy())
 	}
@@ -278,7 +269,7 @@ func TestGroupWriterFinishEvery(t *testing.T) {
 	}
 
 	w := StartGroupWriter(raw, WriterConfig{Finish: finish, FinishEvery: time.Hour})
-	eventually(t, "Finish at start", func() bool { return runs.Load() == 1 })
+	eventually.True(t, "Finish at start", func() bool { return runs.Load() == 1 })
 	for range 20 {
 		write(w)
 	}
@@ -293,9 +284,9 @@ func TestGroupWriterFinishEvery(t *testing.T) {
 	runs.Store(0)
 	w = StartGroupWriter(raw, WriterConfig{Finish: finish, FinishEvery: 10 * time.Millisecond})
 	defer w.Close()
-	eventually(t, "Finish at start", func() bool { return runs.Load() == 1 })
+	eventually.True(t, "Finish at start", func() bool { return runs.Load() == 1 })
 	write(w)
-	eventually(t, "Finish on its own after the interval", func() bool { return runs.Load() == 2 })
+	eventually.True(t, "Finish on its own after the interval", func() bool { return runs.Load() == 2 })
 	time.Sleep(50 * time.Millisecond)
 	if n := runs.Load(); n != 2 {
 		t.Errorf("Finish ran %d times with nothing written since, want 2", n)
@@ -325,14 +316,14 @@ func TestGroupWriterAbort(t *testing.T) {
 			return errors.New("refused after releasing its savepoint")
 		})
 	}()
-	eventually(t, "the bad call to queue", func() bool { return len(w.queue) == 1 })
+	eventually.True(t, "the bad call to queue", func() bool { return len(w.queue) == 1 })
 	go func() {
 		good <- w.Write(ctx, func(tx Tx) error {
 			_, err := tx.ExecContext(context.Background(), `INSERT INTO t VALUES (1)`)
 			return err
 		})
 	}()
-	eventually(t, "the good call to queue", func() bool { return len(w.queue) == 2 })
+	eventually.True(t, "the good call to queue", func() bool { return len(w.queue) == 2 })
 	close(hold)
 	if err := <-first; err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/internal/eventually"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/sqlite"
@@ -368,21 +369,12 @@ func TestSearchPending(t *testing.T) {
 	if n := find("tersumbat padam"); n != 0 {
 		t.Errorf("search of words in two different reports: %d found, want 0", n)
 	}
-	eventually(t, "the full-text flush", func() bool { return pending() == 0 })
+	eventually.True(t, "the full-text flush", func() bool { return pending() == 0 })
 	if n := find("tersumbat"); n != 1 {
 		t.Errorf("search once indexed: %d found, want 1", n)
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
-	}
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
 	}
 }
 
@@ -554,7 +546,7 @@ func TestSearchPendingFolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	eventually(t, "the report to be indexed", func() bool {
+	eventually.True(t, "the report to be indexed", func() bool {
 		var pending int
 		return raw.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&pending) == nil && pending == 0
 	})
@@ -663,7 +655,7 @@ func TestOpenTruncatesLog(t *testing.T) {
 		t.Fatalf("setup: log file %v, %v; want the migrations in it", fi, err)
 	}
 	db.Checkpointer.SetTruncateAbove(0)
-	eventually(t, "the log file to be cut back", func() bool {
+	eventually.True(t, "the log file to be cut back", func() bool {
 		if err := db.Checkpointer.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
