@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esambat/esambat/internal/scrape"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for the final checks
 	_ "modernc.org/sqlite"             // "sqlite" driver for the final checks
 )
@@ -638,8 +639,11 @@ func crash(t *testing.T, s store) {
 		case <-ctx.Done():
 		}
 		// SQLite: how often the server now killed had restarted its
-		// write-ahead log (a kill after a restart is one to survive).
-		walRestarts += metric(p.base, "esambat_sqlite_wal_restarts")
+		// write-ahead log (a kill after a restart is one to survive);
+		// PostgreSQL has no such log of ours, and no such gauge.
+		if n, err := scrape.Gauge(p.base, "esambat_sqlite_wal_restarts"); err == nil {
+			walRestarts += int(n)
+		}
 		p.kill()
 		tg.set("")
 		cycle.Store(int64(i + 1))
@@ -699,28 +703,6 @@ func crash(t *testing.T, s store) {
 	if t.Failed() {
 		dumpLog()
 	}
-}
-
-// metric reads one unlabelled gauge from the server's /metrics; 0 when it
-// is not there (PostgreSQL has no write-ahead log of ours) or the server
-// does not answer.
-func metric(base, name string) int {
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int(f)
-		}
-	}
-	return 0
 }
 
 // checkDB reads the stopped server's database: exactly one report per

@@ -32,6 +32,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/esambat/esambat/internal/scrape"
 )
 
 func main() {
@@ -174,12 +176,12 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 	if err != nil {
 		return intakeResult{}, err
 	}
-	c0, _ := metric(srv.base, "esambat_sqlite_commits")
-	n0, _ := metric(srv.base, "esambat_sqlite_commit_calls")
-	s0, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
-	busy0, _ := metric(srv.base, "esambat_sqlite_writer_busy_seconds")
-	wait0, _ := metric(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
-	r0, _ := metric(srv.base, "esambat_sqlite_wal_restarts")
+	c0, _ := scrape.Gauge(srv.base, "esambat_sqlite_commits")
+	n0, _ := scrape.Gauge(srv.base, "esambat_sqlite_commit_calls")
+	s0, _ := scrape.Gauge(srv.base, "esambat_sqlite_wal_syncs")
+	busy0, _ := scrape.Gauge(srv.base, "esambat_sqlite_writer_busy_seconds")
+	wait0, _ := scrape.Gauge(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
+	r0, _ := scrape.Gauge(srv.base, "esambat_sqlite_wal_restarts")
 	t0 := time.Now()
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
 	var ws *maxSampler
@@ -198,15 +200,15 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 	b.printf("POST /api/v1/reports, %d clients, %s after %s warm-up: %d created, %d failed%s\n",
 		b.conc, b.dur, b.warm, l.n, l.errors, errNote(l))
 	b.printf("  %.0f reports/s, latency p50 %s, p99 %s, max %s\n", l.rate(), ms(l.p50), ms(l.p99), ms(l.max))
-	if c1, err := metric(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
-		n1, _ := metric(srv.base, "esambat_sqlite_commit_calls")
-		s1, _ := metric(srv.base, "esambat_sqlite_wal_syncs")
+	if c1, err := scrape.Gauge(srv.base, "esambat_sqlite_commits"); err == nil && c1 > c0 {
+		n1, _ := scrape.Gauge(srv.base, "esambat_sqlite_commit_calls")
+		s1, _ := scrape.Gauge(srv.base, "esambat_sqlite_wal_syncs")
 		b.printf("  group commit: %.0f transactions carried %.0f writes, %.0f fsyncs (%.1f writes per fsync)\n",
 			c1-c0, n1-n0, s1-s0, (n1-n0)/max(1, s1-s0))
 		// The single writer's utilisation: near 100 % it is the
 		// bottleneck; well below, requests wait elsewhere.
-		if busy1, err := metric(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
-			wait1, _ := metric(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
+		if busy1, err := scrape.Gauge(srv.base, "esambat_sqlite_writer_busy_seconds"); err == nil {
+			wait1, _ := scrape.Gauge(srv.base, "esambat_sqlite_writer_fsync_wait_seconds")
 			run := time.Since(t0).Seconds()
 			res.writerMs = 1000 * (busy1 - busy0) / (n1 - n0)
 			b.printf("  writer busy %.0f %% of the run (%.0f %% idle in an open batch, waiting for an fsync), %.3f ms per write\n",
@@ -214,7 +216,7 @@ func (b *bench) runIntake(srv *server) (intakeResult, error) {
 		}
 		// The write-ahead log restarted from its beginning (overwriting
 		// cached pages) rather than growing for the whole run.
-		if r1, err := metric(srv.base, "esambat_sqlite_wal_restarts"); err == nil && ws != nil {
+		if r1, err := scrape.Gauge(srv.base, "esambat_sqlite_wal_restarts"); err == nil && ws != nil {
 			b.printf("  write-ahead log restarted %.0f times; its file at most %s\n", r1-r0, mib(walMax))
 		}
 	}

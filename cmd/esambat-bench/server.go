@@ -204,24 +204,6 @@ func (r *maxSampler) end() int64 {
 	return r.max
 }
 
-// metric reads one unlabelled value from /metrics.
-func metric(base, name string) (float64, error) {
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, name+" ") {
-			return strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, name)), 64)
-		}
-	}
-	return 0, fmt.Errorf("metric %s not found", name)
-}
-
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // settle waits until the RSS of pid has stayed within 1% for 5 s, after at
