@@ -322,6 +322,16 @@ func TestDurableWriter(t *testing.T) {
 	}
 }
 
+// found returns how many reports a search for q finds.
+func found(t *testing.T, db *sqldb.DB, q string) int {
+	t.Helper()
+	page, err := db.FindReports(t.Context(), esambat.ReportFilter{Query: q})
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	return len(page.Reports)
+}
+
 // TestSearchPending: a report is found by search the moment it is
 // committed, while it still waits for the full-text index, and after.
 func TestSearchPending(t *testing.T) {
@@ -340,14 +350,7 @@ func TestSearchPending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	find := func(q string) int {
-		t.Helper()
-		page, err := db.FindReports(ctx, esambat.ReportFilter{Query: q})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(page.Reports)
-	}
+	find := func(q string) int { return found(t, db, q) }
 	pending := func() int {
 		var n int
 		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&n); err != nil {
@@ -533,14 +536,7 @@ func TestSearchPendingFolds(t *testing.T) {
 	if _, _, err := db.CreateReport(ctx, r, ev, ""); err != nil {
 		t.Fatal(err)
 	}
-	search := func(q string) bool {
-		t.Helper()
-		p, err := db.FindReports(ctx, esambat.ReportFilter{Query: q})
-		if err != nil {
-			t.Fatalf("search %q: %v", q, err)
-		}
-		return len(p.Reports) == 1
-	}
+	search := func(q string) bool { return found(t, db, q) == 1 }
 	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
