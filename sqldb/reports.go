@@ -487,40 +487,15 @@ func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
 // Paging is by id (ids grow with submission), so the cursor is the last
 // id seen, encoded in base 36.
 func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.ReportPage, error) {
-	where, args, err := db.where(f)
+	q, args, cached, err := db.findQuery(f)
 	if err != nil {
 		return esambat.ReportPage{}, err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	} else if limit > 200 {
-		limit = 200
-	}
-	order := " ORDER BY id DESC"
-	if f.OldestFirst {
-		order = " ORDER BY id ASC"
-	}
 	var rows *sql.Rows
-	if cells := mapCells(f); db.Dialect.MapCell != "" && cells != nil {
-		// The map: each cell of the box from its newest report on the
-		// reports_map index, at most limit+1 from each, then the newest
-		// limit+1 of those. Its text varies with the number of cells, so
-		// it stays out of the statement cache.
-		lim := strconv.Itoa(limit + 1)
-		conds := strings.TrimPrefix(where, " WHERE ")
-		parts := make([]string, len(cells))
-		all := make([]any, 0, len(cells)*(len(args)+1))
-		for i, c := range cells {
-			parts[i] = `SELECT id FROM (SELECT id FROM reports WHERE ` + db.Dialect.MapCell + ` = ? AND lat IS NOT NULL AND ` + conds +
-				order + ` LIMIT ` + lim + `) AS c` + strconv.Itoa(i)
-			all = append(all, c)
-			all = append(all, args...)
-		}
-		rows, err = db.Read.QueryContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id IN (SELECT id FROM (`+
-			strings.Join(parts, ` UNION ALL `)+`) AS cells`+order+` LIMIT `+lim+`)`+order), all...)
+	if cached {
+		rows, err = db.readQuery(ctx, q, args...)
 	} else {
-		rows, err = db.readQuery(ctx, db.q(`SELECT `+reportCols+` FROM reports`+where+order+` LIMIT `+strconv.Itoa(limit+1)), args...)
+		rows, err = db.Read.QueryContext(ctx, q, args...)
 	}
 	if err != nil {
 		return esambat.ReportPage{}, db.err(err)
@@ -537,11 +512,103 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 	if err := rows.Err(); err != nil {
 		return esambat.ReportPage{}, db.err(err)
 	}
-	if len(page.Reports) > limit {
+	if limit := pageLimit(f); len(page.Reports) > limit {
 		page.Reports = page.Reports[:limit]
 		page.Next = strconv.FormatInt(page.Reports[limit-1].ID, 36)
 	}
 	return page, nil
+}
+
+// ExplainFindReports returns the database's plan for FindReports(f), one
+// step a line: for the tests that check a list uses its index, and for an
+// operator asking why a list is slow.
+func (db *DB) ExplainFindReports(ctx context.Context, f esambat.ReportFilter) (string, error) {
+	q, args, _, err := db.findQuery(f)
+	if err != nil {
+		return "", err
+	}
+	explain := "EXPLAIN "
+	if db.Dialect.Name == "sqlite" {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := db.Read.QueryContext(ctx, explain+q, args...)
+	if err != nil {
+		return "", db.err(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for rows.Next() {
+		// SQLite: id, parent, notused, detail; PostgreSQL: one text column.
+		cells := make([]any, len(cols))
+		var line string
+		for i := range cells {
+			cells[i] = new(any)
+		}
+		cells[len(cells)-1] = &line
+		if err := rows.Scan(cells...); err != nil {
+			return "", err
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// pageLimit is f's page size as FindReports applies it.
+func pageLimit(f esambat.ReportFilter) int {
+	switch {
+	case f.Limit <= 0:
+		return 50
+	case f.Limit > 200:
+		return 200
+	}
+	return f.Limit
+}
+
+// findQuery returns FindReports' query for f and whether it goes through
+// the statement cache (the map's query varies with its box, so not).
+func (db *DB) findQuery(f esambat.ReportFilter) (q string, args []any, cached bool, err error) {
+	where, args, err := db.where(f)
+	if err != nil {
+		return "", nil, false, err
+	}
+	lim := strconv.Itoa(pageLimit(f) + 1)
+	order := " ORDER BY id DESC"
+	if f.OldestFirst {
+		order = " ORDER BY id ASC"
+	}
+	if cells := mapCells(f); db.Dialect.MapCell != "" && cells != nil {
+		// The map: each cell of the box from its newest report on the
+		// reports_map index, at most limit+1 from each, then the newest
+		// limit+1 of those.
+		conds := strings.TrimPrefix(where, " WHERE ")
+		parts := make([]string, len(cells))
+		all := make([]any, 0, len(cells)*(len(args)+1))
+		for i, c := range cells {
+			parts[i] = `SELECT id FROM (SELECT id FROM reports WHERE ` + db.Dialect.MapCell + ` = ? AND lat IS NOT NULL AND ` + conds +
+				order + ` LIMIT ` + lim + `) AS c` + strconv.Itoa(i)
+			all = append(all, c)
+			all = append(all, args...)
+		}
+		return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (SELECT id FROM (` +
+			strings.Join(parts, ` UNION ALL `) + `) AS cells` + order + ` LIMIT ` + lim + `)` + order), all, false, nil
+	}
+	from := " FROM reports"
+	if db.Dialect.PublicIndex != "" && publicOnly(f) {
+		from += " " + db.Dialect.PublicIndex
+	}
+	return db.q(`SELECT ` + reportCols + from + where + order + ` LIMIT ` + lim), args, true, nil
+}
+
+// publicOnly reports whether f asks for published reports and nothing
+// else: the public list, any page of it, either order.
+func publicOnly(f esambat.ReportFilter) bool {
+	return f.PublishedOnly && len(f.Statuses) == 0 && f.CategoryCode == "" && f.AgencyCode == "" &&
+		f.KelurahanCode == "" && f.ReporterID == 0 && f.BBox == nil && f.Near == nil &&
+		f.From.IsZero() && f.To.IsZero() && f.DueBefore.IsZero() && strings.TrimSpace(f.Query) == ""
 }
 
 // maxMapCells is the most cells a box may cover for the map index to be

@@ -51,6 +51,13 @@ type Dialect struct {
 	// reports_map index is written: FindReports uses it for boxes of
 	// published reports. Empty: no such index.
 	MapCell string
+	// PublicIndex, when set, follows "FROM reports" in the public list
+	// without other filters (published reports, newest first, by
+	// cursor) to make the planner use reports_public: SQLite's, which
+	// expects published reports evenly spread over the table, would walk
+	// the table past the newest reports, the ones still waiting for
+	// verification. Empty: the planner picks the index itself.
+	PublicIndex string
 }
 
 // Writer runs fn in a write transaction and returns after its durable

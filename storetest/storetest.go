@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"ConcurrentTickets", testConcurrentTickets},
 		{"BulkTickets", testBulkTickets},
+		{"PublicListIndex", testPublicListIndex},
 		{"UpdateReport", testUpdateReport},
 		{"FindReports", testFindReports},
 		{"Near", testNear},

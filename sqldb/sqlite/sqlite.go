@@ -55,6 +55,7 @@ var Dialect = sqldb.Dialect{
 	TranslateError: translateError,
 	SearchClause:   searchClause,
 	MapCell:        `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
+	PublicIndex:    `INDEXED BY reports_public`,
 }
 
 // role is what a connection pool is for.
