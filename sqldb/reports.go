@@ -520,8 +520,8 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 }
 
 // ExplainFindReports returns the database's plan for FindReports(f), one
-// step a line: for the tests that check a list uses its index, and for an
-// operator asking why a list is slow.
+// step a line: for the tests that check a list uses its index, and for a
+// developer asking why a list is slow.
 func (db *DB) ExplainFindReports(ctx context.Context, f esambat.ReportFilter) (string, error) {
 	q, args, _, err := db.findQuery(f)
 	if err != nil {
