@@ -74,18 +74,16 @@ fi
 # The throttled group: cgroup v1 blkio where it is mounted, else v2 io.max.
 if [ -w /sys/fs/cgroup/blkio/cgroup.procs ] && [ -e /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device ]; then
 	root=/sys/fs/cgroup/blkio
-	group=$root/esambat-slowdisk
 	limit() { for d in $devs; do echo "$d $1" >"$group/blkio.throttle.write_iops_device"; done; }
-	mkdir -p "$group"
 elif [ -e /sys/fs/cgroup/cgroup.controllers ] && grep -qw io /sys/fs/cgroup/cgroup.controllers; then
 	root=/sys/fs/cgroup
-	group=$root/esambat-slowdisk
 	grep -qw io "$root/cgroup.subtree_control" || echo +io >"$root/cgroup.subtree_control"
 	limit() { for d in $devs; do echo "$d wiops=$1" >"$group/io.max"; done; }
-	mkdir -p "$group"
 else
 	die "no block I/O throttle here (neither cgroup v1 blkio with blkio.throttle.write_iops_device nor the v2 io controller)"
 fi
+group=$root/esambat-slowdisk
+mkdir -p "$group"
 
 cleanup() {
 	set +e
