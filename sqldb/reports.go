@@ -597,18 +597,33 @@ func (db *DB) findQuery(f esambat.ReportFilter) (q string, args []any, cached bo
 			strings.Join(parts, ` UNION ALL `) + `) AS cells` + order + ` LIMIT ` + lim + `)` + order), all, false, nil
 	}
 	from := " FROM reports"
-	if db.Dialect.PublicIndex != "" && publicOnly(f) {
-		from += " " + db.Dialect.PublicIndex
+	if ix := publicIndex(f); db.Dialect.HintPublicIndexes && ix != "" {
+		from += " INDEXED BY " + ix
 	}
 	return db.q(`SELECT ` + reportCols + from + where + order + ` LIMIT ` + lim), args, true, nil
 }
 
-// publicOnly reports whether f asks for published reports and nothing
-// else: the public list, any page of it, either order.
-func publicOnly(f esambat.ReportFilter) bool {
-	return f.PublishedOnly && len(f.Statuses) == 0 && f.CategoryCode == "" && f.AgencyCode == "" &&
-		f.KelurahanCode == "" && f.ReporterID == 0 && f.BBox == nil && f.Near == nil &&
-		f.From.IsZero() && f.To.IsZero() && f.DueBefore.IsZero() && strings.TrimSpace(f.Query) == ""
+// publicIndex returns the partial index of published reports (migrations
+// 0014 and 0015) that holds exactly the rows of f's list, in its order:
+// reports_public for the public list, reports_public_category or
+// reports_public_kelurahan for the public list of one category or one
+// kelurahan; "" for any other list. Any page, either order.
+func publicIndex(f esambat.ReportFilter) string {
+	if !f.PublishedOnly || len(f.Statuses) != 0 || f.AgencyCode != "" || f.ReporterID != 0 ||
+		f.BBox != nil || f.Near != nil || !f.From.IsZero() || !f.To.IsZero() || !f.DueBefore.IsZero() ||
+		strings.TrimSpace(f.Query) != "" {
+		return ""
+	}
+	switch {
+	case f.CategoryCode == "" && f.KelurahanCode == "":
+		return "reports_public"
+	case f.KelurahanCode == "":
+		return "reports_public_category"
+	case f.CategoryCode == "":
+		return "reports_public_kelurahan"
+	}
+	// Both: the planner chooses between the two by their statistics.
+	return ""
 }
 
 // maxMapCells is the most cells a box may cover for the map index to be

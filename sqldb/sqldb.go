@@ -51,13 +51,15 @@ type Dialect struct {
 	// reports_map index is written: FindReports uses it for boxes of
 	// published reports. Empty: no such index.
 	MapCell string
-	// PublicIndex, when set, follows "FROM reports" in the public list
-	// without other filters (published reports, newest first, by
-	// cursor) to make the planner use reports_public: SQLite's, which
-	// expects published reports evenly spread over the table, would walk
-	// the table past the newest reports, the ones still waiting for
-	// verification. Empty: the planner picks the index itself.
-	PublicIndex string
+	// HintPublicIndexes makes the public list name the index of
+	// published reports it must read (publicIndex): reports_public, or
+	// reports_public_category or reports_public_kelurahan when it is
+	// filtered by one of those alone. SQLite's planner, which expects
+	// published reports evenly spread over the table, would walk the
+	// table or the category's index past the newest reports, the ones
+	// still waiting for verification. False: the planner picks the
+	// partial indexes itself (PostgreSQL).
+	HintPublicIndexes bool
 }
 
 // Writer runs fn in a write transaction and returns after its durable

@@ -50,12 +50,12 @@ func Migrations() fs.FS {
 
 // Dialect is the SQLite dialect.
 var Dialect = sqldb.Dialect{
-	Name:           "sqlite",
-	TextTime:       true,
-	TranslateError: translateError,
-	SearchClause:   searchClause,
-	MapCell:        `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
-	PublicIndex:    `INDEXED BY reports_public`,
+	Name:              "sqlite",
+	TextTime:          true,
+	TranslateError:    translateError,
+	SearchClause:      searchClause,
+	MapCell:           `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
+	HintPublicIndexes: true,
 }
 
 // role is what a connection pool is for.

@@ -216,12 +216,13 @@ func TestMapCellMatchesIndex(t *testing.T) {
 
 // TestPublicListHint: SQLite's planner alone walks the table for the
 // public list when most reports are published, past the newest ones
-// still waiting for verification (migration 0014); Dialect.PublicIndex
-// makes it read reports_public. On these rows, as on the million seeded
-// reports of BENCHMARKS.md, the plan without the hint is a scan of the
-// table. (storetest's PublicListIndex, on longer bulk-loaded rows, gets
-// the index from SQLite's planner even without the hint, so it alone
-// would not catch the hint's removal.)
+// still waiting for verification (migration 0014), and walks the table or
+// reports_category for the list of one category (migration 0015);
+// Dialect.HintPublicIndexes makes them read the partial indexes. On these
+// rows, as on the million seeded reports of BENCHMARKS.md, the plans
+// without the hint are scans of the table. (storetest's PublicListIndex,
+// on longer bulk-loaded rows, gets the indexes from SQLite's planner even
+// without the hint, so it alone would not catch the hint's removal.)
 func TestPublicListHint(t *testing.T) {
 	ctx := context.Background()
 	db := openMigrated(t, filepath.Join(t.TempDir(), "esambat.db"))
@@ -235,9 +236,9 @@ func TestPublicListHint(t *testing.T) {
 	// 4,000 published reports, then 1,000 newer ones not yet published.
 	err = db.Writer.Write(ctx, func(tx sqldb.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO reports
-			(ticket, type, category_code, title, description, visibility, status, channel, created_at, updated_at, published_at)
+			(ticket, type, category_code, kelurahan_code, title, description, visibility, status, channel, created_at, updated_at, published_at)
 			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-			SELECT 'T-' || i, 'pengaduan', 'jalan-jembatan', 'Jalan berlubang', 'Lubang di depan pasar', 'publik', 'diajukan', 'web',
+			SELECT 'T-' || i, 'pengaduan', 'jalan-jembatan', '35.75.02.1001', 'Jalan berlubang', 'Lubang di depan pasar', 'publik', 'diajukan', 'web',
 				'2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z', CASE WHEN i <= 4000 THEN '2026-12-01T00:00:00Z' END
 			FROM n`); err != nil {
 			return err
@@ -251,6 +252,12 @@ func TestPublicListHint(t *testing.T) {
 	storetest.WantIndex(t, db, "reports_public",
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, After: "2bi"},
 		esambat.ReportFilter{PublishedOnly: true, OldestFirst: true})
+	storetest.WantIndex(t, db, "reports_public_category",
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "jalan-jembatan"},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "jalan-jembatan", After: "2bi"})
+	storetest.WantIndex(t, db, "reports_public_kelurahan",
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001"},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", OldestFirst: true})
 }
 
 // TestBulkIndexes: a bulk load into an empty database drops the reports'
