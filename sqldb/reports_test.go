@@ -62,3 +62,26 @@ func TestFindQueryPublicIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLStatements: an online migration is sent one statement at a time;
+// comment lines between statements are dropped, a statement spanning
+// lines is kept whole.
+func TestSQLStatements(t *testing.T) {
+	body := `-- esambat:online
+-- Why; with a semicolon; inside the comment.
+
+DROP INDEX CONCURRENTLY IF EXISTS a;
+CREATE INDEX CONCURRENTLY a ON reports (category_code, id)
+	WHERE published_at IS NOT NULL;
+-- and one without its semicolon at the end
+SELECT 1`
+	got := sqlStatements(body)
+	want := []string{
+		"DROP INDEX CONCURRENTLY IF EXISTS a;",
+		"CREATE INDEX CONCURRENTLY a ON reports (category_code, id)\n\tWHERE published_at IS NOT NULL;",
+		"SELECT 1",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("sqlStatements = %q, want %q", got, want)
+	}
+}

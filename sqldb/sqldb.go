@@ -32,8 +32,20 @@ type Dialect struct {
 	// reports whose title or description contain the words of q.
 	SearchClause func(q string) (string, []any)
 	// MigrationLock, when set, runs first in every migration transaction
-	// so that several instances starting at once migrate one at a time.
+	// so that several instances starting at once migrate one at a time:
+	// a query returning true when it took the lock for the transaction,
+	// false when another instance holds it. Migrate then ends the
+	// transaction and tries again a moment later: an instance waiting
+	// inside a transaction would hold a snapshot, and CREATE INDEX
+	// CONCURRENTLY in the instance holding the lock waits for every
+	// older snapshot to go, so the two would wait for each other.
 	MigrationLock string
+	// MigrationSessionLock and MigrationSessionUnlock, when set, try to
+	// take (true when taken) and release MigrationLock's lock on a
+	// connection of their own, for the migrations that run outside a
+	// transaction (onlineMarker). Empty: every migration runs in a
+	// transaction, marked or not.
+	MigrationSessionLock, MigrationSessionUnlock string
 	// SkipLocked is true when SELECT ... FOR UPDATE SKIP LOCKED lets
 	// concurrent transactions claim disjoint rows (PostgreSQL). SQLite has
 	// one writer, so its claims are serial anyway.
@@ -240,8 +252,9 @@ func (db *DB) err(err error) error {
 }
 
 // Migrate applies the .sql files of fsys (sorted by name) that are not yet
-// recorded in schema_migrations, each in its own transaction. Migrations are
-// append-only: a file once released is never edited.
+// recorded in schema_migrations, each in its own transaction, or outside
+// one where it is marked so (onlineMarker). Migrations are append-only: a
+// file once released is never edited.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
@@ -253,32 +266,162 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS) error {
 		if err != nil {
 			return err
 		}
-		err = db.Writer.Write(ctx, func(tx Tx) error {
-			if db.Dialect.MigrationLock != "" {
-				if _, err := tx.ExecContext(ctx, db.Dialect.MigrationLock); err != nil {
-					return err
-				}
+		if db.Dialect.MigrationSessionLock != "" && strings.HasPrefix(string(body), onlineMarker) {
+			if err := db.migrateOnline(ctx, name, string(body)); err != nil {
+				return fmt.Errorf("migrate %s: %w", name, err)
 			}
-			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-				return err
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
-				return err
-			} else if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
-			return err
+			continue
+		}
+		err = db.whileMigrationBusy(ctx, name, func() error {
+			return db.Writer.Write(ctx, func(tx Tx) error {
+				return db.migrateInTx(ctx, tx, name, string(body))
+			})
 		})
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// errMigrationBusy: another instance holds the migration lock.
+var errMigrationBusy = errors.New("sqldb: another instance is migrating")
+
+// migrationRetry is how long Migrate waits before it tries again for the
+// migration lock that another instance holds.
+const migrationRetry = 100 * time.Millisecond
+
+// whileMigrationBusy calls try until it returns anything but
+// errMigrationBusy, waiting migrationRetry between calls, outside any
+// transaction.
+func (db *DB) whileMigrationBusy(ctx context.Context, name string, try func() error) error {
+	logged := false
+	for {
+		err := try()
+		if !errors.Is(err, errMigrationBusy) {
+			return err
+		}
+		if !logged {
+			db.Logger.Info("waiting for another instance to finish migrating", "migration", name)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(migrationRetry):
+		}
+	}
+}
+
+// migrateInTx applies the migration name in tx unless it is recorded.
+func (db *DB) migrateInTx(ctx context.Context, tx Tx, name, body string) error {
+	if db.Dialect.MigrationLock != "" {
+		var took bool
+		if err := tx.QueryRowContext(ctx, db.Dialect.MigrationLock).Scan(&took); err != nil {
+			return err
+		} else if !took {
+			return errMigrationBusy
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
+	return err
+}
+
+// onlineMarker, as a migration's first line, runs it outside a
+// transaction where the dialect can (MigrationSessionLock): PostgreSQL's
+// CREATE INDEX CONCURRENTLY builds an index while reports keep being
+// written, where a plain CREATE INDEX holds every write to the table for
+// as long as the build takes (seconds to minutes at millions of rows, on
+// every instance at once), and it cannot run inside a transaction.
+//
+// Such a migration must be safe to run again from its start: a crash
+// between its statements, or after them and before it is recorded,
+// leaves it to run again at the next start. A build interrupted by a
+// crash leaves an invalid index behind, which IF NOT EXISTS would keep,
+// so each index is dropped (DROP INDEX CONCURRENTLY IF EXISTS) before it
+// is built.
+const onlineMarker = "-- esambat:online"
+
+// migrateOnline runs the migration name (an onlineMarker one) outside a
+// transaction, one statement at a time, holding the migration lock on a
+// connection of its own.
+func (db *DB) migrateOnline(ctx context.Context, name, body string) error {
+	conn, err := db.Read.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	err = db.whileMigrationBusy(ctx, name, func() error {
+		var took bool
+		if err := conn.QueryRowContext(ctx, db.Dialect.MigrationSessionLock).Scan(&took); err != nil {
+			return err
+		} else if !took {
+			return errMigrationBusy
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Released on every path; a connection lost meanwhile releases it too.
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), db.Dialect.MigrationSessionUnlock) }()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	for _, stmt := range sqlStatements(body) {
+		// A CREATE INDEX CONCURRENTLY waits for every transaction older
+		// than it, a running pg_dump's included: say what the start
+		// waits for.
+		first, _, _ := strings.Cut(stmt, "\n")
+		db.Logger.Info("migrating without holding writes; waits for older transactions to end", "migration", name, "statement", first)
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	_, err = conn.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
+	return err
+}
+
+// sqlStatements splits a migration into its statements, each ending with
+// a semicolon at the end of a line; lines of comments between them are
+// dropped. (Sent together, PostgreSQL would run them as one implicit
+// transaction.) It does not parse SQL: a migration run this way keeps
+// each statement's semicolon at the end of its last line and nowhere
+// else at the end of a line.
+func sqlStatements(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.Lines(body) {
+		t := strings.TrimSpace(line)
+		if cur.Len() == 0 && (t == "" || strings.HasPrefix(t, "--")) {
+			continue
+		}
+		cur.WriteString(line)
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		}
+	}
+	if t := strings.TrimSpace(cur.String()); t != "" {
+		out = append(out, t)
+	}
+	return out
 }
 
 // TxWriter is the Writer for databases with concurrent writers

@@ -44,7 +44,11 @@ var Dialect = sqldb.Dialect{
 	},
 	// One instance migrates at a time; the others wait, then find the
 	// migration recorded.
-	MigrationLock: "SELECT pg_advisory_xact_lock(3575001)",
+	MigrationLock: "SELECT pg_try_advisory_xact_lock(3575001)",
+	// The same lock, held by a session, for migrations run outside a
+	// transaction (CREATE INDEX CONCURRENTLY).
+	MigrationSessionLock:   "SELECT pg_try_advisory_lock(3575001)",
+	MigrationSessionUnlock: "SELECT pg_advisory_unlock(3575001)",
 	// Outbox workers on several instances claim disjoint messages.
 	SkipLocked: true,
 	// Submissions on every instance take ticket numbers without waiting.
