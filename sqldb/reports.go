@@ -596,6 +596,18 @@ func (db *DB) findQuery(f esambat.ReportFilter) (q string, args []any, cached bo
 		return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (SELECT id FROM (` +
 			strings.Join(parts, ` UNION ALL `) + `) AS cells` + order + ` LIMIT ` + lim + `)` + order), all, false, nil
 	}
+	if q := strings.TrimSpace(f.Query); q != "" && db.Dialect.SearchIDs != nil {
+		g := f
+		g.Query = ""
+		conds, cargs, err := db.where(g)
+		if err != nil {
+			return "", nil, false, err
+		}
+		sub, sargs, ok := db.Dialect.SearchIDs(q, strings.TrimPrefix(conds, " WHERE "), cargs, !f.OldestFirst, pageLimit(f)+1)
+		if ok {
+			return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (` + sub + `)` + order), sargs, true, nil
+		}
+	}
 	from := " FROM reports"
 	if ix := publicIndex(f); db.Dialect.HintPublicIndexes && ix != "" {
 		from += " INDEXED BY " + ix

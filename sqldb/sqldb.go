@@ -31,6 +31,13 @@ type Dialect struct {
 	// SearchClause returns a WHERE fragment and its arguments matching
 	// reports whose title or description contain the words of q.
 	SearchClause func(q string) (string, []any)
+	// SearchIDs, when set, returns a query for the IDs of one page of
+	// the list of reports matching the words of q and conds (a WHERE
+	// fragment over reports' columns, "" for none, with its args), in id
+	// order (desc: newest first), at most limit of them; false when q
+	// calls for SearchClause instead. Without it, or on false, the
+	// list's WHERE holds SearchClause.
+	SearchIDs func(q, conds string, args []any, desc bool, limit int) (string, []any, bool)
 	// MigrationLock, when set, runs first in every migration transaction
 	// so that several instances starting at once migrate one at a time:
 	// a query returning true when it took the lock for the transaction,

@@ -214,6 +214,9 @@ func intake(base string, tokens []string, bodies [][]byte, want, conc int, warm,
 	return summarise(all, errs, firstErr, time.Since(measureFrom))
 }
 
+// searchWords are the words of the search requests (listQueries).
+var searchWords = []string{"jalan", "banjir", "sampah", "lampu", "rusak", "parkir", "bocor"}
+
 // query is one kind of read request; next makes the i-th URL.
 type query struct {
 	name string
@@ -260,6 +263,11 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		}},
 		{"list, paging by cursor (pages 2-50)", func(_ int, r *mrand.Rand) string {
 			return u + "limit=20&cursor=" + url.QueryEscape(cursors[r.IntN(len(cursors))])
+		}},
+		// Words of the demo's complaints, from the most common ("jalan",
+		// in about a third of them) to rarer ones.
+		{"search, one word (q=jalan, sampah...)", func(_ int, r *mrand.Rand) string {
+			return u + "limit=20&q=" + searchWords[r.IntN(len(searchWords))]
 		}},
 		{"map, bbox 1 km x 1 km (limit=200)", bbox(0.0045)},   // about 500 m each way
 		{"map, bbox 200 m x 200 m (limit=200)", bbox(0.0009)}, // a street

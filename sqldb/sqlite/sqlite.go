@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -54,6 +55,7 @@ var Dialect = sqldb.Dialect{
 	TextTime:          true,
 	TranslateError:    translateError,
 	SearchClause:      searchClause,
+	SearchIDs:         searchIDs,
 	MapCell:           `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
 	HintPublicIndexes: true,
 }
@@ -273,35 +275,107 @@ func translateError(err error) error {
 // and after indexing alike). Short words compare with lower(), native
 // and cheap over many rows, which folds ASCII letters only.
 func searchClause(q string) (string, []any) {
-	var conds, pending []string
-	var args, pargs []any
-	var fts []string
-	like := func(fn, r string) string {
-		return `(` + fn + `(` + r + `title) LIKE ? ESCAPE '\' OR ` + fn + `(` + r + `description) LIKE ? ESCAPE '\')`
-	}
-	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
-	for _, w := range strings.Fields(strings.ToLower(q)) {
-		if !utf8.ValidString(w) {
-			continue
-		}
-		if utf8.RuneCountInString(w) >= 3 {
-			fts = append(fts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
-			pending = append(pending, like(foldFunc, "r."))
-			pat := "%" + escape(fold(w)) + "%"
-			pargs = append(pargs, pat, pat)
-			continue
-		}
-		conds = append(conds, like("lower", ""))
-		pat := "%" + escape(w) + "%"
-		args = append(args, pat, pat)
-	}
-	if len(fts) > 0 {
+	w := parseSearch(q)
+	conds, args := w.short, w.shortArgs
+	if w.match != "" {
 		conds = append([]string{`id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?
-			UNION ALL SELECT p.id FROM fts_pending p CROSS JOIN reports r ON r.id = p.id WHERE ` + strings.Join(pending, " AND ") + `)`}, conds...)
-		args = append(append([]any{strings.Join(fts, " AND ")}, pargs...), args...)
+			UNION ALL SELECT p.id FROM fts_pending p CROSS JOIN reports r ON r.id = p.id WHERE ` + strings.Join(w.pending("r."), " AND ") + `)`}, conds...)
+		args = append(append([]any{w.match}, w.pendingArgs...), args...)
 	}
 	if len(conds) == 0 {
 		return "1 = 0", nil
 	}
 	return "(" + strings.Join(conds, " AND ") + ")", args
+}
+
+// searchIDs is Dialect.SearchIDs: the IDs of a page of the list of
+// reports matching q and conds, read from the trigram index newest first
+// (or oldest first) and joined to their reports one by one until the
+// page is full. The page's query as searchClause builds it (id IN every
+// match) gathered every report matching the words before it could order
+// them: 138 ms for "jalan" at a million reports, where this reads a few
+// dozen. Reports waiting for the index are merged in by id. A query of
+// short words only has nothing to read from the index: false.
+func searchIDs(q, conds string, args []any, desc bool, limit int) (string, []any, bool) {
+	w := parseSearch(q)
+	if w.match == "" {
+		return "", nil, false
+	}
+	all := func(first ...string) string {
+		c := append(first, w.short...)
+		if conds != "" {
+			c = append(c, conds)
+		}
+		if len(c) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(c, " AND ")
+	}
+	order := " ORDER BY 1 DESC"
+	if !desc {
+		order = " ORDER BY 1 ASC"
+	}
+	// The subqueries name their one column apart from reports.id, so
+	// that conds may say id (the cursor) and mean the report's.
+	query := `SELECT f.fid FROM (SELECT rowid AS fid FROM reports_fts WHERE reports_fts MATCH ?) AS f
+		CROSS JOIN reports ON reports.id = f.fid` + all() + `
+		UNION ALL SELECT p.pid FROM (SELECT id AS pid FROM fts_pending) AS p
+		CROSS JOIN reports ON reports.id = p.pid` + all(w.pending("")...) +
+		order + ` LIMIT ` + strconv.Itoa(limit)
+	out := append([]any{w.match}, w.shortArgs...)
+	out = append(out, args...)
+	out = append(out, w.pendingArgs...)
+	out = append(out, w.shortArgs...)
+	return query, append(out, args...), true
+}
+
+// searchWords is a search query taken apart for searchClause and
+// searchIDs.
+type searchWords struct {
+	// match is the trigram index's query for the words of three or more
+	// characters ("" when there are none); pendingArgs the LIKE patterns
+	// of the same words, two per word, for reports waiting for the index.
+	match       string
+	pendingArgs []any
+	// short and shortArgs match the shorter words with LIKE.
+	short     []string
+	shortArgs []any
+}
+
+func parseSearch(q string) searchWords {
+	var w searchWords
+	var fts []string
+	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
+	for _, word := range strings.Fields(strings.ToLower(q)) {
+		if !utf8.ValidString(word) {
+			continue
+		}
+		if utf8.RuneCountInString(word) >= 3 {
+			fts = append(fts, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+			pat := "%" + escape(fold(word)) + "%"
+			w.pendingArgs = append(w.pendingArgs, pat, pat)
+			continue
+		}
+		w.short = append(w.short, likeBoth("lower", ""))
+		pat := "%" + escape(word) + "%"
+		w.shortArgs = append(w.shortArgs, pat, pat)
+	}
+	w.match = strings.Join(fts, " AND ")
+	return w
+}
+
+// pending is the LIKE conditions, one per word of the index's query, for
+// reports not yet indexed, on columns prefixed by r.
+func (w searchWords) pending(r string) []string {
+	out := make([]string, len(w.pendingArgs)/2)
+	for i := range out {
+		out[i] = likeBoth(foldFunc, r)
+	}
+	return out
+}
+
+// likeBoth matches title or description, passed through fn, against the
+// pattern of the next two arguments.
+func likeBoth(fn, r string) string {
+	return `(` + fn + `(` + r + `title) LIKE ? ESCAPE '\' OR ` + fn + `(` + r + `description) LIKE ? ESCAPE '\')`
 }

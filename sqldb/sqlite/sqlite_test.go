@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -158,6 +159,21 @@ func openMigrated(t *testing.T, path string) *sqldb.DB {
 	return db
 }
 
+// openSeeded is openMigrated on a new file, with the reference data
+// (categories, agencies, wilayah) loaded.
+func openSeeded(t *testing.T) *sqldb.DB {
+	t.Helper()
+	db := openMigrated(t, filepath.Join(t.TempDir(), "esambat.db"))
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Seed(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // TestCheckpointer: the writer never checkpoints inside a commit
 // (wal_autocheckpoint=0); the checkpointer does, every interval, and a
 // bulk load pauses it until it closes.
@@ -225,16 +241,9 @@ func TestMapCellMatchesIndex(t *testing.T) {
 // without the hint, so it alone would not catch the hint's removal.)
 func TestPublicListHint(t *testing.T) {
 	ctx := context.Background()
-	db := openMigrated(t, filepath.Join(t.TempDir(), "esambat.db"))
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := openSeeded(t)
 	// 4,000 published reports, then 1,000 newer ones not yet published.
-	err = db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+	err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO reports
 			(ticket, type, category_code, kelurahan_code, title, description, visibility, status, channel, created_at, updated_at, published_at)
 			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
@@ -704,4 +713,88 @@ func TestOpenTruncatesLog(t *testing.T) {
 		fi, err := os.Stat(path + "-wal")
 		return err == nil && fi.Size() == 0
 	})
+}
+
+// TestSearchIDs: a list with search words reads the trigram index newest
+// (or oldest) first and stops when its page is full (Dialect.SearchIDs),
+// and returns the very pages that matching every report first
+// (SearchClause) returns: reports indexed and reports still waiting for
+// the index, other filters, short words, both orders, every page.
+func TestSearchIDs(t *testing.T) {
+	ctx := context.Background()
+	db := openSeeded(t)
+	insert := func(from, to int) {
+		t.Helper()
+		err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO reports
+				(ticket, type, category_code, title, description, visibility, status, channel, created_at, updated_at, published_at)
+				WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+				SELECT 'T-' || i, 'pengaduan', CASE WHEN i % 3 = 0 THEN 'drainase-banjir' ELSE 'jalan-jembatan' END,
+					CASE i % 4 WHEN 0 THEN 'Lampu jalan padam' WHEN 1 THEN 'Jalan berlubang di gang' WHEN 2 THEN 'Banjir di jalan raya' ELSE 'Sampah menumpuk' END,
+					'Mohon segera ditangani.', 'publik', 'diajukan', 'web', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z',
+					CASE WHEN i % 5 <> 0 THEN '2026-12-01T00:00:00Z' END
+				FROM n`, from, to)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert(1, 300) // the first batch is indexed at its end
+	insert(301, 400)
+	var pending int
+	if err := db.Read.QueryRow(`SELECT COUNT(*) FROM fts_pending`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending == 0 {
+		t.Log("every report was indexed at once; only the index's side is compared")
+	}
+	pages := func(f esambat.ReportFilter) []int64 {
+		t.Helper()
+		var ids []int64
+		for range 100 {
+			p, err := db.FindReports(ctx, f)
+			if err != nil {
+				t.Fatalf("%+v: %v", f, err)
+			}
+			for _, r := range p.Reports {
+				ids = append(ids, r.ID)
+			}
+			if p.Next == "" {
+				return ids
+			}
+			f.After = p.Next
+		}
+		t.Fatalf("%+v: more than 100 pages", f)
+		return nil
+	}
+	streaming := db.Dialect.SearchIDs
+	for _, f := range []esambat.ReportFilter{
+		{Query: "jalan", Limit: 20},
+		{Query: "jalan", Limit: 7, PublishedOnly: true},
+		{Query: "jalan", Limit: 9, OldestFirst: true},
+		{Query: "lampu jalan", Limit: 11},
+		{Query: "jalan di", Limit: 13},
+		{Query: "banjir", Limit: 5, CategoryCode: "drainase-banjir", PublishedOnly: true},
+		{Query: "tidak-ada", Limit: 20},
+	} {
+		db.Dialect.SearchIDs = streaming
+		got := pages(f)
+		plan, err := db.ExplainFindReports(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "MERGE (UNION ALL)") {
+			t.Errorf("%+v: plan does not merge the index's matches with the waiting reports in order:\n%s", f, plan)
+		}
+		db.Dialect.SearchIDs = nil
+		want := pages(f)
+		db.Dialect.SearchIDs = streaming
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%+v:\n got %v\nwant %v", f, got, want)
+		}
+		if f.Query == "jalan" && len(want) < 100 {
+			t.Errorf("%+v: %d reports, the test needs more", f, len(want))
+		}
+	}
 }
