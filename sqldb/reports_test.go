@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestFindQueryPublicIndex(t *testing.T) {
 		{"search", with(func(f *esambat.ReportFilter) { f.Query = "jalan" }), ""},
 		{"search in a category", with(func(f *esambat.ReportFilter) { f.Query = "jalan"; f.CategoryCode = "jalan-jembatan" }), ""},
 	} {
-		q, _, _, err := db.findQuery(c.f)
+		q, _, _, err := db.findQuery(context.Background(), c.f)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -38,6 +38,10 @@ type Dialect struct {
 	// calls for SearchClause instead. Without it, or on false, the
 	// list's WHERE holds SearchClause.
 	SearchIDs func(q, conds string, args []any, desc bool, limit int) (string, []any, bool)
+	// SearchFew, when set, is a query for the IDs of the reports
+	// matching the words of q: SearchClause's arguments, then a limit
+	// (see fewMatches).
+	SearchFew string
 	// MigrationLock, when set, runs first in every migration transaction
 	// so that several instances starting at once migrate one at a time:
 	// a query returning true when it took the lock for the transaction,

@@ -42,6 +42,7 @@ var Dialect = sqldb.Dialect{
 	SearchClause: func(q string) (string, []any) {
 		return "search @@ plainto_tsquery('indonesian', ?)", []any{q}
 	},
+	SearchFew: "SELECT id FROM reports WHERE search @@ plainto_tsquery('indonesian', ?) LIMIT ?",
 	// One instance migrates at a time; the others wait, then find the
 	// migration recorded.
 	MigrationLock: "SELECT pg_try_advisory_xact_lock(3575001)",
