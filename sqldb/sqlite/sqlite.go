@@ -342,6 +342,8 @@ type searchWords struct {
 	shortArgs []any
 }
 
+// parseSearch splits q into words, lower-cased; it drops a word that is
+// not valid UTF-8, which no stored text could contain.
 func parseSearch(q string) searchWords {
 	var w searchWords
 	var fts []string
