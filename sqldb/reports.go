@@ -598,43 +598,51 @@ func (db *DB) findQuery(ctx context.Context, f esambat.ReportFilter) (q string, 
 		return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (SELECT id FROM (` +
 			strings.Join(parts, ` UNION ALL `) + `) AS cells` + order + ` LIMIT ` + lim + `)` + order), all, false, nil
 	}
-	if q := strings.TrimSpace(f.Query); q != "" && db.Dialect.SearchIDs != nil {
-		g := f
-		g.Query = ""
-		conds, cargs, err := db.where(g)
-		if err != nil {
-			return "", nil, false, err
-		}
-		sub, sargs, ok := db.Dialect.SearchIDs(q, strings.TrimPrefix(conds, " WHERE "), cargs, !f.OldestFirst, pageLimit(f)+1)
-		if ok {
-			return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (` + sub + `)` + order), sargs, true, nil
-		}
-	}
-	if q := strings.TrimSpace(f.Query); q != "" && db.Dialect.SearchFew != "" {
-		ids, few, err := db.fewMatches(ctx, q)
-		if err != nil {
-			return "", nil, false, err
-		}
-		if few {
-			g := f
-			g.Query = ""
-			conds, cargs, err := db.where(g)
-			if err != nil {
-				return "", nil, false, err
-			}
-			if conds == "" {
-				conds = " WHERE id = ANY(?)"
-			} else {
-				conds += " AND id = ANY(?)"
-			}
-			return db.q(`SELECT ` + reportCols + ` FROM reports` + conds + order + ` LIMIT ` + lim), append(cargs, ids), true, nil
-		}
+	if sq, sargs, ok, err := db.searchPage(ctx, f, order, pageLimit(f)+1); err != nil || ok {
+		return sq, sargs, ok, err
 	}
 	from := " FROM reports"
 	if ix := publicIndex(f); db.Dialect.HintPublicIndexes && ix != "" {
 		from += " INDEXED BY " + ix
 	}
 	return db.q(`SELECT ` + reportCols + from + where + order + ` LIMIT ` + lim), args, true, nil
+}
+
+// searchPage returns the query of a list with search words where the
+// dialect has a better one than SearchClause in the WHERE: SearchIDs
+// (SQLite), or the few matching reports read first (SearchFew,
+// PostgreSQL). False: the list's WHERE holds SearchClause. Such a query
+// goes through the statement cache.
+func (db *DB) searchPage(ctx context.Context, f esambat.ReportFilter, order string, limit int) (string, []any, bool, error) {
+	q := strings.TrimSpace(f.Query)
+	if q == "" || (db.Dialect.SearchIDs == nil && db.Dialect.SearchFew == "") {
+		return "", nil, false, nil
+	}
+	g := f
+	g.Query = ""
+	conds, args, err := db.where(g)
+	if err != nil {
+		return "", nil, false, err
+	}
+	if db.Dialect.SearchIDs != nil {
+		sub, sargs, ok := db.Dialect.SearchIDs(q, strings.TrimPrefix(conds, " WHERE "), args, !f.OldestFirst, limit)
+		if ok {
+			return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (` + sub + `)` + order), sargs, true, nil
+		}
+	}
+	if db.Dialect.SearchFew == "" {
+		return "", nil, false, nil
+	}
+	ids, few, err := db.fewMatches(ctx, q)
+	if err != nil || !few {
+		return "", nil, false, err
+	}
+	if conds == "" {
+		conds = " WHERE id = ANY(?)"
+	} else {
+		conds += " AND id = ANY(?)"
+	}
+	return db.q(`SELECT ` + reportCols + ` FROM reports` + conds + order + ` LIMIT ` + strconv.Itoa(limit)), append(args, ids), true, nil
 }
 
 // fewSearchMatches is the most reports matching a search's words for

@@ -334,19 +334,36 @@ func (db *DB) migrateInTx(ctx context.Context, tx Tx, name, body string) error {
 			return errMigrationBusy
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	if applied, err := db.migrationApplied(ctx, tx, name); err != nil || applied {
 		return err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
-		return err
-	} else if n > 0 {
-		return nil
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
+	return db.recordMigration(ctx, tx, name)
+}
+
+// migrationRecords is what migrationApplied and recordMigration need of
+// a transaction (migrateInTx) or a connection (migrateOnline).
+type migrationRecords interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// migrationApplied reports whether the migration name is recorded in
+// schema_migrations, creating that table on the first start.
+func (db *DB) migrationApplied(ctx context.Context, x migrationRecords, name string) (bool, error) {
+	if _, err := x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return false, err
+	}
+	var n int
+	err := x.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n)
+	return n > 0, err
+}
+
+// recordMigration records the migration name as applied.
+func (db *DB) recordMigration(ctx context.Context, x migrationRecords, name string) error {
+	_, err := x.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
 	return err
 }
 
@@ -388,11 +405,7 @@ func (db *DB) migrateOnline(ctx context.Context, name, body string) error {
 	}
 	// Released on every path; a connection lost meanwhile releases it too.
 	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), db.Dialect.MigrationSessionUnlock) }()
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-		return err
-	}
-	var n int
-	if err := conn.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil || n > 0 {
+	if applied, err := db.migrationApplied(ctx, conn, name); err != nil || applied {
 		return err
 	}
 	for _, stmt := range sqlStatements(body) {
@@ -405,8 +418,7 @@ func (db *DB) migrateOnline(ctx context.Context, name, body string) error {
 			return err
 		}
 	}
-	_, err = conn.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, db.Now().UTC().Format(time.RFC3339))
-	return err
+	return db.recordMigration(ctx, conn, name)
 }
 
 // sqlStatements splits a migration into its statements, each ending with
