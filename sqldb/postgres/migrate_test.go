@@ -2,42 +2,24 @@ package postgres_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
-	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/postgres"
 )
 
-// newSchema creates an empty schema for one test and returns a DSN whose
-// connections use it and name themselves after it (application_name), so
-// that the test can find them in pg_stat_activity.
-func newSchema(t *testing.T) (conn, schema string) {
+// appSchema is newSchema with a DSN whose connections use the schema and
+// name themselves after it (application_name), so that the test can find
+// them in pg_stat_activity.
+func appSchema(t *testing.T) (conn, schema string) {
 	t.Helper()
-	base := dsn(t)
-	schema = "m_" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "_") + "_" + time.Now().Format("150405000")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
+	base, schema := newSchema(t)
 	u, err := url.Parse(withSearchPath(t, base, schema))
 	if err != nil || u.Scheme == "" {
 		t.Skip("this test needs a postgres:// DSN")
@@ -79,7 +61,7 @@ const insertReport = `INSERT INTO reports (ticket, type, category_code, title, d
 // too, and every new report would wait behind it.
 func TestOnlineMigrationKeepsWriting(t *testing.T) {
 	ctx := context.Background()
-	d, schema := newSchema(t)
+	d, schema := appSchema(t)
 	db, err := postgres.Open(ctx, d, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -88,13 +70,7 @@ func TestOnlineMigrationKeepsWriting(t *testing.T) {
 	if err := db.Migrate(ctx, migrationsBefore(t, "0015")); err != nil {
 		t.Fatal(err)
 	}
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	seed(t, db)
 	older, err := db.Read.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +137,7 @@ func TestOnlineMigrationKeepsWriting(t *testing.T) {
 // for that other's lock.
 func TestMigrateTogether(t *testing.T) {
 	ctx := context.Background()
-	d, _ := newSchema(t)
+	d, _ := appSchema(t)
 	const instances = 3
 	dbs := make([]*sqldb.DB, instances)
 	for i := range dbs {

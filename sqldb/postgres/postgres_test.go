@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/sqldb/postgres"
 	"github.com/esambat/esambat/storetest"
 )
@@ -33,24 +35,8 @@ var schemaSeq atomic.Int64
 // empty and may run in parallel.
 func open(t *testing.T, now func() time.Time) storetest.Store {
 	t.Helper()
-	base := dsn(t)
 	ctx := context.Background()
-	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
+	base, schema := newSchema(t)
 	db, err := postgres.Open(ctx, withSearchPath(t, base, schema), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +47,42 @@ func open(t *testing.T, now func() time.Time) storetest.Store {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// newSchema creates an empty schema of its own for one test, dropped
+// when the test ends, and returns the server's DSN and the schema.
+func newSchema(t *testing.T) (base, schema string) {
+	t.Helper()
+	base = dsn(t)
+	schema = fmt.Sprintf("t_%d_%d", time.Now().UnixNano()%1e9, schemaSeq.Add(1))
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			a.Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	return base, schema
+}
+
+// seed loads the reference data (categories, agencies, wilayah) into db.
+func seed(t *testing.T, db *sqldb.DB) {
+	t.Helper()
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Seed(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func withSearchPath(t *testing.T, dsn, schema string) string {

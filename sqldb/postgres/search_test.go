@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
-	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/sqldb"
 )
 
@@ -19,13 +18,7 @@ import (
 func TestSearchFewMatches(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, time.Now).(*sqldb.DB)
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	seed(t, db)
 	if _, err := db.Read.ExecContext(ctx, `INSERT INTO reports (ticket, type, category_code, title, description, visibility, status, channel, created_at, updated_at, published_at)
 		SELECT 'T-' || i, 'pengaduan', 'jalan-jembatan',
 			CASE WHEN i % 500 = 0 THEN 'Pohon tumbang ' || i ELSE 'Jalan berlubang ' || i END,
