@@ -72,5 +72,10 @@
 //
 // Model.Save writes JSON holding the counts, not derived values (about
 // 400 KB for the test data), for the data directory or the database;
-// Load reads it back and gives the same suggestions.
+// Load reads it back and gives the same suggestions. In memory a model
+// keeps each feature's counts only for the categories it was seen in
+// (about 1.1 MB for the test data, where a dense table took 5.2 MB), and
+// training numbers the features of its reports instead of naming them:
+// 20,000 reports train in about 1.2 s and allocate 135 MB in all
+// (BenchmarkTrainLarge; see BENCHMARKS.md).
 package routing

@@ -306,3 +306,18 @@ func BenchmarkTrain(b *testing.B) {
 		Train(ex, cats)
 	}
 }
+
+// BenchmarkTrainLarge trains on 20,000 reports, the most the server trains
+// on (cmd/esambat maxTrainingReports): the test reports over and over.
+// B/op is what one training allocates; see BENCHMARKS.md.
+func BenchmarkTrainLarge(b *testing.B) {
+	ex, cats := reports(b), seeds(b)
+	large := make([]Example, 20000)
+	for i := range large {
+		large[i] = ex[i%len(ex)]
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Train(large, cats)
+	}
+}

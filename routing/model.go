@@ -25,18 +25,30 @@ type Suggestion struct {
 // Model is a multinomial Naive Bayes classifier over report text; see the
 // package documentation. A Model is never changed after Train or Load and
 // is safe for concurrent use.
+//
+// The counts are sparse: a feature (a word, a pair of words, a character
+// n-gram) is seen in one or two categories, so a row keeps only the
+// categories it was counted in, and every other category gets the
+// smoothed weight of a count of zero (base). A dense row per feature cost
+// about 450 bytes per feature, and a city's history holds tens of
+// thousands of them.
 type Model struct {
-	classes  []string             // category codes, sorted
-	examples []float64            // real reports per class
-	counts   map[string][]float64 // feature → weighted count per class
-	alpha    float64              // Laplace smoothing
-	temp     float64              // softmax temperature
+	classes  []string  // category codes, sorted
+	examples []float64 // real reports per class
+	alpha    float64   // Laplace smoothing
+	temp     float64   // softmax temperature
 	trained  int
 	fc       featureConfig
 
+	rows  map[string]int32 // feature → row, rows numbered in feature-name order
+	start []int32          // row r's counts are cls, cnt and logw[start[r]:start[r+1]]
+	cls   []int32          // class of each count
+	cnt   []float64        // weighted count
+
 	// Derived from the above by derive.
-	bias    []float64            // log prior per class
-	weights map[string][]float64 // feature → log P(feature | class)
+	bias []float64 // log prior per class
+	base []float64 // log P(feature | class) of a feature never counted in class
+	logw []float64 // log P(feature | class), parallel to cnt
 }
 
 // trainConfig holds the learning settings.
@@ -75,12 +87,21 @@ func Train(examples []Example, seeds []esambat.Category) *Model {
 	return defaultTrain.train(examples, seeds)
 }
 
-// doc is a report or a seed turned into features.
+// doc is a report or a seed turned into features: feature ids[i] (see
+// vocab) with weight ws[i], 12 bytes each where a string took 40.
 type doc struct {
 	class  int
 	weight float64 // seeds count SeedWeight times, reports once
 	real   bool
-	feats  []feature
+	ids    []int32
+	ws     []float64
+}
+
+// corpus is the training set.
+type corpus struct {
+	classes []string
+	vocab   vocab
+	docs    []doc
 }
 
 func (tc trainConfig) train(examples []Example, seeds []esambat.Category) *Model {
@@ -95,61 +116,104 @@ func (tc trainConfig) train(examples []Example, seeds []esambat.Category) *Model
 			set[e.Category] = true
 		}
 	}
-	classes := make([]string, 0, len(set))
+	cp := &corpus{vocab: newVocab()}
 	for c := range set {
-		classes = append(classes, c)
+		cp.classes = append(cp.classes, c)
 	}
-	sort.Strings(classes)
-	index := make(map[string]int, len(classes))
-	for i, c := range classes {
+	sort.Strings(cp.classes)
+	index := make(map[string]int, len(cp.classes))
+	for i, c := range cp.classes {
 		index[c] = i
 	}
-	var docs []doc
 	for _, s := range seeds {
 		if s.Code != "" {
-			docs = append(docs, doc{index[s.Code], tc.SeedWeight, false, tc.Features.seedFeatures(s.Name, s.Keywords)})
+			d := doc{class: index[s.Code], weight: tc.SeedWeight}
+			for _, f := range tc.Features.seedFeatures(s.Name, s.Keywords) {
+				d.ids = append(d.ids, cp.vocab.id([]byte(f.name)))
+				d.ws = append(d.ws, f.weight)
+			}
+			cp.docs = append(cp.docs, d)
 		}
 	}
+	var acc accumulator
 	for _, e := range examples {
 		if e.Category != "" {
-			docs = append(docs, doc{index[e.Category], 1, true, tc.Features.extract(e.Title, e.Description)})
+			d := doc{class: index[e.Category], weight: 1, real: true}
+			d.ids, d.ws = acc.features(tc.Features, &cp.vocab, e.Title, e.Description)
+			cp.docs = append(cp.docs, d)
 		}
 	}
-	m := tc.fit(classes, docs)
-	m.temp = tc.Temp
+	t := counts(cp, -1)
+	m := &Model{classes: cp.classes, alpha: tc.Alpha, temp: tc.Temp, fc: tc.Features, examples: t.examples, trained: t.trained}
+	m.setCounts(len(cp.vocab.names), func(yield func(string, []float64) bool) {
+		order := make([]int32, len(cp.vocab.names))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		sort.Slice(order, func(i, j int) bool { return cp.vocab.names[order[i]] < cp.vocab.names[order[j]] })
+		k := len(cp.classes)
+		for _, id := range order {
+			if t.seen[id] && !yield(cp.vocab.names[id], t.cnt[int(id)*k:int(id+1)*k]) {
+				return
+			}
+		}
+	})
 	if m.temp == 0 {
-		m.temp = tc.fitTemperature(classes, docs)
+		m.temp = tc.fitTemperature(cp)
 	}
 	return m
 }
 
-// fit counts the features of docs per class.
-func (tc trainConfig) fit(classes []string, docs []doc) *Model {
-	k := len(classes)
-	m := &Model{
-		classes:  classes,
-		examples: make([]float64, k),
-		counts:   map[string][]float64{},
-		alpha:    tc.Alpha,
-		temp:     1,
-		fc:       tc.Features,
-	}
-	for _, d := range docs {
+// table is the dense count of a corpus, all of it or all but one fold of
+// the real reports: cnt[id*k+class].
+type table struct {
+	cnt      []float64
+	seen     []bool // the feature occurs in a counted document
+	examples []float64
+	trained  int
+}
+
+// counts counts the features of cp's documents per class, leaving out the
+// real reports of fold skip (-1 leaves none out). Documents are counted in
+// corpus order, so the sums are the same from one run to the next.
+func counts(cp *corpus, skip int) table {
+	k := len(cp.classes)
+	t := table{cnt: make([]float64, len(cp.vocab.names)*k), seen: make([]bool, len(cp.vocab.names)), examples: make([]float64, k)}
+	n := 0 // real reports so far
+	for _, d := range cp.docs {
 		if d.real {
-			m.examples[d.class]++
-			m.trained++
-		}
-		for _, f := range d.feats {
-			v := m.counts[f.name]
-			if v == nil {
-				v = make([]float64, k)
-				m.counts[f.name] = v
+			n++
+			if (n-1)%folds == skip {
+				continue
 			}
-			v[d.class] += f.weight * d.weight
+			t.examples[d.class]++
+			t.trained++
+		}
+		for i, id := range d.ids {
+			t.cnt[int(id)*k+d.class] += d.ws[i] * d.weight
+			t.seen[id] = true
 		}
 	}
+	return t
+}
+
+// setCounts fills the model's rows from each feature's dense counts, given
+// in feature-name order, and derives the weights.
+func (m *Model) setCounts(n int, rows func(yield func(name string, counts []float64) bool)) {
+	m.rows = make(map[string]int32, n)
+	m.start = make([]int32, 0, n+1)
+	for name, v := range rows {
+		m.rows[name] = int32(len(m.start))
+		m.start = append(m.start, int32(len(m.cls)))
+		for c, x := range v {
+			if x != 0 {
+				m.cls = append(m.cls, int32(c))
+				m.cnt = append(m.cnt, x)
+			}
+		}
+	}
+	m.start = append(m.start, int32(len(m.cls)))
 	m.derive()
-	return m
 }
 
 // derive computes the log prior and log likelihoods from the counts.
@@ -157,36 +221,35 @@ func (tc trainConfig) fit(classes []string, docs []doc) *Model {
 // depend on map iteration.
 func (m *Model) derive() {
 	k := len(m.classes)
-	names := make([]string, 0, len(m.counts))
-	for name := range m.counts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	total := make([]float64, k)
-	for _, name := range names {
-		for c, v := range m.counts[name] {
-			total[c] += v
-		}
+	for j, c := range m.cls {
+		total[c] += m.cnt[j]
 	}
-	vocab := float64(len(names))
-	m.weights = make(map[string][]float64, len(names))
-	for _, name := range names {
-		w := make([]float64, k)
-		for c, v := range m.counts[name] {
-			w[c] = math.Log((v + m.alpha) / (total[c] + m.alpha*vocab))
-		}
-		m.weights[name] = w
+	vocab := float64(len(m.rows))
+	m.base = make([]float64, k)
+	for c := range m.base {
+		m.base[c] = math.Log(m.alpha / (total[c] + m.alpha*vocab))
 	}
+	m.logw = make([]float64, len(m.cnt))
+	for j, c := range m.cls {
+		m.logw[j] = math.Log((m.cnt[j] + m.alpha) / (total[c] + m.alpha*vocab))
+	}
+	m.bias = logPrior(m.examples)
+}
+
+// logPrior is the Laplace-smoothed log prior: uniform with no reports,
+// the published mix (water 23%, public works 16%, ...) once reports
+// accumulate.
+func logPrior(examples []float64) []float64 {
 	var n float64
-	for _, e := range m.examples {
+	for _, e := range examples {
 		n += e
 	}
-	m.bias = make([]float64, k)
-	for c := range m.bias {
-		// Laplace-smoothed prior: uniform with no reports, the published
-		// mix (water 23%, public works 16%, ...) once reports accumulate.
-		m.bias[c] = math.Log((m.examples[c] + 1) / (n + float64(k)))
+	p := make([]float64, len(examples))
+	for c := range p {
+		p[c] = math.Log((examples[c] + 1) / (n + float64(len(examples))))
 	}
+	return p
 }
 
 // fitTemperature picks the softmax temperature that minimises the
@@ -194,48 +257,92 @@ func (m *Model) derive() {
 // confidence of 0.8 means about 8 in 10 right. Naive Bayes treats the many
 // overlapping features of a word as independent evidence and is wildly
 // over-confident at temperature 1; the fitted value is typically 5 to 8.
-func (tc trainConfig) fitTemperature(classes []string, docs []doc) float64 {
-	var seedDocs, realDocs []doc
-	for _, d := range docs {
+func (tc trainConfig) fitTemperature(cp *corpus) float64 {
+	n := 0
+	for _, d := range cp.docs {
 		if d.real {
-			realDocs = append(realDocs, d)
-		} else {
-			seedDocs = append(seedDocs, d)
+			n++
 		}
 	}
-	if len(realDocs) < minFitTemp {
+	if n < minFitTemp {
 		return untrainedTemp
 	}
+	// Each held-out report's scores less their maximum, the first step of
+	// softmax, which does not depend on the temperature.
 	type scored struct {
-		scores []float64
-		truth  int
+		diffs []float64
+		truth int
 	}
 	var all []scored
-	for f := 0; f < folds; f++ {
-		tr := append([]doc(nil), seedDocs...)
-		var te []doc
-		for i, d := range realDocs {
-			if i%folds == f {
-				te = append(te, d)
-			} else {
-				tr = append(tr, d)
+	k := len(cp.classes)
+	for f := range folds {
+		// The fold's model, dense: the seeds and the other folds' reports.
+		t := counts(cp, f)
+		total := make([]float64, k)
+		vocab := 0
+		for id, seen := range t.seen {
+			if seen {
+				vocab++
+				for c, v := range t.cnt[id*k : (id+1)*k] {
+					total[c] += v
+				}
 			}
 		}
-		m := tc.fit(classes, tr)
-		for _, d := range te {
-			if s, ok := m.score(d.feats); ok {
+		logw := t.cnt // each count becomes its log weight in place
+		for id, seen := range t.seen {
+			if seen {
+				for c := range k {
+					logw[id*k+c] = math.Log((logw[id*k+c] + tc.Alpha) / (total[c] + tc.Alpha*float64(vocab)))
+				}
+			}
+		}
+		bias := logPrior(t.examples)
+		i := 0
+		for _, d := range cp.docs {
+			if !d.real {
+				continue
+			}
+			i++
+			if (i-1)%folds != f {
+				continue
+			}
+			s := append([]float64(nil), bias...)
+			known := false
+			for j, id := range d.ids {
+				if !t.seen[id] {
+					continue // unseen in training: equally unlikely for every class
+				}
+				known = true
+				for c := range s {
+					s[c] += d.ws[j] * logw[int(id)*k+c]
+				}
+			}
+			if known {
+				hi := math.Inf(-1)
+				for _, v := range s {
+					hi = math.Max(hi, v)
+				}
+				for c := range s {
+					s[c] -= hi
+				}
 				all = append(all, scored{s, d.class})
 			}
 		}
 	}
 	best, bestLoss := untrainedTemp, math.Inf(1)
-	p := make([]float64, len(classes))
 	for t := 0.5; t <= 64; t *= 1.05 {
 		var loss float64
 		for _, s := range all {
-			copy(p, s.scores)
-			softmax(p, t)
-			loss -= math.Log(math.Max(p[s.truth], 1e-300))
+			// -log softmax(s, t)[truth], as softmax computes it.
+			var sum, truth float64
+			for c, d := range s.diffs {
+				e := math.Exp(d / t)
+				sum += e
+				if c == s.truth {
+					truth = e
+				}
+			}
+			loss -= math.Log(math.Max(truth/sum, 1e-300))
 		}
 		if loss < bestLoss {
 			best, bestLoss = t, loss
@@ -249,17 +356,37 @@ func (tc trainConfig) fitTemperature(classes []string, docs []doc) float64 {
 func (m *Model) score(feats []feature) ([]float64, bool) {
 	s := append([]float64(nil), m.bias...)
 	known := false
+	var sum float64 // weight of the known features: each counts base in every class...
 	for _, f := range feats {
-		w, ok := m.weights[f.name]
+		r, ok := m.rows[f.name]
 		if !ok {
 			continue // unseen in training: equally unlikely for every class
 		}
 		known = true
-		for c := range s {
-			s[c] += f.weight * w[c]
+		sum += f.weight
+		for j := m.start[r]; j < m.start[r+1]; j++ {
+			c := m.cls[j]
+			s[c] += f.weight * (m.logw[j] - m.base[c]) // ...but its own weight where it was counted
 		}
 	}
+	for c := range s {
+		s[c] += sum * m.base[c]
+	}
 	return s, known
+}
+
+// row returns a feature's log weight in every class, and false for a
+// feature the model does not know.
+func (m *Model) row(name string) ([]float64, bool) {
+	r, ok := m.rows[name]
+	if !ok {
+		return nil, false
+	}
+	w := append([]float64(nil), m.base...)
+	for j := m.start[r]; j < m.start[r+1]; j++ {
+		w[m.cls[j]] = m.logw[j]
+	}
+	return w, true
 }
 
 // Suggest returns up to k categories for a report, most likely first, with
@@ -303,8 +430,11 @@ func (m *Model) Explain(title, description, category string, n int) []string {
 	}
 	var terms []term
 	for _, f := range m.fc.extract(title, description) {
-		w, ok := m.weights[f.name]
-		if !ok || strings.HasPrefix(f.name, "c:") {
+		if strings.HasPrefix(f.name, "c:") {
+			continue
+		}
+		w, ok := m.row(f.name)
+		if !ok {
 			continue
 		}
 		var mean float64

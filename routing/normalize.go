@@ -65,7 +65,7 @@ func splitWords(text string) []string {
 		if strings.Contains(field, "://") || strings.HasPrefix(field, "www.") || strings.Contains(field, "@") {
 			continue
 		}
-		field = strings.NewReplacer("'", "", "’", "", "`", "").Replace(field)
+		field = apostrophes.Replace(field)
 		var prev string
 		var cur strings.Builder
 		flush := func() {
@@ -111,6 +111,9 @@ func splitWords(text string) []string {
 	}
 	return words
 }
+
+// apostrophes are removed from words.
+var apostrophes = strings.NewReplacer("'", "", "’", "", "`", "")
 
 // collapseRepeats shortens a run of three or more equal letters to one
 // ("parahhh" → "parah", "keciiil" → "kecil") and a doubled last letter of a

@@ -52,13 +52,11 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 	s.Alpha, s.Temperature = m.alpha, m.temp
 	f := &s.Features
 	f.Unigram, f.Bigram, f.Char, f.MinN, f.MaxN, f.Title = m.fc.Unigram, m.fc.Bigram, m.fc.Char, m.fc.MinN, m.fc.MaxN, m.fc.Title
-	s.Counts = make(map[string][]float64, len(m.counts))
-	for name, v := range m.counts {
+	s.Counts = make(map[string][]float64, len(m.rows))
+	for name, r := range m.rows {
 		var pairs []float64
-		for c, x := range v {
-			if x != 0 {
-				pairs = append(pairs, float64(c), x)
-			}
+		for j := m.start[r]; j < m.start[r+1]; j++ {
+			pairs = append(pairs, float64(m.cls[j]), m.cnt[j])
 		}
 		s.Counts[name] = pairs
 	}
@@ -87,7 +85,6 @@ func (m *Model) UnmarshalJSON(b []byte) error {
 	n := Model{
 		classes:  s.Classes,
 		examples: make([]float64, k),
-		counts:   make(map[string][]float64, len(s.Counts)),
 		alpha:    s.Alpha,
 		temp:     s.Temperature,
 		fc:       featureConfig{Unigram: f.Unigram, Bigram: f.Bigram, Char: f.Char, MinN: f.MinN, MaxN: f.MaxN, Title: f.Title},
@@ -99,21 +96,33 @@ func (m *Model) UnmarshalJSON(b []byte) error {
 		n.examples[i] = float64(e)
 		n.trained += e
 	}
+	names := make([]string, 0, len(s.Counts))
 	for name, pairs := range s.Counts {
 		if len(pairs)%2 != 0 {
 			return invalid(fmt.Errorf("feature %q: odd pair list", name))
 		}
-		v := make([]float64, k)
 		for i := 0; i < len(pairs); i += 2 {
 			c, x := pairs[i], pairs[i+1]
 			if c != math.Trunc(c) || c < 0 || int(c) >= k || !(x >= 0) || math.IsInf(x, 0) {
 				return invalid(fmt.Errorf("feature %q: bad count", name))
 			}
-			v[int(c)] = x
 		}
-		n.counts[name] = v
+		names = append(names, name)
 	}
-	n.derive()
+	sort.Strings(names)
+	n.setCounts(len(names), func(yield func(string, []float64) bool) {
+		v := make([]float64, k)
+		for _, name := range names {
+			clear(v)
+			pairs := s.Counts[name]
+			for i := 0; i < len(pairs); i += 2 {
+				v[int(pairs[i])] = pairs[i+1] // a repeated class: the last count wins
+			}
+			if !yield(name, v) {
+				return
+			}
+		}
+	})
 	*m = n
 	return nil
 }

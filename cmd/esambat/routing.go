@@ -97,9 +97,9 @@ func (a *app) loadRouter(ctx context.Context) *modelRouter {
 			return
 		}
 		r.m.CompareAndSwap(nil, m)
-		// Training on 20,000 reports leaves over 100 MB of garbage that
-		// an idle server would keep resident until its next GC, minutes
-		// away: return it to the OS now.
+		// Reading and training on 20,000 reports leaves tens of MB of
+		// garbage that an idle server would keep resident until its next
+		// GC, minutes away: return it to the OS now.
 		debug.FreeOSMemory()
 		a.logger.Info("routing model trained", "verified_reports", len(ex))
 	}()
