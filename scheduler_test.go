@@ -48,11 +48,17 @@ func newWorld(t *testing.T, start time.Time) *world {
 	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	set, _ := refdata.New("")
-	regions, _ := set.Regions()
-	agencies, _ := set.Agencies()
-	cats, _ := set.Categories()
-	db.SeedReference(ctx, regions, agencies, cats)
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	wilayah, err := set.Wilayah()
+	if err != nil {
+		t.Fatal(err)
+	}
 	hf, _ := set.Open(refdata.FileHolidays)
 	holidays, err := esambat.ParseHolidays(hf)
 	hf.Close()
@@ -63,7 +69,7 @@ func newWorld(t *testing.T, start time.Time) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &esambat.Service{Reports: db, Audit: db, Users: db, Reference: db, Locator: loc, Wilayah: esambat.NewWilayah(regions),
+	svc := &esambat.Service{Reports: db, Audit: db, Users: db, Reference: db, Locator: loc, Wilayah: wilayah,
 		CityCode: refdata.CityCode, Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now}
 	return &world{db: db, svc: svc, clock: clock}
 }

@@ -54,11 +54,15 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
 		tb.Fatal(err)
 	}
-	set, _ := refdata.New("")
-	regions, _ := set.Regions()
-	agencies, _ := set.Agencies()
-	cats, _ := set.Categories()
-	if _, err := db.SeedReference(ctx, regions, agencies, cats); err != nil {
+	set, err := refdata.New("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := set.Seed(ctx, db); err != nil {
+		tb.Fatal(err)
+	}
+	wilayah, err := set.Wilayah()
+	if err != nil {
 		tb.Fatal(err)
 	}
 	loc, err := geo.NewDefaultLocator()
@@ -70,7 +74,7 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 		tb.Fatal(err)
 	}
 	svc := &esambat.Service{
-		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc, Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc, Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(nil), SLA: esambat.DefaultSLA()}, Now: now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: &notify.Memory{}},
 	}

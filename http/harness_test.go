@@ -66,11 +66,15 @@ func newEnv(t *testing.T) *env {
 	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	set, _ := refdata.New("")
-	regions, _ := set.Regions()
-	agencies, _ := set.Agencies()
-	cats, _ := set.Categories()
-	if _, err := db.SeedReference(ctx, regions, agencies, cats); err != nil {
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	wilayah, err := set.Wilayah()
+	if err != nil {
 		t.Fatal(err)
 	}
 	loc, err := geo.NewDefaultLocator()
@@ -89,7 +93,7 @@ func newEnv(t *testing.T) *env {
 	}
 	sent := &notify.Memory{}
 	svc := &esambat.Service{
-		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc, Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc, Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent},
 	}

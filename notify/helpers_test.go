@@ -101,19 +101,7 @@ func seed(t *testing.T, db *sqldb.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regions, err := set.Regions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agencies, err := set.Agencies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats, err := set.Categories()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SeedReference(context.Background(), regions, agencies, cats); err != nil {
+	if _, err := set.Seed(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -150,11 +150,15 @@ func newFuzzHandler(tb testing.TB) (h *open311.Handler, key, ticket string, logs
 	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
 		tb.Fatal(err)
 	}
-	set, _ := refdata.New("")
-	regions, _ := set.Regions()
-	agencies, _ := set.Agencies()
-	cats, _ := set.Categories()
-	if _, err := db.SeedReference(ctx, regions, agencies, cats); err != nil {
+	set, err := refdata.New("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := set.Seed(ctx, db); err != nil {
+		tb.Fatal(err)
+	}
+	wilayah, err := set.Wilayah()
+	if err != nil {
 		tb.Fatal(err)
 	}
 	loc, err := geo.NewDefaultLocator()
@@ -167,7 +171,7 @@ func newFuzzHandler(tb testing.TB) (h *open311.Handler, key, ticket string, logs
 	}
 	svc := &esambat.Service{
 		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc,
-		Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(nil), SLA: esambat.DefaultSLA()}, Now: now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1}}, Sealer: keys},
 	}

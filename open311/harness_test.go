@@ -88,10 +88,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regions, _ := set.Regions()
-	agencies, _ := set.Agencies()
-	cats, _ := set.Categories()
-	if _, err := db.SeedReference(ctx, regions, agencies, cats); err != nil {
+	if _, err := set.Seed(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	wilayah, err := set.Wilayah()
+	if err != nil {
 		t.Fatal(err)
 	}
 	loc, err := geo.NewDefaultLocator()
@@ -113,7 +114,7 @@ func newEnv(t *testing.T) *env {
 	}
 	svc := &esambat.Service{
 		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc,
-		Wilayah: esambat.NewWilayah(regions), CityCode: refdata.CityCode,
+		Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1}}, Sealer: keys},
 	}

@@ -94,19 +94,7 @@ func seeded(t *testing.T, open Opener) (Store, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regions, err := set.Regions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agencies, err := set.Agencies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats, err := set.Categories()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := s.SeedReference(context.Background(), regions, agencies, cats); err != nil || !ok {
+	if ok, err := set.Seed(context.Background(), s); err != nil || !ok {
 		t.Fatalf("SeedReference = %v, %v; want true, nil", ok, err)
 	}
 	return s, c
