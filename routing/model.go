@@ -143,7 +143,8 @@ func (tc trainConfig) train(examples []Example, seeds []esambat.Category) *Model
 			cp.docs = append(cp.docs, d)
 		}
 	}
-	t := counts(cp, -1)
+	var t table
+	t.count(cp, -1)
 	m := &Model{classes: cp.classes, alpha: tc.Alpha, temp: tc.Temp, fc: tc.Features, examples: t.examples, trained: t.trained}
 	m.setCounts(len(cp.vocab.names), func(yield func(string, []float64) bool) {
 		order := make([]int32, len(cp.vocab.names))
@@ -173,12 +174,20 @@ type table struct {
 	trained  int
 }
 
-// counts counts the features of cp's documents per class, leaving out the
-// real reports of fold skip (-1 leaves none out). Documents are counted in
-// corpus order, so the sums are the same from one run to the next.
-func counts(cp *corpus, skip int) table {
-	k := len(cp.classes)
-	t := table{cnt: make([]float64, len(cp.vocab.names)*k), seen: make([]bool, len(cp.vocab.names)), examples: make([]float64, k)}
+// count counts the features of cp's documents per class into t, reusing
+// its storage, leaving out the real reports of fold skip (-1 leaves none
+// out). Documents are counted in corpus order, so the sums are the same
+// from one run to the next.
+func (t *table) count(cp *corpus, skip int) {
+	k, v := len(cp.classes), len(cp.vocab.names)
+	if len(t.cnt) != v*k || len(t.examples) != k {
+		t.cnt, t.seen, t.examples = make([]float64, v*k), make([]bool, v), make([]float64, k)
+	} else {
+		clear(t.cnt)
+		clear(t.seen)
+		clear(t.examples)
+	}
+	t.trained = 0
 	n := 0 // real reports so far
 	for _, d := range cp.docs {
 		if d.real {
@@ -194,7 +203,6 @@ func counts(cp *corpus, skip int) table {
 			t.seen[id] = true
 		}
 	}
-	return t
 }
 
 // setCounts fills the model's rows from each feature's dense counts, given
@@ -275,9 +283,10 @@ func (tc trainConfig) fitTemperature(cp *corpus) float64 {
 	}
 	var all []scored
 	k := len(cp.classes)
+	var t table // one table for every fold
 	for f := range folds {
 		// The fold's model, dense: the seeds and the other folds' reports.
-		t := counts(cp, f)
+		t.count(cp, f)
 		total := make([]float64, k)
 		vocab := 0
 		for id, seen := range t.seen {
