@@ -422,6 +422,10 @@ type ReportStore interface {
 	ListEvents(ctx context.Context, reportID int64) ([]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
+	// CountReportsUpTo is CountReports counting no further than max (at
+	// least 1): a page can say "more than 10,000" without the database
+	// counting a million rows.
+	CountReportsUpTo(ctx context.Context, f ReportFilter, max int) (int, error)
 	// AnyReport reports whether some report matches f (ignoring paging
 	// and order): the database stops at the first one, and reads no row
 	// when an index holds every column f asks about.

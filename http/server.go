@@ -68,6 +68,7 @@ type Server struct {
 	limits   buckets
 
 	refs refCache
+	home homeCounts
 
 	loginLimit, ipLimit, registerLimit, otpLimit *limiter
 }

@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -314,13 +313,4 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-// count is a small helper for the home page counters.
-func (s *Server) count(ctx context.Context, f esambat.ReportFilter) int {
-	n, err := s.Service.Reports.CountReports(ctx, f)
-	if err != nil {
-		return 0
-	}
-	return n
 }

@@ -58,11 +58,7 @@ type homeData struct {
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := s.newPage(w, r, "Layanan pengaduan masyarakat Kota Pasuruan")
-	d := homeData{
-		Published:  s.count(ctx, esambat.ReportFilter{PublishedOnly: true}),
-		InProgress: s.count(ctx, esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses}}),
-		Done:       s.count(ctx, esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusSelesai, esambat.StatusDitutup}}),
-	}
+	d := s.homeCounters(ctx)
 	if page, err := s.Service.Reports.FindReports(ctx, esambat.ReportFilter{PublishedOnly: true, Limit: 5}); err == nil {
 		d.Recent = page.Reports
 	}
@@ -618,6 +614,7 @@ type listData struct {
 	Kelurahan  []option
 	Points     []mapPoint
 	Total      int
+	More       bool // more than Total reports
 }
 
 type mapPoint struct {
@@ -662,7 +659,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, p *page, f esa
 		return
 	}
 	d := listData{Categories: ref.categories, Kelurahan: s.kelurahanOptions(), Next: page.Next}
-	d.Total = s.count(ctx, f)
+	d.Total, d.More = s.listCount(ctx, f)
 	viewer := actorFrom(ctx)
 	for _, rep := range page.Reports {
 		a := esambat.AccessFor(viewer, rep)

@@ -680,10 +680,11 @@ func (db *DB) fewMatches(ctx context.Context, q string) ([]int64, bool, error) {
 }
 
 // publicIndex returns the partial index of published reports (migrations
-// 0014 and 0015) that holds exactly the rows of f's list, in its order:
-// reports_public for the public list, reports_public_category or
-// reports_public_kelurahan for the public list of one category or one
-// kelurahan; "" for any other list. Any page, either order.
+// 0014 to 0016) that holds exactly the rows of f's list, in its order:
+// reports_public for the public list, reports_public_category,
+// reports_public_kelurahan or reports_public_kelurahan_category for the
+// public list of one category, one kelurahan or both; "" for any other
+// list. Any page, either order.
 func publicIndex(f esambat.ReportFilter) string {
 	if !f.PublishedOnly || len(f.Statuses) != 0 || f.AgencyCode != "" || f.ReporterID != 0 ||
 		f.BBox != nil || f.Near != nil || !f.From.IsZero() || !f.To.IsZero() || !f.DueBefore.IsZero() ||
@@ -698,8 +699,7 @@ func publicIndex(f esambat.ReportFilter) string {
 	case f.CategoryCode == "":
 		return "reports_public_kelurahan"
 	}
-	// Both: the planner chooses between the two by their statistics.
-	return ""
+	return "reports_public_kelurahan_category"
 }
 
 // maxMapCells is the most cells a box may cover for the map index to be
@@ -733,13 +733,33 @@ func mapCells(f esambat.ReportFilter) []int64 {
 
 // CountReports counts reports matching f.
 func (db *DB) CountReports(ctx context.Context, f esambat.ReportFilter) (int, error) {
+	return db.countReports(ctx, f, 0)
+}
+
+// CountReportsUpTo counts reports matching f, stopping at max: the
+// database reads at most max rows or index entries, where a whole count
+// of the published reports reads most of the table.
+func (db *DB) CountReportsUpTo(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
+	if max < 1 {
+		return 0, esambat.Errorf(esambat.EINVALID, "Batas hitungan harus positif.")
+	}
+	return db.countReports(ctx, f, max)
+}
+
+// countReports counts reports matching f, all of them when max is 0.
+func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
 	f.After = ""
 	where, args, err := db.where(f)
 	if err != nil {
 		return 0, err
 	}
+	q := `SELECT COUNT(*) FROM reports` + where
+	if max > 0 {
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM reports` + where + ` LIMIT ?) AS x`
+		args = append(args, max)
+	}
 	var n int
-	err = db.Read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM reports`+where), args...).Scan(&n)
+	err = db.Read.QueryRowContext(ctx, db.q(q), args...).Scan(&n)
 	return n, db.err(err)
 }
 

@@ -30,7 +30,12 @@ func TestFindQueryPublicIndex(t *testing.T) {
 		{"category, next page", with(func(f *esambat.ReportFilter) { f.CategoryCode = "jalan-jembatan"; f.After = "2bi" }), "reports_public_category"},
 		{"kelurahan", with(func(f *esambat.ReportFilter) { f.KelurahanCode = kel }), "reports_public_kelurahan"},
 		{"kelurahan, oldest first", with(func(f *esambat.ReportFilter) { f.KelurahanCode = kel; f.OldestFirst = true }), "reports_public_kelurahan"},
-		{"category and kelurahan", with(func(f *esambat.ReportFilter) { f.CategoryCode = "jalan-jembatan"; f.KelurahanCode = kel }), ""},
+		{"category and kelurahan", with(func(f *esambat.ReportFilter) { f.CategoryCode = "jalan-jembatan"; f.KelurahanCode = kel }), "reports_public_kelurahan_category"},
+		{"category and kelurahan, oldest first", with(func(f *esambat.ReportFilter) {
+			f.CategoryCode = "jalan-jembatan"
+			f.KelurahanCode = kel
+			f.OldestFirst = true
+		}), "reports_public_kelurahan_category"},
 		{"officer's list", esambat.ReportFilter{Limit: 20}, ""},
 		{"officer's list by category", esambat.ReportFilter{Limit: 20, CategoryCode: "jalan-jembatan"}, ""},
 		{"status", with(func(f *esambat.ReportFilter) { f.Statuses = []esambat.Status{esambat.StatusDiproses} }), ""},

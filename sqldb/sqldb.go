@@ -76,8 +76,9 @@ type Dialect struct {
 	MapCell string
 	// HintPublicIndexes makes the public list name the index of
 	// published reports it must read (publicIndex): reports_public, or
-	// reports_public_category or reports_public_kelurahan when it is
-	// filtered by one of those alone. SQLite's planner, which expects
+	// reports_public_category, reports_public_kelurahan or
+	// reports_public_kelurahan_category when it is filtered by category,
+	// kelurahan or both. SQLite's planner, which expects
 	// published reports evenly spread over the table, would walk the
 	// table or the category's index past the newest reports, the ones
 	// still waiting for verification. False: the planner picks the

@@ -20,8 +20,8 @@ type Explainer interface {
 // testPublicListIndex: after a flood the newest reports are the ones still
 // waiting for verification, mostly of one category, and they arrived
 // after the statistics were last updated. The public list, any page of
-// it, and the public list of one category or one kelurahan read the
-// published reports on the partial indexes of migrations 0014 and 0015
+// it, and the public list of one category, one kelurahan or both read the
+// published reports on the partial indexes of migrations 0014 to 0016
 // instead of walking past the others: 4,000 published reports, 1 % of
 // them of drainase-banjir in Pohjentrek, bulk-loaded (which updates the
 // statistics), then 1,000 submitted, all of drainase-banjir in
@@ -99,12 +99,16 @@ func testPublicListIndex(t *testing.T, open Opener) {
 	WantIndex(t, ex, "reports_public",
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001"},
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", After: "3v0"})
+	WantIndex(t, ex, "reports_public_kelurahan_category",
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir", KelurahanCode: "35.75.02.1001"},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir", KelurahanCode: "35.75.02.1001", After: "3v0"})
 	// The lists themselves: the newest published reports of each, none of
 	// those waiting.
 	for _, f := range []esambat.ReportFilter{
 		{PublishedOnly: true, Limit: 20},
 		{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir"},
 		{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001"},
+		{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir", KelurahanCode: "35.75.02.1001"},
 	} {
 		page, err := s.FindReports(ctx, f)
 		if err != nil {

@@ -504,6 +504,8 @@ func testFindReports(t *testing.T, open Opener) {
 	r3 := mk(v.ID, "Rahasia pungli", "pendidikan", "35.75.04.1006", -7.62, 112.92, esambat.VisibilityRahasia, true, esambat.StatusDidisposisi)
 	r4 := mk(v.ID, "Belum diverifikasi", "jalan-jembatan", "35.75.01.1001", -7.65, 112.88, esambat.VisibilityPublik, false, esambat.StatusDiajukan)
 
+	_, err := s.CountReportsUpTo(ctx, esambat.ReportFilter{}, 0)
+	wantCode(t, err, esambat.EINVALID)
 	ids := func(f esambat.ReportFilter) []int64 {
 		t.Helper()
 		p, err := s.FindReports(ctx, f)
@@ -517,6 +519,12 @@ func testFindReports(t *testing.T, open Opener) {
 		n, err := s.CountReports(ctx, f)
 		if err != nil || n != len(out) {
 			t.Errorf("CountReports(%+v) = %d, %v; FindReports found %d", f, n, err, len(out))
+		}
+		for _, max := range []int{1, 2, len(out) + 3} {
+			n, err := s.CountReportsUpTo(ctx, f, max)
+			if err != nil || n != min(len(out), max) {
+				t.Errorf("CountReportsUpTo(%+v, %d) = %d, %v; FindReports found %d", f, max, n, err, len(out))
+			}
 		}
 		return out
 	}
@@ -544,7 +552,7 @@ func testFindReports(t *testing.T, open Opener) {
 	eq("to", ids(esambat.ReportFilter{To: start.Add(time.Hour)}), r1)
 	eq("from+to", ids(esambat.ReportFilter{From: start.Add(time.Hour), To: start.Add(3 * time.Hour)}), r3, r2)
 	eq("no match", ids(esambat.ReportFilter{CategoryCode: "pajak-daerah"}))
-	_, err := s.FindReports(ctx, esambat.ReportFilter{After: "not a cursor!"})
+	_, err = s.FindReports(ctx, esambat.ReportFilter{After: "not a cursor!"})
 	wantCode(t, err, esambat.EINVALID)
 }
 

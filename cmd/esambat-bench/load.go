@@ -223,9 +223,9 @@ type query struct {
 	next func(i int, r *mrand.Rand) string
 }
 
-// listQueries are the public list and map requests measured on the big
-// database: the first page, filtered pages, paging by cursor and the map's
-// bounding-box query.
+// listQueries are the public requests measured on the big database: the
+// API's list (first page, filtered pages, paging by cursor, search), the
+// map's bounding-box query, and the home and list pages.
 func listQueries(base string, cursors []string) ([]query, error) {
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
@@ -258,6 +258,9 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		{"list, kelurahan filter", func(_ int, r *mrand.Rand) string {
 			return u + "limit=20&kelurahan=" + url.QueryEscape(kel[r.IntN(len(kel))].Code)
 		}},
+		{"list, category+kelurahan filter", func(_ int, r *mrand.Rand) string {
+			return u + "limit=20&category=" + url.QueryEscape(cats[r.IntN(len(cats))].Code) + "&kelurahan=" + url.QueryEscape(kel[r.IntN(len(kel))].Code)
+		}},
 		{"list, status+category filter", func(_ int, r *mrand.Rand) string {
 			return u + "limit=20&status=diproses&category=" + url.QueryEscape(cats[r.IntN(len(cats))].Code)
 		}},
@@ -271,6 +274,13 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		}},
 		{"map, bbox 1 km x 1 km (limit=200)", bbox(0.0045)},   // about 500 m each way
 		{"map, bbox 200 m x 200 m (limit=200)", bbox(0.0009)}, // a street
+		// The pages residents open most, as HTML: the home page with its
+		// counters, and the list page with its count.
+		{"page, home (/)", func(int, *mrand.Rand) string { return base + "/" }},
+		{"page, reports (/laporan)", func(int, *mrand.Rand) string { return base + "/laporan" }},
+		{"page, reports of a category in a kelurahan", func(_ int, r *mrand.Rand) string {
+			return base + "/laporan?category=" + url.QueryEscape(cats[r.IntN(len(cats))].Code) + "&kelurahan=" + url.QueryEscape(kel[r.IntN(len(kel))].Code)
+		}},
 	}, nil
 }
 

@@ -451,10 +451,10 @@ func (b *bench) queries(db1m string, conc int) error {
 	}
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
 	worstList := time.Duration(0)
-	b.printf("GET /api/v1/reports as the public sees it, %d client(s), %s per kind after 1 s warm-up:\n", conc, b.qdur)
+	b.printf("GET /api/v1/reports and pages as the public sees them, %d client(s), %s per kind after 1 s warm-up:\n", conc, b.qdur)
 	for _, q := range qs {
 		l := runQuery(context.Background(), srv.base, q, conc, time.Second, b.qdur)
-		b.printf("  %-38s %6d requests, %7.0f/s, p50 %s, p99 %s, max %s%s\n", q.name, l.n, l.rate(), ms(l.p50), ms(l.p99), ms(l.max), errNote(l))
+		b.printf("  %-44s %6d requests, %7.0f/s, p50 %s, p99 %s, max %s%s\n", q.name, l.n, l.rate(), ms(l.p50), ms(l.p99), ms(l.max), errNote(l))
 		if strings.HasPrefix(q.name, "list") {
 			worstList = max(worstList, l.p99)
 			b.add("p99 "+q.name, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "<= 10 ms", verdict(l.p99 <= 10*time.Millisecond && l.errors == 0))

@@ -267,6 +267,9 @@ func TestPublicListHint(t *testing.T) {
 	storetest.WantIndex(t, db, "reports_public_kelurahan",
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001"},
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", OldestFirst: true})
+	storetest.WantIndex(t, db, "reports_public_kelurahan_category",
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", CategoryCode: "jalan-jembatan"},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", CategoryCode: "jalan-jembatan", After: "2bi"})
 }
 
 // TestBulkIndexes: a bulk load into an empty database drops the reports'

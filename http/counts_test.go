@@ -1,0 +1,115 @@
+package http_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
+	esambathttp "github.com/esambat/esambat/http"
+)
+
+// countingStore counts the store's counts: whole ones (CountReports) and
+// capped ones (CountReportsUpTo).
+type countingStore struct {
+	esambat.ReportStore
+	whole, capped atomic.Int32
+}
+
+func (c *countingStore) CountReports(ctx context.Context, f esambat.ReportFilter) (int, error) {
+	c.whole.Add(1)
+	return c.ReportStore.CountReports(ctx, f)
+}
+
+func (c *countingStore) CountReportsUpTo(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
+	c.capped.Add(1)
+	return c.ReportStore.CountReportsUpTo(ctx, f, max)
+}
+
+var publishedStat = regexp.MustCompile(`<span class="stat-value">(\d+)</span><span class="stat-label">laporan dipublikasikan`)
+
+// TestPublicCounts: the home page counts the published reports at most
+// once a minute, and list pages count no further than their cap (at a
+// million reports the whole counts took 1.4 s per home page view and
+// 0.6 s per list page).
+func TestPublicCounts(t *testing.T) {
+	e := newEnv(t)
+	cs := &countingStore{ReportStore: e.svc.Reports}
+	e.svc.Reports = cs
+	defer esambathttp.SetListCountMax(2)()
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	publish := func(category string) {
+		t.Helper()
+		r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1], func(m map[string]any) { m["category"] = category }))
+		var c struct{ Ticket string }
+		r.json(t, &c)
+		if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
+			t.Fatalf("verify = %d %s", v.Status, v.Body)
+		}
+	}
+	publish("jalan-jembatan")
+	publish("jalan-jembatan")
+	publish("drainase-banjir")
+
+	anon := e.browser()
+	published := func() string {
+		t.Helper()
+		p := anon.get("/")
+		if p.Status != 200 {
+			t.Fatalf("home = %d", p.Status)
+		}
+		m := publishedStat.FindStringSubmatch(p.Body)
+		if m == nil {
+			t.Fatalf("home page without its published counter:\n%s", p.Body)
+		}
+		return m[1]
+	}
+	if n := published(); n != "3" {
+		t.Errorf("home page says %s published, want 3", n)
+	}
+	published()
+	published()
+	if n := cs.whole.Load(); n != 3 {
+		t.Errorf("three home page views counted %d times, want 3 (one count of each counter)", n)
+	}
+
+	// A minute later a view counts again, in the background: it shows the
+	// last counters, and the next views the new ones.
+	publish("drainase-banjir")
+	e.clock.Advance(time.Minute)
+	if n := published(); n != "3" && n != "4" {
+		t.Errorf("home page says %s published, want 3 or 4", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for published() != "4" {
+		if time.Now().After(deadline) {
+			t.Fatal("the home page counters were not counted again after a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := cs.whole.Load(); n != 6 {
+		t.Errorf("counted %d times after a minute, want 6", n)
+	}
+
+	// Lists count up to their cap (2 here, 10,000 in production).
+	if p := anon.get("/laporan"); !strings.Contains(p.Body, "lebih dari 2 laporan") {
+		t.Errorf("list of 4 reports with a cap of 2 does not say so:\n%s", p.Body)
+	}
+	if p := e.browser().get("/laporan?lang=en"); !strings.Contains(p.Body, "more than 2 reports") {
+		t.Errorf("English list of 4 reports with a cap of 2 does not say so")
+	}
+	if p := anon.get("/laporan?category=drainase-banjir"); !strings.Contains(p.Body, ">2 laporan<") || strings.Contains(p.Body, "lebih dari") {
+		t.Errorf("list of 2 reports does not say 2:\n%s", p.Body)
+	}
+	if n := cs.whole.Load(); n != 6 {
+		t.Errorf("list pages counted every report (%d whole counts, want 6)", n)
+	}
+	if cs.capped.Load() == 0 {
+		t.Error("list pages did not count at all")
+	}
+}
