@@ -225,7 +225,7 @@ type query struct {
 
 // listQueries are the public requests measured on the big database: the
 // API's list (first page, filtered pages, paging by cursor, search), the
-// map's bounding-box query, and the home and list pages.
+// map's bounding-box query, the home and list pages, and Open311's list.
 func listQueries(base string, cursors []string) ([]query, error) {
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
@@ -280,6 +280,12 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		{"page, reports (/laporan)", func(int, *mrand.Rand) string { return base + "/laporan" }},
 		{"page, reports of a category in a kelurahan", func(_ int, r *mrand.Rand) string {
 			return base + "/laporan?category=" + url.QueryEscape(cats[r.IntN(len(cats))].Code) + "&kelurahan=" + url.QueryEscape(kel[r.IntN(len(kel))].Code)
+		}},
+		// What Open311 clients poll: the default volume (the newest 1,000
+		// of the last 90 days), and the last hour.
+		{"open311, requests.json, default", func(int, *mrand.Rand) string { return base + "/open311/v2/requests.json" }},
+		{"open311, requests.json, last hour", func(int, *mrand.Rand) string {
+			return base + "/open311/v2/requests.json?start_date=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
 		}},
 	}, nil
 }
