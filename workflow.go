@@ -28,6 +28,12 @@ var Statuses = []Status{
 	StatusDidisposisi, StatusDiproses, StatusSelesai, StatusDitutup,
 }
 
+// AgencyInboxStatuses are the statuses of the reports in an agency's
+// inbox: disposed to it, in progress, finished and awaiting the reporter.
+// PostgreSQL's partial index reports_agency_open (migration 0017) lists
+// the same statuses and serves the inbox only while they match.
+var AgencyInboxStatuses = []Status{StatusDidisposisi, StatusDiproses, StatusSelesai}
+
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	for _, x := range Statuses {

@@ -156,7 +156,7 @@ func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(w, r, "Kotak masuk perangkat daerah")
 	items, next, err := s.queue(r.Context(), esambat.ReportFilter{AgencyCode: a.AgencyCode, OldestFirst: true, Limit: 100,
-		Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses, esambat.StatusSelesai}, After: r.URL.Query().Get("cursor")}, a)
+		Statuses: esambat.AgencyInboxStatuses, After: r.URL.Query().Get("cursor")}, a)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
