@@ -76,6 +76,6 @@
 // keeps each feature's counts only for the categories it was seen in
 // (about 1.1 MB for the test data, where a dense table took 5.2 MB), and
 // training numbers the features of its reports instead of naming them:
-// 20,000 reports train in about 1.2 s and allocate 135 MB in all
+// 20,000 reports train in about 1.1 s and allocate 128 MB in all
 // (BenchmarkTrainLarge; see BENCHMARKS.md).
 package routing
