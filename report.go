@@ -360,7 +360,8 @@ type ReportFilter struct {
 	Query string
 	// After is an opaque cursor from a previous page.
 	After string
-	// Limit is the page size; the store caps it at 200 and defaults to 50.
+	// Limit is the page size; the store caps it at 1000 (the API and the
+	// pages allow 200) and defaults to 50.
 	Limit int
 	// OldestFirst orders by creation time ascending (queues); the default
 	// is newest first (public lists).

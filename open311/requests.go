@@ -21,9 +21,10 @@ const MaxRequests = 1000
 // default window.
 const MaxSpan = 90 * 24 * time.Hour
 
-// pageSize is how many reports are read from the store at a time (its
-// cap).
-const pageSize = 200
+// pageSize is how many reports are read from the store at a time: all of
+// them at once (the store's cap is 1000). A window of dates read page by
+// page read and sorted every report of the window for each page.
+const pageSize = MaxRequests
 
 // openStatuses are the statuses reported as "open": the city is still
 // working on the report (or waiting for the reporter to complete it).

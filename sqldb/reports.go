@@ -557,13 +557,17 @@ func (db *DB) ExplainFindReports(ctx context.Context, f esambat.ReportFilter) (s
 	return strings.Join(lines, "\n"), rows.Err()
 }
 
+// maxPageLimit is the largest page FindReports returns: Open311's
+// 1,000 requests in one query. The API and the pages allow 200.
+const maxPageLimit = 1000
+
 // pageLimit is f's page size as FindReports applies it.
 func pageLimit(f esambat.ReportFilter) int {
 	switch {
 	case f.Limit <= 0:
 		return 50
-	case f.Limit > 200:
-		return 200
+	case f.Limit > maxPageLimit:
+		return maxPageLimit
 	}
 	return f.Limit
 }
