@@ -27,8 +27,12 @@ func (s *Server) listCount(ctx context.Context, f esambat.ReportFilter) (n int, 
 }
 
 // homeCountsTTL is how long the home page's counters are shown before
-// they are counted again.
-const homeCountsTTL = time.Minute
+// they are counted again; homeCountsRetry how long after a failed count
+// the next is tried (a database that is down is not asked at every view).
+const (
+	homeCountsTTL   = time.Minute
+	homeCountsRetry = 10 * time.Second
+)
 
 // homeCounts keeps the home page's three counters. Counting every published
 // report reads most of the table (1.4 s for the three counters at a million
@@ -39,6 +43,7 @@ type homeCounts struct {
 	mu         sync.Mutex
 	counts     homeData
 	at         time.Time     // of the last count; zero before the first
+	failed     time.Time     // of the last failed count
 	refreshing bool          // a count is running
 	first      chan struct{} // closed once the first count has ended
 }
@@ -53,7 +58,9 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 		h.first = make(chan struct{})
 	}
 	first := h.first
-	start := !h.refreshing && (h.at.IsZero() || !s.clock().Before(h.at.Add(homeCountsTTL)))
+	now := s.clock()
+	start := !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
+		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry)))
 	if start {
 		h.refreshing = true
 		go s.countHome()
@@ -69,7 +76,7 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 }
 
 // countHome counts the home page's counters. A failed count keeps the
-// previous counters and leaves the next page view to try again.
+// previous counters; a page view after homeCountsRetry tries again.
 func (s *Server) countHome() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -88,9 +95,10 @@ func (s *Server) countHome() {
 	defer h.mu.Unlock()
 	h.refreshing = false
 	if err != nil {
-		s.Logger.Warn("home page counters: counting failed", "err", err)
+		s.Logger.Warn("home page counters: counting failed; trying again in 10 s", "err", err)
+		h.failed = s.clock()
 	} else {
-		h.counts, h.at = d, s.clock()
+		h.counts, h.at, h.failed = d, s.clock(), time.Time{}
 	}
 	select {
 	case <-h.first:

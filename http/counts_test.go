@@ -113,3 +113,40 @@ func TestPublicCounts(t *testing.T) {
 		t.Error("list pages did not count at all")
 	}
 }
+
+// failingCounts fails every whole count.
+type failingCounts struct {
+	esambat.ReportStore
+	calls atomic.Int32
+}
+
+func (f *failingCounts) CountReports(context.Context, esambat.ReportFilter) (int, error) {
+	f.calls.Add(1)
+	return 0, esambat.Errorf(esambat.EUNAVAILABLE, "Basis data tidak menjawab.")
+}
+
+// TestHomeCountsFailing: with the database failing the home page still
+// answers, and its counters are tried again after 10 s, not at every view.
+func TestHomeCountsFailing(t *testing.T) {
+	e := newEnv(t)
+	fc := &failingCounts{ReportStore: e.svc.Reports}
+	e.svc.Reports = fc
+	anon := e.browser()
+	for range 3 {
+		if p := anon.get("/"); p.Status != 200 {
+			t.Fatalf("home = %d", p.Status)
+		}
+	}
+	if n := fc.calls.Load(); n != 1 {
+		t.Errorf("three views with the counts failing tried %d counts, want 1", n)
+	}
+	e.clock.Advance(10 * time.Second)
+	anon.get("/")
+	deadline := time.Now().Add(5 * time.Second)
+	for fc.calls.Load() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no count tried 10 s after a failure (%d tries)", fc.calls.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
