@@ -48,16 +48,22 @@ type homeCounts struct {
 	first      chan struct{} // closed once the first count has ended
 }
 
+// firstCount returns the channel closed once the first count has ended;
+// h.mu must be held.
+func (h *homeCounts) firstCount() chan struct{} {
+	if h.first == nil {
+		h.first = make(chan struct{})
+	}
+	return h.first
+}
+
 // homeCounters returns the counters, counting them again in the background
 // when they are older than homeCountsTTL. Before the first count has
 // ended it waits for it, or for ctx.
 func (s *Server) homeCounters(ctx context.Context) homeData {
 	h := &s.home
 	h.mu.Lock()
-	if h.first == nil {
-		h.first = make(chan struct{})
-	}
-	first := h.first
+	first := h.firstCount()
 	now := s.clock()
 	start := !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
 		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry)))
@@ -73,6 +79,19 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.counts
+}
+
+// WarmUp starts counting the home page's counters in the background, so
+// that the first view after a start need not wait for them.
+func (s *Server) WarmUp() {
+	h := &s.home
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.firstCount()
+	if !h.refreshing && h.at.IsZero() {
+		h.refreshing = true
+		go s.countHome()
+	}
 }
 
 // countHome counts the home page's counters. A failed count keeps the

@@ -56,6 +56,16 @@ func TestPublicCounts(t *testing.T) {
 	publish("jalan-jembatan")
 	publish("drainase-banjir")
 
+	// Started at the server's start, the count needs no view.
+	e.server.WarmUp()
+	deadline := time.Now().Add(5 * time.Second)
+	for cs.whole.Load() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("WarmUp counted %d times, want 3", cs.whole.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
 	anon := e.browser()
 	published := func() string {
 		t.Helper()
@@ -75,7 +85,7 @@ func TestPublicCounts(t *testing.T) {
 	published()
 	published()
 	if n := cs.whole.Load(); n != 3 {
-		t.Errorf("three home page views counted %d times, want 3 (one count of each counter)", n)
+		t.Errorf("three home page views after WarmUp counted %d times, want 3 (one count of each counter)", n)
 	}
 
 	// A minute later a view counts again, in the background: it shows the
@@ -85,7 +95,7 @@ func TestPublicCounts(t *testing.T) {
 	if n := published(); n != "3" && n != "4" {
 		t.Errorf("home page says %s published, want 3 or 4", n)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for published() != "4" {
 		if time.Now().After(deadline) {
 			t.Fatal("the home page counters were not counted again after a minute")
