@@ -32,13 +32,16 @@ func (s *Server) listCount(ctx context.Context, f esambat.ReportFilter) (n int, 
 const (
 	homeCountsTTL   = time.Minute
 	homeCountsRetry = 10 * time.Second
+	// homeCountsWait is the longest a view waits for the first count;
+	// after it the page goes without its counters.
+	homeCountsWait = 250 * time.Millisecond
 )
 
 // homeCounts keeps the home page's three counters. Counting every published
 // report reads most of the table (1.4 s for the three counters at a million
 // reports on SQLite), and the home page is the most visited page: the
-// counters are counted at most once a minute, in the background, and a
-// visitor waits for them only before the first count after a start.
+// counters are counted at start (WarmUp) and then at most once a minute,
+// in the background, and no view waits for long.
 type homeCounts struct {
 	mu         sync.Mutex
 	counts     homeData
@@ -59,7 +62,9 @@ func (h *homeCounts) firstCount() chan struct{} {
 
 // homeCounters returns the counters, counting them again in the background
 // when they are older than homeCountsTTL. Before the first count has
-// ended it waits for it, or for ctx.
+// ended it waits for it up to homeCountsWait; without counts (still
+// counting, or the count failed) Counted is false and the page shows none
+// rather than zeros.
 func (s *Server) homeCounters(ctx context.Context) homeData {
 	h := &s.home
 	h.mu.Lock()
@@ -72,13 +77,18 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 		go s.countHome()
 	}
 	h.mu.Unlock()
+	wait := time.NewTimer(homeCountsWait)
+	defer wait.Stop()
 	select {
 	case <-first:
+	case <-wait.C:
 	case <-ctx.Done():
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.counts
+	d := h.counts
+	d.Counted = !h.at.IsZero()
+	return d
 }
 
 // WarmUp starts counting the home page's counters in the background, so

@@ -143,8 +143,8 @@ func TestHomeCountsFailing(t *testing.T) {
 	e.svc.Reports = fc
 	anon := e.browser()
 	for range 3 {
-		if p := anon.get("/"); p.Status != 200 {
-			t.Fatalf("home = %d", p.Status)
+		if p := anon.get("/"); p.Status != 200 || strings.Contains(p.Body, "stat-value") {
+			t.Fatalf("home = %d, with counters although counting failed:\n%s", p.Status, p.Body)
 		}
 	}
 	if n := fc.calls.Load(); n != 1 {

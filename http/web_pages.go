@@ -52,6 +52,7 @@ func cacheStatic(h http.Handler) http.Handler {
 
 type homeData struct {
 	Published, InProgress, Done int
+	Counted                     bool // the counters are known
 	Recent                      []*esambat.Report
 }
 
