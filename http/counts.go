@@ -51,32 +51,12 @@ type homeCounts struct {
 	first      chan struct{} // closed once the first count has ended
 }
 
-// firstCount returns the channel closed once the first count has ended;
-// h.mu must be held.
-func (h *homeCounts) firstCount() chan struct{} {
-	if h.first == nil {
-		h.first = make(chan struct{})
-	}
-	return h.first
-}
-
-// homeCounters returns the counters, counting them again in the background
-// when they are older than homeCountsTTL. Before the first count has
-// ended it waits for it up to homeCountsWait; without counts (still
+// homeCounters returns the counters (see refresh). Before the first count
+// has ended it waits for it up to homeCountsWait; without counts (still
 // counting, or the count failed) Counted is false and the page shows none
 // rather than zeros.
 func (s *Server) homeCounters(ctx context.Context) homeData {
-	h := &s.home
-	h.mu.Lock()
-	first := h.firstCount()
-	now := s.clock()
-	start := !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
-		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry)))
-	if start {
-		h.refreshing = true
-		go s.countHome()
-	}
-	h.mu.Unlock()
+	first := s.refresh()
 	wait := time.NewTimer(homeCountsWait)
 	defer wait.Stop()
 	select {
@@ -84,6 +64,7 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 	case <-wait.C:
 	case <-ctx.Done():
 	}
+	h := &s.home
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d := h.counts
@@ -93,15 +74,26 @@ func (s *Server) homeCounters(ctx context.Context) homeData {
 
 // WarmUp starts counting the home page's counters in the background, so
 // that the first view after a start need not wait for them.
-func (s *Server) WarmUp() {
+func (s *Server) WarmUp() { s.refresh() }
+
+// refresh starts counting the counters in the background when there are
+// none or they are older than homeCountsTTL, unless a count is running or
+// one failed less than homeCountsRetry ago. It returns the channel closed
+// once the first count has ended.
+func (s *Server) refresh() <-chan struct{} {
 	h := &s.home
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.firstCount()
-	if !h.refreshing && h.at.IsZero() {
+	if h.first == nil {
+		h.first = make(chan struct{})
+	}
+	now := s.clock()
+	if !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
+		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry))) {
 		h.refreshing = true
 		go s.countHome()
 	}
+	return h.first
 }
 
 // countHome counts the home page's counters. A failed count keeps the
