@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +45,44 @@ type fieldError struct{ Field, Message string }
 // T translates msg into the page's language.
 func (p *page) T(msg string) string { return T(p.Lang, msg) }
 
-// Tf translates a format and fills it in.
-func (p *page) Tf(format string, args ...any) string { return fmt.Sprintf(T(p.Lang, format), args...) }
+// Tf translates a format and fills it in, whole numbers written as Num
+// writes them.
+func (p *page) Tf(format string, args ...any) string {
+	for i, a := range args {
+		if n, ok := a.(int); ok {
+			args[i] = number(p.Num(n))
+		}
+	}
+	return fmt.Sprintf(T(p.Lang, format), args...)
+}
+
+// Num writes a whole number with the page language's thousands separator:
+// 803.840 in Indonesian, 803,840 in English.
+func (p *page) Num(n int) string {
+	sep := byte('.')
+	if p.Lang == LangEN {
+		sep = ','
+	}
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b []byte
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b = append(b, sep)
+		}
+		b = append(b, digits[i])
+	}
+	return sign + string(b)
+}
+
+// number is a formatted number that prints as itself for any verb, so
+// that a translation's %d takes it.
+type number string
+
+func (n number) Format(f fmt.State, _ rune) { io.WriteString(f, string(n)) }
 
 // V returns a submitted form value, to refill a form after an error.
 func (p *page) V(name string) string { return p.Values.Get(name) }
