@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/esambat/esambat"
-	"github.com/esambat/esambat/sqldb/postgres"
 	"github.com/esambat/esambat/storetest"
 )
 
@@ -19,15 +18,7 @@ import (
 // which a test cannot afford to reproduce.
 func TestAgencyInboxIndex(t *testing.T) {
 	ctx := context.Background()
-	base, schema := newSchema(t)
-	db, err := postgres.Open(ctx, withSearchPath(t, base, schema), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx, postgres.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t)
 	seed(t, db)
 	if _, err := db.Read.ExecContext(ctx, `INSERT INTO reports
 		(ticket, type, category_code, kelurahan_code, title, description, visibility, status, channel, agency_code, created_at, updated_at)

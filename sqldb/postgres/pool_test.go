@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-
-	"github.com/esambat/esambat/sqldb/postgres"
 )
 
 // TestPoolKeepsConnections: bursts of more concurrent queries than the
@@ -15,12 +13,7 @@ import (
 // again; see postgres.Open).
 func TestPoolKeepsConnections(t *testing.T) {
 	ctx := context.Background()
-	base, schema := newSchema(t)
-	db, err := postgres.Open(ctx, withSearchPath(t, base, schema), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	var mu sync.Mutex
 	backends := map[int]bool{}
 	for range 4 {

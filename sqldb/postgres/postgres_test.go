@@ -35,13 +35,21 @@ var schemaSeq atomic.Int64
 // empty and may run in parallel.
 func open(t *testing.T, now func() time.Time) storetest.Store {
 	t.Helper()
+	db := openDB(t)
+	db.Now = now
+	return db
+}
+
+// openDB opens a migrated store in a schema of its own, closed when the
+// test ends.
+func openDB(t *testing.T) *sqldb.DB {
+	t.Helper()
 	ctx := context.Background()
 	base, schema := newSchema(t)
 	db, err := postgres.Open(ctx, withSearchPath(t, base, schema), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Now = now
 	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(ctx, postgres.Migrations()); err != nil {
 		t.Fatal(err)
