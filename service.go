@@ -40,6 +40,11 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// Time reads the service's clock (Now, or the wall clock when Now is
+// unset), for the packages that serve it: their times agree with the
+// service's in tests that move the clock.
+func (s *Service) Time() time.Time { return s.now() }
+
 // CityKelurahan reports whether code is a kelurahan of the city served.
 func (s *Service) CityKelurahan(code string) (Region, bool) {
 	r, ok := s.Wilayah.Lookup(code)

@@ -87,7 +87,7 @@ func (s *Server) refresh() <-chan struct{} {
 	if h.first == nil {
 		h.first = make(chan struct{})
 	}
-	now := s.clock()
+	now := s.Service.Time()
 	if !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
 		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry))) {
 		h.refreshing = true
@@ -117,21 +117,13 @@ func (s *Server) countHome() {
 	h.refreshing = false
 	if err != nil {
 		s.Logger.Warn("home page counters: counting failed; trying again in 10 s", "err", err)
-		h.failed = s.clock()
+		h.failed = s.Service.Time()
 	} else {
-		h.counts, h.at, h.failed = d, s.clock(), time.Time{}
+		h.counts, h.at, h.failed = d, s.Service.Time(), time.Time{}
 	}
 	select {
 	case <-h.first:
 	default:
 		close(h.first)
 	}
-}
-
-// clock is the service's clock (tests set it).
-func (s *Server) clock() time.Time {
-	if s.Service.Now != nil {
-		return s.Service.Now()
-	}
-	return time.Now()
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -69,10 +68,7 @@ func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esam
 	if err != nil {
 		return nil, "", err
 	}
-	now := s.Service.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := s.Service.Time()
 	var out []queueItem
 	for _, rep := range page.Reports {
 		a := esambat.AccessFor(viewer, rep)
@@ -84,8 +80,8 @@ func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esam
 			return nil, "", err
 		}
 		v.Access = a
-		it := queueItem{reportView: v, Overdue: !rep.DueAt.IsZero() && !now().Before(rep.DueAt),
-			AgeDays: int(now().Sub(rep.CreatedAt).Hours() / 24)}
+		it := queueItem{reportView: v, Overdue: !rep.DueAt.IsZero() && !now.Before(rep.DueAt),
+			AgeDays: int(now.Sub(rep.CreatedAt).Hours() / 24)}
 		out = append(out, it)
 	}
 	return out, page.Next, nil
@@ -246,7 +242,7 @@ func (s *Server) staffReportPage(w http.ResponseWriter, r *http.Request, a *esam
 	for _, reason := range esambat.RejectReasons {
 		d.Reasons = append(d.Reasons, option{reason, esambat.RejectReasonLabel(reason)})
 	}
-	d.Overdue = !rep.DueAt.IsZero() && !s.Service.Now().Before(rep.DueAt)
+	d.Overdue = !rep.DueAt.IsZero() && !s.Service.Time().Before(rep.DueAt)
 	if a.Role == esambat.RolePetugas && s.Service.Templates != nil {
 		d.Templates, _ = s.Service.Templates.ListTemplates(ctx, a.AgencyCode, rep.CategoryCode)
 	}

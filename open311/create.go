@@ -126,7 +126,7 @@ func (h *Handler) handleRequestCreate(w http.ResponseWriter, r *http.Request, f 
 		// Kept for staff only: no notification (no public text, no status
 		// change), and not shown on the public timeline.
 		ev := &esambat.Event{ReportID: rep.ID, Action: string(esambat.ActionNote), ActorID: actor.UserID, ActorRole: actor.Role,
-			From: rep.Status, To: rep.Status, Internal: notes.internal(key.Name), Data: notes.data, CreatedAt: h.now()}
+			From: rep.Status, To: rep.Status, Internal: notes.internal(key.Name), Data: notes.data, CreatedAt: h.Service.Time()}
 		if h.Service.Audit == nil {
 			h.logger().Warn("open311: no audit store; partner data not kept", "ticket", rep.Ticket)
 		} else if err := h.Service.Audit.AddEvent(ctx, ev); err != nil {

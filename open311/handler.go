@@ -121,13 +121,6 @@ func cutLast(s string, sep byte) (before, after string, found bool) {
 	return s, "", false
 }
 
-func (h *Handler) now() time.Time {
-	if h.Service.Now != nil {
-		return h.Service.Now()
-	}
-	return time.Now()
-}
-
 func (h *Handler) logger() *slog.Logger {
 	if h.Logger == nil {
 		return slog.New(slog.DiscardHandler)

@@ -174,7 +174,7 @@ func (h *Handler) findRequests(ctx context.Context, q url.Values) ([]*esambat.Re
 	switch {
 	case err1 != nil || err2 != nil:
 	case start.IsZero() && end.IsZero():
-		since = h.now().Add(-MaxSpan)
+		since = h.Service.Time().Add(-MaxSpan)
 	case end.IsZero():
 		end = start.Add(MaxSpan)
 	case start.IsZero():
