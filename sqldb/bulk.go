@@ -433,8 +433,8 @@ func (l *BulkLoader) Load(ctx context.Context, b *BulkBatch) error {
 				// A year's sequence, once made, issues the numbers: move it
 				// past the loaded ones. (One made later starts from the
 				// counter above.)
-				var exists bool
-				if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, ticketSeq(year)).Scan(&exists); err != nil {
+				exists, err := ticketSeqExists(ctx, tx, year)
+				if err != nil {
 					return err
 				}
 				if exists {
