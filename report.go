@@ -352,8 +352,11 @@ type ReportFilter struct {
 	BBox *BBox
 	// Near limits to points within a circle (see Circle).
 	Near *Circle
-	From time.Time // created at or after
-	To   time.Time // created before
+	// From and To are a window on CreatedAt: at or after From, before To.
+	// A list with a window is ordered by CreatedAt, then ID, unless it
+	// has search words (ByCreated).
+	From time.Time
+	To   time.Time
 	// DueBefore limits to reports whose clock ran out at or before it.
 	DueBefore time.Time
 	// Query is free text searched in title and description.
@@ -366,6 +369,31 @@ type ReportFilter struct {
 	// OldestFirst orders by creation time ascending (queues); the default
 	// is newest first (public lists).
 	OldestFirst bool
+}
+
+// ByCreated reports whether f's list is ordered by CreatedAt and then ID,
+// as a list with a date window and no search words is; any other list is
+// ordered by ID alone. IDs grow with submission, so both orders agree
+// wherever CreatedAt does too; what the window adds is that the store can
+// walk the window's reports by time, newest first, and stop after a page,
+// where ordering them by ID meant reading and sorting every report of the
+// window (0.3 to 0.9 s for 30 to 90 days at a million reports). A search
+// reads its matches from the words' index in ID order, and ordering them
+// by time instead would sort every match in the window (0.6 s against
+// 0.5 s for "jalan" and two months at a million reports, measured).
+func (f ReportFilter) ByCreated() bool {
+	return (!f.From.IsZero() || !f.To.IsZero()) && strings.TrimSpace(f.Query) == ""
+}
+
+// Before reports whether a comes before b in f's list.
+func (f ReportFilter) Before(a, b *Report) bool {
+	if f.OldestFirst {
+		a, b = b, a
+	}
+	if f.ByCreated() && !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
 }
 
 // BBox is a latitude/longitude rectangle.

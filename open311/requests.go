@@ -222,7 +222,7 @@ func (h *Handler) collectAll(ctx context.Context, f esambat.ReportFilter, catego
 		}
 		all = append(all, reps...)
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].ID > all[j].ID })
+	sort.SliceStable(all, func(i, j int) bool { return f.Before(all[i], all[j]) })
 	if len(all) > MaxRequests {
 		all = all[:MaxRequests]
 	}

@@ -406,8 +406,9 @@ func (db *DB) ListEvents(ctx context.Context, reportID int64) ([]esambat.Event, 
 	return out, db.err(rows.Err())
 }
 
-// where builds the WHERE clause of a filter.
-func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
+// where builds the WHERE clause of a filter, with its search words
+// (SearchClause) unless not words.
+func (db *DB) where(f esambat.ReportFilter, words bool) (string, []any, error) {
 	var conds []string
 	var args []any
 	if len(f.Statuses) > 0 {
@@ -461,19 +462,28 @@ func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
 	if !f.DueBefore.IsZero() {
 		add("due_at <= ?", db.t(f.DueBefore))
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
+	if q := strings.TrimSpace(f.Query); q != "" && words {
 		cond, qargs := db.Dialect.SearchClause(q)
 		conds = append(conds, cond)
 		args = append(args, qargs...)
 	}
 	if f.After != "" {
-		id, err := strconv.ParseInt(f.After, 36, 64)
-		if err != nil || id <= 0 {
-			return "", nil, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+		id, err := parseCursor(f.After)
+		if err != nil {
+			return "", nil, err
 		}
-		if f.OldestFirst {
+		switch {
+		case f.ByCreated():
+			// The page goes on after the cursor's report in the list's
+			// order, by (created_at, id).
+			cmp := "<"
+			if f.OldestFirst {
+				cmp = ">"
+			}
+			add("(created_at, id) "+cmp+" (SELECT created_at, id FROM reports WHERE id = ?)", id)
+		case f.OldestFirst:
 			add("id > ?", id)
-		} else {
+		default:
 			add("id < ?", id)
 		}
 	}
@@ -483,9 +493,60 @@ func (db *DB) where(f esambat.ReportFilter) (string, []any, error) {
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
+// parseCursor reads a page cursor: the id of the last report of the
+// previous page, in base 36.
+func parseCursor(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 36, 64)
+	if err != nil || id <= 0 {
+		return 0, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+	}
+	return id, nil
+}
+
+// orderBy is the ORDER BY clause of f's list (ReportFilter.ByCreated).
+func orderBy(f esambat.ReportFilter) string {
+	dir := " DESC"
+	if f.OldestFirst {
+		dir = " ASC"
+	}
+	if f.ByCreated() {
+		return " ORDER BY created_at" + dir + ", id" + dir
+	}
+	return " ORDER BY id" + dir
+}
+
+// cursorWindow narrows the date window of f, a list ordered by
+// created_at, to the part after its cursor's report, so that the
+// database starts its walk of the window's index there instead of
+// stepping over the pages before (where's cursor condition alone is
+// exact, but an index range is taken from the window's bounds).
+func (db *DB) cursorWindow(ctx context.Context, f esambat.ReportFilter) (esambat.ReportFilter, error) {
+	id, err := parseCursor(f.After)
+	if err != nil {
+		return f, err
+	}
+	var at time.Time
+	err = db.readQueryRow(ctx, db.q(`SELECT created_at FROM reports WHERE id = ?`), id).Scan(scanTime{&at})
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+	}
+	if err != nil {
+		return f, db.err(err)
+	}
+	if f.OldestFirst {
+		if at.After(f.From) {
+			f.From = at
+		}
+	} else if end := at.Add(time.Microsecond); f.To.IsZero() || end.Before(f.To) {
+		f.To = end
+	}
+	return f, nil
+}
+
 // FindReports returns a page of reports, newest first unless OldestFirst.
-// Paging is by id (ids grow with submission), so the cursor is the last
-// id seen, encoded in base 36.
+// Paging is by id (ids grow with submission), or by created_at and id
+// for a list with a date window (ReportFilter.ByCreated); either way the
+// cursor is the last id seen, encoded in base 36.
 func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.ReportPage, error) {
 	q, args, cached, err := db.findQuery(ctx, f)
 	if err != nil {
@@ -577,15 +638,17 @@ func pageLimit(f esambat.ReportFilter) int {
 // search may first ask the database how many reports match its words
 // (fewMatches).
 func (db *DB) findQuery(ctx context.Context, f esambat.ReportFilter) (q string, args []any, cached bool, err error) {
-	where, args, err := db.where(f)
+	if f.ByCreated() && f.After != "" {
+		if f, err = db.cursorWindow(ctx, f); err != nil {
+			return "", nil, false, err
+		}
+	}
+	where, args, err := db.where(f, true)
 	if err != nil {
 		return "", nil, false, err
 	}
 	lim := strconv.Itoa(pageLimit(f) + 1)
-	order := " ORDER BY id DESC"
-	if f.OldestFirst {
-		order = " ORDER BY id ASC"
-	}
+	order := orderBy(f)
 	if cells := mapCells(f); db.Dialect.MapCell != "" && cells != nil {
 		// The map: each cell of the box from its newest report on the
 		// reports_map index, at most limit+1 from each, then the newest
@@ -622,9 +685,7 @@ func (db *DB) searchPage(ctx context.Context, f esambat.ReportFilter, order stri
 	if q == "" || (db.Dialect.SearchIDs == nil && db.Dialect.SearchFew == "") {
 		return "", nil, false, nil
 	}
-	g := f
-	g.Query = ""
-	conds, args, err := db.where(g)
+	conds, args, err := db.where(f, false)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -683,19 +744,23 @@ func (db *DB) fewMatches(ctx context.Context, q string) ([]int64, bool, error) {
 	return ids, len(ids) <= fewSearchMatches, nil
 }
 
-// publicIndex returns the partial index of published reports (migrations
-// 0014 to 0016) that holds exactly the rows of f's list, in its order:
-// reports_public for the public list, reports_public_category,
+// publicIndex returns the partial index of published reports (SQLite's
+// migrations 0014 to 0017) that holds exactly the rows of f's list, in
+// its order: reports_public for the public list, reports_public_category,
 // reports_public_kelurahan or reports_public_kelurahan_category for the
-// public list of one category, one kelurahan or both; "" for any other
-// list. Any page, either order.
+// public list of one category, one kelurahan or both,
+// reports_public_created for the public list of a date window; "" for
+// any other list. Any page, either order.
 func publicIndex(f esambat.ReportFilter) string {
 	if !f.PublishedOnly || len(f.Statuses) != 0 || f.AgencyCode != "" || f.ReporterID != 0 ||
-		f.BBox != nil || f.Near != nil || !f.From.IsZero() || !f.To.IsZero() || !f.DueBefore.IsZero() ||
-		strings.TrimSpace(f.Query) != "" {
+		f.BBox != nil || f.Near != nil || !f.DueBefore.IsZero() || strings.TrimSpace(f.Query) != "" {
 		return ""
 	}
 	switch {
+	case f.ByCreated() && f.CategoryCode == "" && f.KelurahanCode == "":
+		return "reports_public_created"
+	case f.ByCreated():
+		return ""
 	case f.CategoryCode == "" && f.KelurahanCode == "":
 		return "reports_public"
 	case f.KelurahanCode == "":
@@ -712,12 +777,12 @@ func publicIndex(f esambat.ReportFilter) string {
 const maxMapCells = 64
 
 // mapCells returns the reports_map cells that f's box covers, or nil when
-// the index does not apply: no box, not only published reports, or too
-// many cells. The arithmetic is the index expression's (Dialect.MapCell)
+// the index does not apply: no box, not only published reports, a list
+// ordered by time (ReportFilter.ByCreated), or too many cells. The arithmetic is the index expression's (Dialect.MapCell)
 // in the same IEEE doubles, so a point's cell here is its cell there.
 func mapCells(f esambat.ReportFilter) []int64 {
 	b := f.BBox
-	if b == nil || !f.PublishedOnly {
+	if b == nil || !f.PublishedOnly || f.ByCreated() {
 		return nil
 	}
 	cell := func(deg, offset float64) int64 { return int64((deg + offset) * 400) }
@@ -753,7 +818,7 @@ func (db *DB) CountReportsUpTo(ctx context.Context, f esambat.ReportFilter, max 
 // countReports counts reports matching f, all of them when max is 0.
 func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
 	f.After = ""
-	where, args, err := db.where(f)
+	where, args, err := db.where(f, true)
 	if err != nil {
 		return 0, err
 	}
@@ -770,7 +835,7 @@ func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int)
 // AnyReport reports whether a report matches f; see esambat.ReportStore.
 func (db *DB) AnyReport(ctx context.Context, f esambat.ReportFilter) (bool, error) {
 	f.After = ""
-	where, args, err := db.where(f)
+	where, args, err := db.where(f, true)
 	if err != nil {
 		return false, err
 	}

@@ -9,9 +9,10 @@ import (
 	"github.com/esambat/esambat"
 )
 
-// TestFindQueryPublicIndex: the public list, unfiltered or filtered by
-// category or by kelurahan alone, names the partial index holding its
-// rows; any other list is left to the planner.
+// TestFindQueryPublicIndex: the public list, unfiltered, filtered by
+// category, by kelurahan or both, or within a date window alone, names
+// the partial index holding its rows; any other list is left to the
+// planner.
 func TestFindQueryPublicIndex(t *testing.T) {
 	db := New(Dialect{Name: "sqlite", HintPublicIndexes: true, MapCell: "cell",
 		SearchClause: func(string) (string, []any) { return "1 = 1", nil }}, nil, nil, nil)
@@ -49,8 +50,18 @@ func TestFindQueryPublicIndex(t *testing.T) {
 		{"large box", with(func(f *esambat.ReportFilter) {
 			f.BBox = &esambat.BBox{MinLat: -8, MinLng: 112, MaxLat: -7, MaxLng: 113}
 		}), ""},
-		{"from", with(func(f *esambat.ReportFilter) { f.From = time.Now() }), ""},
-		{"to", with(func(f *esambat.ReportFilter) { f.To = time.Now() }), ""},
+		{"from", with(func(f *esambat.ReportFilter) { f.From = time.Now() }), "reports_public_created"},
+		{"to", with(func(f *esambat.ReportFilter) { f.To = time.Now() }), "reports_public_created"},
+		{"window, oldest first", with(func(f *esambat.ReportFilter) {
+			f.From, f.To = time.Now().Add(-time.Hour), time.Now()
+			f.OldestFirst = true
+		}), "reports_public_created"},
+		{"window and category", with(func(f *esambat.ReportFilter) { f.From = time.Now(); f.CategoryCode = "jalan-jembatan" }), ""},
+		{"window and kelurahan", with(func(f *esambat.ReportFilter) { f.To = time.Now(); f.KelurahanCode = kel }), ""},
+		{"window and status", with(func(f *esambat.ReportFilter) {
+			f.To = time.Now()
+			f.Statuses = []esambat.Status{esambat.StatusDiproses}
+		}), ""},
 		{"due", with(func(f *esambat.ReportFilter) { f.DueBefore = time.Now() }), ""},
 		{"search", with(func(f *esambat.ReportFilter) { f.Query = "jalan" }), ""},
 		{"search in a category", with(func(f *esambat.ReportFilter) { f.Query = "jalan"; f.CategoryCode = "jalan-jembatan" }), ""},

@@ -27,7 +27,8 @@ type Explainer interface {
 // statistics), then 1,000 submitted, all of drainase-banjir in
 // Pohjentrek. Without migration 0015 PostgreSQL's planner, which believes
 // that category and that kelurahan rare, walks reports_category and
-// reports_kelurahan past the 1,000.
+// reports_kelurahan past the 1,000. The public list of a date window
+// reads reports_public_created.
 func testPublicListIndex(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, c := seeded(t, open)
@@ -102,6 +103,13 @@ func testPublicListIndex(t *testing.T, open Opener) {
 	WantIndex(t, ex, "reports_public_kelurahan_category",
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir", KelurahanCode: "35.75.02.1001"},
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, CategoryCode: "drainase-banjir", KelurahanCode: "35.75.02.1001", After: "3v0"})
+	// The public list of a date window reads reports_public_created
+	// (migration 0017 on SQLite, 0018 on PostgreSQL), in the window's
+	// order (ReportFilter.ByCreated), on every page.
+	WantIndex(t, ex, "reports_public_created",
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, From: at.Add(-time.Minute)},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, From: at.Add(-time.Minute), To: at.Add(time.Minute), After: "2bi"},
+		esambat.ReportFilter{PublishedOnly: true, Limit: 20, To: at.Add(time.Minute), OldestFirst: true})
 	// The lists themselves: the newest published reports of each, none of
 	// those waiting.
 	for _, f := range []esambat.ReportFilter{

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Near", testNear},
 		{"MapBoxes", testMapBoxes},
 		{"Paging", testPaging},
+		{"Window", testWindow},
 		{"Search", testSearch},
 		{"SearchConcurrent", testSearchConcurrent},
 		{"Times", testTimes},

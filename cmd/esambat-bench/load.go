@@ -267,6 +267,10 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		{"list, paging by cursor (pages 2-50)", func(_ int, r *mrand.Rand) string {
 			return u + "limit=20&cursor=" + url.QueryEscape(cursors[r.IntN(len(cursors))])
 		}},
+		{"list, 30-day window within the last year", func(_ int, r *mrand.Rand) string {
+			from, to := window(r, 30)
+			return u + "limit=20&from=" + from + "&to=" + to
+		}},
 		// Words of the demo's complaints, from the most common ("jalan",
 		// in about a third of them) to rarer ones.
 		{"search, one word (q=jalan, sampah...)", func(_ int, r *mrand.Rand) string {
@@ -287,7 +291,19 @@ func listQueries(base string, cursors []string) ([]query, error) {
 		{"open311, requests.json, last hour", func(int, *mrand.Rand) string {
 			return base + "/open311/v2/requests.json?start_date=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
 		}},
+		{"open311, requests.json, 30-day window", func(_ int, r *mrand.Rand) string {
+			from, to := window(r, 30)
+			return base + "/open311/v2/requests.json?start_date=" + from + "&end_date=" + to
+		}},
 	}, nil
+}
+
+// window returns the bounds of a window of days days that ends at a
+// random time of the last year, as query values.
+func window(r *mrand.Rand, days int) (from, to string) {
+	end := time.Now().Add(-time.Duration(r.Int64N(int64(365 * 24 * time.Hour))))
+	start := end.AddDate(0, 0, -days)
+	return url.QueryEscape(start.UTC().Format(time.RFC3339)), url.QueryEscape(end.UTC().Format(time.RFC3339))
 }
 
 // cursorsFor follows next_cursor from the first page for up to pages

@@ -1,0 +1,13 @@
+-- The public list of a date window (the API's and the pages' from and
+-- to, Open311's start_date and end_date): published reports created in
+-- the window, newest first. Ordered by id, its query read every report
+-- of the window through reports_created, each row for its published
+-- check and then into a sort: 0.34 s for 30 days and 0.63 s for 90 at a
+-- million reports, and Open311's 90 days 0.9 s. A list with a window is
+-- now ordered by created_at, then id (esambat.ReportFilter.ByCreated),
+-- and this index files the published reports in that order (the rowid,
+-- which is the id, ends every entry), so a page reads the rows it
+-- returns. Like the other public indexes it files only published
+-- reports, so intake does not write it; the list names it
+-- (Dialect.HintPublicIndexes, sqldb.FindReports).
+CREATE INDEX reports_public_created ON reports (created_at) WHERE published_at IS NOT NULL AND visibility <> 'rahasia';
