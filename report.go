@@ -449,6 +449,12 @@ type ReportStore interface {
 	UpdateReport(ctx context.Context, r *Report, ev *Event) error
 	// ListEvents returns the events of a report, oldest first.
 	ListEvents(ctx context.Context, reportID int64) ([]Event, error)
+	// ListEventsOf returns the events of each of the reports, oldest
+	// first, by report ID (none: no entry), in one query per 1,000
+	// reports: a list that shows something of each report's history
+	// (Open311's, up to 1,000 reports) would otherwise wait for one round
+	// trip per report.
+	ListEventsOf(ctx context.Context, reportIDs []int64) (map[int64][]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
 	// CountReportsUpTo is CountReports counting no further than max (at
@@ -461,6 +467,9 @@ type ReportStore interface {
 	AnyReport(ctx context.Context, f ReportFilter) (bool, error)
 	// ListPhotos returns a report's photos in the order they were added.
 	ListPhotos(ctx context.Context, reportID int64) ([]Photo, error)
+	// ListPhotosOf is ListPhotos for each of the reports, by report ID,
+	// as ListEventsOf is ListEvents.
+	ListPhotosOf(ctx context.Context, reportIDs []int64) (map[int64][]Photo, error)
 	// AddPhotos attaches photos to an existing report with an event, in
 	// one transaction. A photo whose Key the report already has is
 	// skipped: a retried upload (the answer lost on the way) attaches

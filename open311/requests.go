@@ -81,12 +81,29 @@ func (h *Handler) handleRequests(w http.ResponseWriter, r *http.Request, f forma
 		h.fail(w, r, f, err)
 		return
 	}
+	// The filter keeps to published reports already; this is the rule
+	// itself.
+	reports = slices.DeleteFunc(reports, func(rep *esambat.Report) bool { return esambat.AccessFor(nil, rep) < esambat.AccessPublic })
+	// Each request shows something of its report's events and its first
+	// photo: read them for the whole list at once, not in two round trips
+	// per report (2,000 for a full list: 0.3-0.5 s on PostgreSQL).
+	ids := make([]int64, len(reports))
+	for i, rep := range reports {
+		ids[i] = rep.ID
+	}
+	events, err := h.Service.Reports.ListEventsOf(ctx, ids)
+	if err != nil {
+		h.fail(w, r, f, err)
+		return
+	}
+	photos, err := h.Service.Reports.ListPhotosOf(ctx, ids)
+	if err != nil {
+		h.fail(w, r, f, err)
+		return
+	}
 	vals := make([]any, 0, len(reports))
 	for _, rep := range reports {
-		if esambat.AccessFor(nil, rep) < esambat.AccessPublic {
-			continue // the filter says so already; this is the rule itself
-		}
-		v, err := h.render(ctx, rep, esambat.AccessPublic)
+		v, err := h.render(ctx, rep, esambat.AccessPublic, events[rep.ID], photos[rep.ID])
 		if err != nil {
 			h.fail(w, r, f, err)
 			return
@@ -118,7 +135,17 @@ func (h *Handler) requestByID(ctx context.Context, ticket string) (object, error
 	if a == esambat.AccessNone {
 		return nil, notFound("Laporan tidak ditemukan: " + ticket)
 	}
-	return h.render(ctx, rep, a)
+	events, err := h.Service.Reports.ListEvents(ctx, rep.ID)
+	if err != nil {
+		return nil, err
+	}
+	var photos []esambat.Photo
+	if a >= esambat.AccessPublic {
+		if photos, err = h.Service.Reports.ListPhotos(ctx, rep.ID); err != nil {
+			return nil, err
+		}
+	}
+	return h.render(ctx, rep, a, events, photos)
 }
 
 // findRequests reads the reports matching the list filters: published
@@ -296,17 +323,13 @@ func w3c(t time.Time) any {
 	return t.In(esambat.WIB).Format(time.RFC3339)
 }
 
-// render shapes a report as an Open311 request for an anonymous viewer
-// with access a. At AccessStatus (not yet verified) only the ticket,
-// status, service and dates are shown; the content (description,
-// address, point, photo) waits for publication. The reporter and the
-// person reported for are never shown.
-func (h *Handler) render(ctx context.Context, rep *esambat.Report, a esambat.Access) (object, error) {
+// render shapes a report, with its events and photos, as an Open311
+// request for an anonymous viewer with access a. At AccessStatus (not yet
+// verified) only the ticket, status, service and dates are shown; the
+// content (description, address, point, photo) waits for publication.
+// The reporter and the person reported for are never shown.
+func (h *Handler) render(ctx context.Context, rep *esambat.Report, a esambat.Access, events []esambat.Event, photos []esambat.Photo) (object, error) {
 	ref, err := h.reference(ctx)
-	if err != nil {
-		return nil, err
-	}
-	events, err := h.Service.Reports.ListEvents(ctx, rep.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +379,6 @@ func (h *Handler) render(ctx context.Context, rep *esambat.Report, a esambat.Acc
 		address = h.address(rep)
 		if rep.Location != nil {
 			lat, lng = rep.Location.Lat, rep.Location.Lng
-		}
-		photos, err := h.Service.Reports.ListPhotos(ctx, rep.ID)
-		if err != nil {
-			return nil, err
 		}
 		mediaURL = h.firstPhoto(rep.Ticket, photos)
 	} else {

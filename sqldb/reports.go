@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -380,30 +381,75 @@ func (db *DB) UpdateReport(ctx context.Context, r *esambat.Report, ev *esambat.E
 	return nil
 }
 
+// eventSelect reads events for scanEvents.
+const eventSelect = `SELECT id, report_id, seq, action, actor_id, actor_role, from_status, to_status,
+		public_text, internal_note, data, created_at, prev_hash, hash FROM events`
+
 // ListEvents returns the events of a report, oldest first.
 func (db *DB) ListEvents(ctx context.Context, reportID int64) ([]esambat.Event, error) {
-	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, report_id, seq, action, actor_id, actor_role, from_status, to_status,
-		public_text, internal_note, data, created_at, prev_hash, hash FROM events WHERE report_id = ? ORDER BY seq`), reportID)
+	var out []esambat.Event
+	err := db.scanEvents(ctx, db.q(eventSelect+` WHERE report_id = ? ORDER BY seq`), []any{reportID}, func(e esambat.Event) {
+		out = append(out, e)
+	})
+	return out, err
+}
+
+// ListEventsOf returns the events of each of reportIDs; see
+// esambat.ReportStore.
+func (db *DB) ListEventsOf(ctx context.Context, reportIDs []int64) (map[int64][]esambat.Event, error) {
+	out := map[int64][]esambat.Event{}
+	err := inChunks(reportIDs, func(in string, args []any) error {
+		return db.scanEvents(ctx, db.q(eventSelect+` WHERE report_id IN (`+in+`) ORDER BY report_id, seq`), args, func(e esambat.Event) {
+			out[e.ReportID] = append(out[e.ReportID], e)
+		})
+	})
+	return out, err
+}
+
+// scanEvents runs query, an eventSelect, and passes each event to add.
+func (db *DB) scanEvents(ctx context.Context, query string, args []any, add func(esambat.Event)) error {
+	rows, err := db.Read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, db.err(err)
+		return db.err(err)
 	}
 	defer rows.Close()
-	var out []esambat.Event
 	for rows.Next() {
 		var e esambat.Event
 		var data string
 		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Action, &e.ActorID, &e.ActorRole, &e.From, &e.To,
 			&e.Public, &e.Internal, &data, scanTime{&e.CreatedAt}, &e.PrevHash, &e.Hash); err != nil {
-			return nil, db.err(err)
+			return db.err(err)
 		}
 		if data != "" && data != "{}" && data != "null" {
 			if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
-				return nil, fmt.Errorf("event %d: bad data: %w", e.ID, err)
+				return fmt.Errorf("event %d: bad data: %w", e.ID, err)
 			}
 		}
-		out = append(out, e)
+		add(e)
 	}
-	return out, db.err(rows.Err())
+	return db.err(rows.Err())
+}
+
+// inChunk is the most IDs inChunks puts in one IN list: a page of
+// FindReports, and far below SQLite's limit of 32,766 parameters.
+const inChunk = maxPageLimit
+
+// inChunks calls fn with an IN list of placeholders and its arguments for
+// each inChunk of ids, each ID once (in two chunks, its rows would be
+// read twice).
+func inChunks(ids []int64, fn func(in string, args []any) error) error {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(slices.Compact(ids), inChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if err := fn(strings.Repeat(", ?", len(chunk))[2:], args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // where builds the WHERE clause of a filter, with its search words
@@ -879,21 +925,44 @@ func (db *DB) insertPhotos(ctx context.Context, tx Tx, reportID int64, photos []
 
 // ListPhotos returns a report's photos in the order they were added.
 func (db *DB) ListPhotos(ctx context.Context, reportID int64) ([]esambat.Photo, error) {
-	rows, err := db.readQuery(ctx, db.q(`SELECT key, thumb_key, width, height, kind, created_at FROM report_photos
+	rows, err := db.readQuery(ctx, db.q(`SELECT report_id, key, thumb_key, width, height, kind, created_at FROM report_photos
 		WHERE report_id = ? ORDER BY id`), reportID)
 	if err != nil {
 		return nil, db.err(err)
 	}
-	defer rows.Close()
 	var out []esambat.Photo
-	for rows.Next() {
-		var p esambat.Photo
-		if err := rows.Scan(&p.Key, &p.ThumbKey, &p.Width, &p.Height, &p.Kind, scanTime{&p.CreatedAt}); err != nil {
-			return nil, db.err(err)
+	err = scanPhotos(rows, func(_ int64, p esambat.Photo) { out = append(out, p) })
+	return out, db.err(err)
+}
+
+// ListPhotosOf returns the photos of each of reportIDs; see
+// esambat.ReportStore.
+func (db *DB) ListPhotosOf(ctx context.Context, reportIDs []int64) (map[int64][]esambat.Photo, error) {
+	out := map[int64][]esambat.Photo{}
+	err := inChunks(reportIDs, func(in string, args []any) error {
+		rows, err := db.Read.QueryContext(ctx, db.q(`SELECT report_id, key, thumb_key, width, height, kind, created_at FROM report_photos
+			WHERE report_id IN (`+in+`) ORDER BY report_id, id`), args...)
+		if err != nil {
+			return db.err(err)
 		}
-		out = append(out, p)
+		return db.err(scanPhotos(rows, func(id int64, p esambat.Photo) { out[id] = append(out[id], p) }))
+	})
+	return out, err
+}
+
+// scanPhotos passes each photo of rows, with its report's ID, to add, and
+// closes rows.
+func scanPhotos(rows *sql.Rows, add func(int64, esambat.Photo)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p esambat.Photo
+		if err := rows.Scan(&id, &p.Key, &p.ThumbKey, &p.Width, &p.Height, &p.Kind, scanTime{&p.CreatedAt}); err != nil {
+			return err
+		}
+		add(id, p)
 	}
-	return out, db.err(rows.Err())
+	return rows.Err()
 }
 
 // AddPhotos attaches photos to a report with an event in one transaction;

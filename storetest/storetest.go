@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"Times", testTimes},
 		{"Tokens", testTokens},
 		{"PhotosAndSupports", testPhotosAndSupports},
+		{"ListOf", testListOf},
 		{"PhoneCodes", testPhoneCodes},
 		{"Outbox", testOutbox},
 		{"MergeSupports", testMergeSupports},
