@@ -8,3 +8,25 @@ func SetListCountMax(n int) (restore func()) {
 	listCountMax = n
 	return func() { listCountMax = old }
 }
+
+// SetExportPage sets how many reports the open-data export reads per
+// query, so that a test pages through a handful; the returned func
+// restores it. Tests that call it must not run in parallel.
+func SetExportPage(n int) (restore func()) {
+	old := exportPage
+	exportPage = n
+	return func() { exportPage = old }
+}
+
+// HoldExports takes every place for running exports, as that many
+// exports running at once would; the returned func gives them back.
+func (s *Server) HoldExports() (release func()) {
+	for range exportsAtOnce {
+		s.exportSem <- struct{}{}
+	}
+	return func() {
+		for range exportsAtOnce {
+			<-s.exportSem
+		}
+	}
+}

@@ -38,7 +38,8 @@ type gzipWriter struct {
 func compressible(ct string) bool {
 	return strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "application/json") ||
 		strings.HasPrefix(ct, "application/javascript") || strings.HasPrefix(ct, "text/javascript") ||
-		strings.HasPrefix(ct, "image/svg+xml") || strings.HasPrefix(ct, "application/xml")
+		strings.HasPrefix(ct, "image/svg+xml") || strings.HasPrefix(ct, "application/xml") ||
+		strings.HasPrefix(ct, "application/geo+json")
 }
 
 func (g *gzipWriter) decide(status int) {
@@ -83,3 +84,15 @@ func (g *gzipWriter) finish() {
 }
 
 func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+// FlushError sends what the compressor holds and flushes the connection,
+// for http.ResponseController: a streamed response (the open-data
+// export) reaches the client as it is written, not when it ends.
+func (g *gzipWriter) FlushError() error {
+	if g.gz != nil {
+		if err := g.gz.Flush(); err != nil {
+			return err
+		}
+	}
+	return http.NewResponseController(g.ResponseWriter).Flush()
+}

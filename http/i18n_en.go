@@ -80,7 +80,7 @@ var english = map[string]string{
 	"Ya, sudah beres": "Yes, it is solved", "Belum beres? Jelaskan apa yang masih kurang": "Not solved? Explain what is still wrong", "Sanggah: belum beres": "Dispute: not solved",
 	"Cari": "Search", "Semua kategori": "All categories", "Semua kelurahan": "All kelurahan", "Status": "Status", "Semua status": "All statuses",
 	"Tampilkan": "Show", "Peta tidak tersedia.": "The map is not available.", "%d laporan": "%d reports", "lebih dari %d laporan": "more than %d reports", "%d dukungan": "%d supporters",
-	"Berikutnya": "Next", "Belum ada laporan.": "No reports yet.", "Anda belum pernah melapor.": "You have not reported anything yet.", "batas": "due",
+	"Berikutnya": "Next", "Belum ada laporan.": "No reports yet.", "Unduh data terbuka (tanpa data pribadi):": "Download open data (no personal data):", "Anda belum pernah melapor.": "You have not reported anything yet.", "batas": "due",
 	"Lacak laporan": "Track a report", "Masukkan nomor tiket untuk melihat status laporan, tanpa perlu masuk.": "Enter a ticket number to see the report's status, without logging in.",
 	"Nomor tiket": "Ticket number", "Contoh: ES-26-000123": "For example: ES-26-000123",
 

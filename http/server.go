@@ -65,7 +65,9 @@ type Server struct {
 
 	tpl      templates
 	photoSem chan struct{}
-	limits   buckets
+	// exportSem holds a place for each open-data export running.
+	exportSem chan struct{}
+	limits    buckets
 
 	refs refCache
 	home homeCounts
@@ -89,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	s.registerLimit = newLimiter(20, time.Hour)   // sign-ups per address
 	s.otpLimit = newLimiter(5, time.Hour)         // code resends per account
 	s.photoSem = make(chan struct{}, 2)
+	s.exportSem = make(chan struct{}, exportsAtOnce)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.staffRoutes(mux)
@@ -111,6 +114,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler)
 	}
 	mux.HandleFunc("/api/", s.handleAPINotFound)
+	mux.HandleFunc("GET /open-data/reports.csv", s.handleExportCSV)
+	mux.HandleFunc("GET /open-data/reports.geojson", s.handleExportGeoJSON)
 	if s.Open311 != nil {
 		mux.Handle("/open311/", s.Open311)
 	}
@@ -460,7 +465,9 @@ func methodNotAllowed(mux *http.ServeMux, s *Server) http.Handler {
 // request held for minutes.
 func (s *Server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		// Uploads on weak networks have the server's read timeout; an
+		// open-data export gives each page its own time (export).
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") || strings.HasPrefix(r.URL.Path, "/open-data/") {
 			next.ServeHTTP(w, r)
 			return
 		}

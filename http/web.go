@@ -168,6 +168,20 @@ func (t *templates) load() error {
 				q.Set("cursor", next)
 				return q.Encode()
 			},
+			// exportQuery keeps the list's filters for its open-data
+			// download: the export takes every page, and no language.
+			"exportQuery": func(v url.Values) string {
+				q := url.Values{}
+				for _, k := range []string{"q", "category", "kelurahan", "status", "from", "to"} {
+					if x := v.Get(k); x != "" {
+						q.Set(k, x)
+					}
+				}
+				if len(q) == 0 {
+					return ""
+				}
+				return "?" + q.Encode()
+			},
 			"add":    func(a, b int) int { return a + b },
 			"mul100": func(f float64) float64 { return f * 100 },
 			"seq": func(n int) []int {
