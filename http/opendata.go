@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -54,6 +53,7 @@ type exportRecord struct {
 
 func (s *Server) handleExportCSV(w http.ResponseWriter, r *http.Request) {
 	var cw *csv.Writer
+	row := make([]string, len(exportColumns))
 	s.export(w, r, exportFormat{
 		contentType: "text/csv; charset=utf-8", ext: "csv",
 		begin: func(w io.Writer) error {
@@ -66,7 +66,17 @@ func (s *Server) handleExportCSV(w http.ResponseWriter, r *http.Request) {
 			return cw.Write(exportColumns)
 		},
 		row: func(_ io.Writer, rec exportRecord) error {
-			return cw.Write(rec.values)
+			// Text that a spreadsheet would run as a formula (starting
+			// with =, +, -, @, a tab or a carriage return) gets a leading
+			// apostrophe, as OWASP advises for CSV files; the points are
+			// numbers.
+			for i, v := range rec.values {
+				if exportColumns[i] != "lat" && exportColumns[i] != "lng" && v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+					v = "'" + v
+				}
+				row[i] = v
+			}
+			return cw.Write(row)
 		},
 		end: func(io.Writer) error {
 			cw.Flush()
@@ -76,7 +86,8 @@ func (s *Server) handleExportCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleExportGeoJSON(w http.ResponseWriter, r *http.Request) {
-	first := true
+	var b []byte
+	sep := ""
 	s.export(w, r, exportFormat{
 		contentType: "application/geo+json", ext: "geojson",
 		begin: func(w io.Writer) error {
@@ -84,40 +95,47 @@ func (s *Server) handleExportGeoJSON(w http.ResponseWriter, r *http.Request) {
 			return err
 		},
 		row: func(w io.Writer, rec exportRecord) error {
-			props := make(map[string]any, len(exportColumns))
-			for i, c := range exportColumns {
-				switch c {
-				case "lat", "lng":
-					continue
-				case "supports", "rating":
-					if n, err := strconv.Atoi(rec.values[i]); err == nil {
-						props[c] = n
-					} else {
-						props[c] = nil
-					}
-				default:
-					if rec.values[i] == "" {
-						props[c] = nil
-					} else {
-						props[c] = rec.values[i]
-					}
-				}
-			}
+			// Written field by field in the columns' order: a map per
+			// feature through encoding/json took a third of the time of a
+			// million-report export.
+			b = append(b[:0], sep...)
+			sep = ",\n"
+			b = append(b, `{"type":"Feature","id":`...)
+			b = appendJSONString(b, rec.values[0])
 			// RFC 7946: a feature without a place has a null geometry;
 			// positions are longitude, latitude.
-			var geometry any
 			if rec.lat != nil {
-				geometry = map[string]any{"type": "Point", "coordinates": [2]float64{*rec.lng, *rec.lat}}
+				b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+				b = strconv.AppendFloat(b, *rec.lng, 'f', -1, 64)
+				b = append(b, ',')
+				b = strconv.AppendFloat(b, *rec.lat, 'f', -1, 64)
+				b = append(b, "]}"...)
+			} else {
+				b = append(b, `,"geometry":null`...)
 			}
-			b, err := json.Marshal(map[string]any{"type": "Feature", "id": rec.values[0], "geometry": geometry, "properties": props})
-			if err != nil {
-				return err
+			b = append(b, `,"properties":{`...)
+			first := true
+			for i, c := range exportColumns {
+				if c == "lat" || c == "lng" {
+					continue
+				}
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = appendJSONString(b, c)
+				b = append(b, ':')
+				switch v := rec.values[i]; {
+				case v == "":
+					b = append(b, "null"...)
+				case c == "supports" || c == "rating":
+					b = append(b, v...) // strconv.Itoa's digits
+				default:
+					b = appendJSONString(b, v)
+				}
 			}
-			if !first {
-				b = append([]byte{',', '\n'}, b...)
-			}
-			first = false
-			_, err = w.Write(b)
+			b = append(b, "}}"...)
+			_, err := w.Write(b)
 			return err
 		},
 		end: func(w io.Writer) error {
@@ -125,6 +143,37 @@ func (s *Server) handleExportGeoJSON(w http.ResponseWriter, r *http.Request) {
 			return err
 		},
 	})
+}
+
+// appendJSONString appends s to b as a JSON string. Report text is valid
+// UTF-8 (the API and the pages refuse anything else), so it goes as it
+// is, with quotes, backslashes and control characters escaped.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // export streams the published reports matching the request's filters in
@@ -213,9 +262,7 @@ func (s *Server) exportPageOf(ctx context.Context, f esambat.ReportFilter) (esam
 	return s.Service.Reports.FindReports(ctx, f)
 }
 
-// exportRecord shapes rep for the export. Text that a spreadsheet would
-// run as a formula (starting with =, +, -, @, a tab or a carriage
-// return) gets a leading apostrophe, as OWASP advises for CSV files.
+// exportRecord shapes rep for the export.
 func (s *Server) exportRecord(ref *refCache, rep *esambat.Report) exportRecord {
 	var rec exportRecord
 	name := func(c *codeName) (string, string) {
@@ -257,10 +304,5 @@ func (s *Server) exportRecord(ref *refCache, rep *esambat.Report) exportRecord {
 		string(rep.Status), StatusLabels[rep.Status], rep.AgencyCode, ag.Name, kelCode, kelName,
 		kecCode, kecName, lat, lng, t(rep.CreatedAt), t(rep.PublishedAt), t(rep.UpdatedAt), due,
 		strconv.Itoa(rep.Supports), rating, s.BaseURL + "/laporan/" + rep.Ticket}
-	for i, v := range rec.values {
-		if exportColumns[i] != "lat" && exportColumns[i] != "lng" && v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			rec.values[i] = "'" + v
-		}
-	}
 	return rec
 }

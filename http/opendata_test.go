@@ -158,6 +158,11 @@ func TestOpenDataExport(t *testing.T) {
 	if fc.Type != "FeatureCollection" || !slices.Equal(got, want) {
 		t.Fatalf("GeoJSON %s with %v, want FeatureCollection with %v", fc.Type, got, want)
 	}
+	// The GeoJSON keeps the text as it is: it is not a spreadsheet.
+	if p := fc.Features[0].Properties; p["title"] != `=HYPERLINK("http://contoh.test","klik")` ||
+		p["description"] != "Lubang besar, \"dalam\"; sudah dua motor jatuh.\nMohon segera." || p["due_at"] == nil {
+		t.Errorf("first feature's properties = %v", p)
+	}
 	if p := fc.Features[0].Geometry; p == nil || p.Type != "Point" || len(p.Coordinates) != 2 || p.Coordinates[0] != in[1] || p.Coordinates[1] != in[0] {
 		t.Errorf("geometry = %+v, want a Point at [%v, %v] (longitude first)", p, in[1], in[0])
 	}
