@@ -465,6 +465,10 @@ type ReportStore interface {
 	// and order): the database stops at the first one, and reads no row
 	// when an index holds every column f asks about.
 	AnyReport(ctx context.Context, f ReportFilter) (bool, error)
+	// ReportTimes calls fn with the ReportTimes of every report, in no
+	// particular order, reading them in one pass (the public
+	// statistics); an error from fn stops it and is returned.
+	ReportTimes(ctx context.Context, fn func(ReportTimes) error) error
 	// ListPhotos returns a report's photos in the order they were added.
 	ListPhotos(ctx context.Context, reportID int64) ([]Photo, error)
 	// ListPhotosOf is ListPhotos for each of the reports, by report ID,

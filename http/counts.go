@@ -26,81 +26,111 @@ func (s *Server) listCount(ctx context.Context, f esambat.ReportFilter) (n int, 
 	return n, false
 }
 
-// homeCountsTTL is how long the home page's counters are shown before
-// they are counted again; homeCountsRetry how long after a failed count
-// the next is tried (a database that is down is not asked at every view).
-const (
-	homeCountsTTL   = time.Minute
-	homeCountsRetry = 10 * time.Second
-	// homeCountsWait is the longest a view waits for the first count;
-	// after it the page goes without its counters.
-	homeCountsWait = 250 * time.Millisecond
-)
+// cached keeps a value that is costly to compute (counts over every
+// published report, the statistics over every report) for the pages that
+// show it. It is computed in the background at the server's start
+// (WarmUp) and then at most once per ttl, when a view finds it older; a
+// failed computation keeps the last value and is tried again after retry,
+// not at every view; no view waits longer than wait for the first.
+type cached[T any] struct {
+	ttl, retry, wait, timeout time.Duration
+	what                      string // for the log
+	compute                   func(context.Context) (T, error)
 
-// homeCounts keeps the home page's three counters. Counting every published
-// report reads most of the table (1.4 s for the three counters at a million
-// reports on SQLite), and the home page is the most visited page: the
-// counters are counted at start (WarmUp) and then at most once a minute,
-// in the background, and no view waits for long.
-type homeCounts struct {
 	mu         sync.Mutex
-	counts     homeData
-	at         time.Time     // of the last count; zero before the first
-	failed     time.Time     // of the last failed count
-	refreshing bool          // a count is running
-	first      chan struct{} // closed once the first count has ended
+	v          T
+	at         time.Time     // of the last computation; zero before the first
+	failed     time.Time     // of the last failed one
+	refreshing bool          // one is running
+	first      chan struct{} // closed once the first has ended
 }
 
-// homeCounters returns the counters (see refresh). Before the first count
-// has ended it waits for it up to homeCountsWait; without counts (still
-// counting, or the count failed) Counted is false and the page shows none
-// rather than zeros.
-func (s *Server) homeCounters(ctx context.Context) homeData {
-	first := s.refresh()
-	wait := time.NewTimer(homeCountsWait)
+// get returns the value and when it was computed (see refresh). Before the
+// first computation has ended it waits for it up to c.wait; without a
+// value (still computing, or it failed) the time is zero.
+func (c *cached[T]) get(ctx context.Context, s *Server) (T, time.Time) {
+	first := c.refresh(s)
+	wait := time.NewTimer(c.wait)
 	defer wait.Stop()
 	select {
 	case <-first:
 	case <-wait.C:
 	case <-ctx.Done():
 	}
-	h := &s.home
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	d := h.counts
-	d.Counted = !h.at.IsZero()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.v, c.at
+}
+
+// refresh starts computing the value in the background when there is none
+// or it is older than c.ttl, unless a computation is running or one failed
+// less than c.retry ago. It returns the channel closed once the first
+// computation has ended.
+func (c *cached[T]) refresh(s *Server) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == nil {
+		c.first = make(chan struct{})
+	}
+	now := s.Service.Time()
+	if !c.refreshing && (c.at.IsZero() || !now.Before(c.at.Add(c.ttl))) &&
+		(c.failed.IsZero() || !now.Before(c.failed.Add(c.retry))) {
+		c.refreshing = true
+		go c.run(s)
+	}
+	return c.first
+}
+
+// run computes the value once.
+func (c *cached[T]) run(s *Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	v, err := c.compute(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refreshing = false
+	if err != nil {
+		s.Logger.Warn(c.what+": computing failed; trying again later", "retry", c.retry, "err", err)
+		c.failed = s.Service.Time()
+	} else {
+		c.v, c.at, c.failed = v, s.Service.Time(), time.Time{}
+	}
+	select {
+	case <-c.first:
+	default:
+		close(c.first)
+	}
+}
+
+// newHomeCounts returns the home page's three counters, cached: counting
+// every published report reads most of the table (1.4 s for the three at
+// a million reports on SQLite), and the home page is the most visited
+// page. They are counted again at most once a minute, a failed count is
+// tried again after 10 s, and a view waits at most 250 ms for the first.
+func (s *Server) newHomeCounts() *cached[homeData] {
+	return &cached[homeData]{ttl: time.Minute, retry: 10 * time.Second, wait: 250 * time.Millisecond,
+		timeout: time.Minute, what: "home page counters", compute: s.countHome}
+}
+
+// homeCounters returns the counters; without counts (still counting, or
+// the count failed) Counted is false and the page shows none rather than
+// zeros.
+func (s *Server) homeCounters(ctx context.Context) homeData {
+	d, at := s.home.get(ctx, s)
+	d.Counted = !at.IsZero()
 	return d
 }
 
-// WarmUp starts counting the home page's counters in the background, so
-// that the first view after a start need not wait for them.
-func (s *Server) WarmUp() { s.refresh() }
-
-// refresh starts counting the counters in the background when there are
-// none or they are older than homeCountsTTL, unless a count is running or
-// one failed less than homeCountsRetry ago. It returns the channel closed
-// once the first count has ended.
-func (s *Server) refresh() <-chan struct{} {
-	h := &s.home
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.first == nil {
-		h.first = make(chan struct{})
-	}
-	now := s.Service.Time()
-	if !h.refreshing && (h.at.IsZero() || !now.Before(h.at.Add(homeCountsTTL))) &&
-		(h.failed.IsZero() || !now.Before(h.failed.Add(homeCountsRetry))) {
-		h.refreshing = true
-		go s.countHome()
-	}
-	return h.first
+// WarmUp starts computing what the public pages show from every report
+// (the home page's counters, the statistics) in the background, so that
+// the first views after a start need not wait for them.
+func (s *Server) WarmUp() {
+	s.home.refresh(s)
+	s.stats.refresh(s)
 }
 
-// countHome counts the home page's counters. A failed count keeps the
-// previous counters; a page view after homeCountsRetry tries again.
-func (s *Server) countHome() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+// countHome counts the home page's counters.
+func (s *Server) countHome(ctx context.Context) (homeData, error) {
 	published := esambat.ReportFilter{PublishedOnly: true}
 	inProgress := esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusDidisposisi, esambat.StatusDiproses}}
 	done := esambat.ReportFilter{PublishedOnly: true, Statuses: []esambat.Status{esambat.StatusSelesai, esambat.StatusDitutup}}
@@ -111,19 +141,5 @@ func (s *Server) countHome() {
 			d.Done, err = s.Service.Reports.CountReports(ctx, done)
 		}
 	}
-	h := &s.home
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.refreshing = false
-	if err != nil {
-		s.Logger.Warn("home page counters: counting failed; trying again in 10 s", "err", err)
-		h.failed = s.Service.Time()
-	} else {
-		h.counts, h.at, h.failed = d, s.Service.Time(), time.Time{}
-	}
-	select {
-	case <-h.first:
-	default:
-		close(h.first)
-	}
+	return d, err
 }

@@ -246,4 +246,18 @@ var english = map[string]string{
 	"Terlalu banyak percobaan. Coba lagi dalam %d menit.":                               "Too many attempts. Try again in %d minutes.",
 	"Permintaan lintas situs ditolak.":                                                  "Cross-site request refused.",
 	"Kiriman terlalu besar: maksimal 5 foto, masing-masing 10 MB.":                      "Upload too large: at most 5 photos of 10 MB each.",
+	// The statistics page.
+	"Statistik": "Statistics", "Statistik layanan": "Service statistics",
+	"Seberapa cepat laporan warga diverifikasi, diterima perangkat daerah dan diselesaikan, dari semua laporan yang masuk (laporan rahasia ikut dihitung, tanpa isinya).": "How fast residents' reports are verified, accepted by the agencies and finished, over every report received (confidential reports count too, without their content).",
+	"Dihitung %s.": "Computed %s.", "laporan masuk": "reports received",
+	"sampai diverifikasi (median)": "to verification (median)", "%s dalam %d hari kerja": "%s within %d working days",
+	"sampai diterima perangkat daerah (median)": "to acceptance by the agency (median)",
+	"sampai selesai (median)":                   "to completion (median)", "%s sebelum target": "%s before the target",
+	"kepuasan pelapor": "reporters' satisfaction", "dari %s penilaian": "from %s ratings",
+	"Waktu dihitung dari laporan dikirim sampai diverifikasi, dari disposisi sampai diterima dengan rencana, dan dari diterima sampai selesai. Langkah yang masih menunggu setelah batas waktunya dihitung terlambat.": "Times run from sending to verification, from disposition to acceptance with a plan, and from acceptance to completion. A step still waiting after its deadline counts as late.",
+	"Per perangkat daerah": "By agency", "Per kategori": "By category", "Per kelurahan": "By kelurahan",
+	"Per bulan laporan masuk": "By month received", "Data:": "Data:", "laporan:": "reports:",
+	"Statistik sedang dihitung; muat ulang halaman ini sebentar lagi.": "The statistics are being computed; reload this page in a moment.",
+	"Verifikasi": "Verification", "Penerimaan": "Acceptance", "Penyelesaian": "Completion", "Kepuasan": "Satisfaction",
+	"%s jam": "%s hours", "%s hari": "%s days",
 }

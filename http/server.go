@@ -69,8 +69,9 @@ type Server struct {
 	exportSem chan struct{}
 	limits    buckets
 
-	refs refCache
-	home homeCounts
+	refs  refCache
+	home  *cached[homeData]
+	stats *cached[*esambat.Stats]
 
 	loginLimit, ipLimit, registerLimit, otpLimit *limiter
 }
@@ -92,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	s.otpLimit = newLimiter(5, time.Hour)         // code resends per account
 	s.photoSem = make(chan struct{}, 2)
 	s.exportSem = make(chan struct{}, exportsAtOnce)
+	s.home, s.stats = s.newHomeCounts(), s.newStats()
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.staffRoutes(mux)
@@ -134,6 +136,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET", "/api/v1/categories", s.handleCategories},
 		{"GET", "/api/v1/agencies", s.handleAgencies},
 		{"GET", "/api/v1/kelurahan", s.handleKelurahan},
+		{"GET", "/api/v1/stats", s.handleStatsAPI},
 		{"GET", "/api/v1/reports", s.handleReportList},
 		{"POST", "/api/v1/reports", s.handleReportCreate},
 		{"GET", "/api/v1/reports/nearby", s.handleNearby},

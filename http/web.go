@@ -182,6 +182,22 @@ func (t *templates) load() error {
 				}
 				return "?" + q.Encode()
 			},
+			// dict passes several values to a shared template:
+			// dict "P" $ "Rows" .ByAgency.
+			"dict": func(kv ...any) (map[string]any, error) {
+				if len(kv)%2 != 0 {
+					return nil, fmt.Errorf("dict: odd number of arguments")
+				}
+				m := make(map[string]any, len(kv)/2)
+				for i := 0; i < len(kv); i += 2 {
+					k, ok := kv[i].(string)
+					if !ok {
+						return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+					}
+					m[k] = kv[i+1]
+				}
+				return m, nil
+			},
 			"add":    func(a, b int) int { return a + b },
 			"mul100": func(f float64) float64 { return f * 100 },
 			"seq": func(n int) []int {

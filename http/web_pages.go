@@ -27,6 +27,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lapor", s.handleReportForm)
 	mux.HandleFunc("POST /lapor", s.handleReportPost)
 	mux.HandleFunc("GET /laporan", s.handlePublicList)
+	mux.HandleFunc("GET /statistik", s.handleStatsPage)
 	mux.HandleFunc("GET /laporan/{ticket}", s.handleReportPage)
 	mux.HandleFunc("POST /laporan/{ticket}/{action}", s.handleReportPageAction)
 	mux.HandleFunc("GET /laporan/{ticket}/foto/{key}", s.handlePhoto)

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"PhotosAndSupports", testPhotosAndSupports},
 		{"ListOf", testListOf},
+		{"ReportTimes", testReportTimes},
 		{"PhoneCodes", testPhoneCodes},
 		{"Outbox", testOutbox},
 		{"MergeSupports", testMergeSupports},

@@ -1,0 +1,157 @@
+package http_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// statsJSON is what the test reads of GET /api/v1/stats.
+type statsJSON struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	Total       statsGroup
+	ByAgency    []statsGroup `json:"by_agency"`
+	ByKelurahan []statsGroup `json:"by_kelurahan"`
+	ByCategory  []statsGroup `json:"by_category"`
+	ByMonth     []statsGroup `json:"by_month"`
+}
+
+type statsGroup struct {
+	Code, Name, Month      string
+	Received, Rated        int
+	Satisfaction           *float64
+	Verify, Accept, Finish struct {
+		Done         int
+		MedianHours  *float64 `json:"median_hours"`
+		Due          int
+		WithinTarget *float64 `json:"within_target"`
+	}
+}
+
+// TestPublicStats: the statistics API and page show, from the reports
+// themselves, how many came in, how fast each clock's step was taken and
+// how the residents rated the result, in all and per agency, kelurahan,
+// category and month; they are computed again ten minutes later, not at
+// every view.
+func TestPublicStats(t *testing.T) {
+	e := newEnv(t)
+	in, _ := e.points()
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@kominfo.test", "")
+	pupr := e.staff(esambat.RolePetugas, "petugas@pupr.test", "dinas-pupr")
+	act := func(ticket, token string, body map[string]any) {
+		t.Helper()
+		if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", token, body); r.Status != 200 {
+			t.Fatalf("%v on %s = %d %s", body["action"], ticket, r.Status, r.Body)
+		}
+	}
+	submit := func() string {
+		t.Helper()
+		r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1]))
+		var c struct{ Ticket string }
+		r.json(t, &c)
+		if c.Ticket == "" {
+			t.Fatalf("submit = %d %s", r.Status, r.Body)
+		}
+		return c.Ticket
+	}
+	// Tuesday 3 March 2026, 09:00: one report the whole way, verified after
+	// 2 hours, accepted after 4 more, finished after 24, rated 4.
+	done := submit()
+	e.clock.Advance(2 * time.Hour)
+	act(done, admin, map[string]any{"action": "verify", "agency": "dinas-pupr"})
+	e.clock.Advance(4 * time.Hour)
+	act(done, pupr, map[string]any{"action": "accept", "plan": "Tambal sulam", "target_date": "2026-03-06"})
+	e.clock.Advance(24 * time.Hour)
+	act(done, pupr, map[string]any{"action": "finish", "text": "Sudah ditambal."})
+	act(done, warga, map[string]any{"action": "confirm", "rating": 4})
+	// One waiting for verification.
+	submit()
+
+	get := func() statsJSON {
+		t.Helper()
+		r := e.do("GET", "/api/v1/stats", "", nil)
+		if r.Status != 200 {
+			t.Fatalf("stats = %d %s", r.Status, r.Body)
+		}
+		var s statsJSON
+		r.json(t, &s)
+		return s
+	}
+	s := get()
+	tot := s.Total
+	if tot.Received != 2 || tot.Verify.Done != 1 || tot.Accept.Done != 1 || tot.Finish.Done != 1 || tot.Rated != 1 ||
+		tot.Satisfaction == nil || *tot.Satisfaction != 4 {
+		t.Fatalf("total = %+v", tot)
+	}
+	near := func(name string, got *float64, want float64) {
+		t.Helper()
+		if got == nil || *got < want*0.975 || *got > want*1.025 {
+			t.Errorf("%s median = %v hours, want %v", name, got, want)
+		}
+	}
+	near("verify", tot.Verify.MedianHours, 2)
+	near("accept", tot.Accept.MedianHours, 4)
+	near("finish", tot.Finish.MedianHours, 24)
+	if w := tot.Verify.WithinTarget; tot.Verify.Due != 1 || w == nil || *w != 1 {
+		t.Errorf("verify: due %d, within target %v; want 1, 1 (the waiting one is not due yet)", tot.Verify.Due, w)
+	}
+	if len(s.ByAgency) != 1 || s.ByAgency[0].Code != "dinas-pupr" || !strings.Contains(s.ByAgency[0].Name, "Pekerjaan Umum") || s.ByAgency[0].Received != 1 {
+		t.Errorf("by agency = %+v", s.ByAgency)
+	}
+	if len(s.ByKelurahan) != 1 || s.ByKelurahan[0].Name != "Pohjentrek" || s.ByKelurahan[0].Received != 2 {
+		t.Errorf("by kelurahan = %+v", s.ByKelurahan)
+	}
+	if len(s.ByCategory) != 1 || s.ByCategory[0].Code != "jalan-jembatan" || len(s.ByMonth) != 1 || s.ByMonth[0].Month != "2026-03" {
+		t.Errorf("by category %+v, by month %+v", s.ByCategory, s.ByMonth)
+	}
+
+	// The page shows the same figures, in both languages.
+	page := e.browser().get("/statistik")
+	for _, want := range []string{"Statistik layanan", "2,0 jam", "100 %", "4,0 / 5", "Dinas Pekerjaan Umum", "Pohjentrek", "Maret 2026"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the statistics page has no %q", want)
+		}
+	}
+	if en := e.browser().get("/statistik?lang=en"); !strings.Contains(en.Body, "2.0 hours") || !strings.Contains(en.Body, "March 2026") {
+		t.Errorf("the English statistics page:\n%s", en.Body)
+	}
+
+	// Computed again ten minutes later, in the background.
+	submit()
+	if s := get(); s.Total.Received != 2 {
+		t.Errorf("right after a new report the statistics say %d received, want the 2 computed before", s.Total.Received)
+	}
+	e.clock.Advance(10 * time.Minute)
+	deadline := time.Now().Add(5 * time.Second)
+	for get().Total.Received != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the statistics were not computed again after ten minutes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// failingTimes fails to read the reports' times.
+type failingTimes struct{ esambat.ReportStore }
+
+func (failingTimes) ReportTimes(context.Context, func(esambat.ReportTimes) error) error {
+	return esambat.Errorf(esambat.EUNAVAILABLE, "Basis data tidak menjawab.")
+}
+
+// TestPublicStatsUnavailable: while the statistics cannot be computed the
+// API answers 503 with Retry-After and the page says they are coming.
+func TestPublicStatsUnavailable(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Reports = failingTimes{e.svc.Reports}
+	r := e.do("GET", "/api/v1/stats", "", nil)
+	if r.Status != 503 || r.errCode() != esambat.EUNAVAILABLE || r.Header.Get("Retry-After") == "" {
+		t.Errorf("stats without a database = %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if p := e.browser().get("/statistik"); p.Status != 200 || !strings.Contains(p.Body, "Statistik sedang dihitung") {
+		t.Errorf("statistics page without a database = %d:\n%s", p.Status, p.Body)
+	}
+}
