@@ -258,6 +258,6 @@ var english = map[string]string{
 	"Per perangkat daerah": "By agency", "Per kategori": "By category", "Per kelurahan": "By kelurahan",
 	"Per bulan laporan masuk": "By month received", "Data:": "Data:", "laporan:": "reports:",
 	"Statistik sedang dihitung; muat ulang halaman ini sebentar lagi.": "The statistics are being computed; reload this page in a moment.",
-	"Verifikasi": "Verification", "Penerimaan": "Acceptance", "Penyelesaian": "Completion", "Kepuasan": "Satisfaction",
+	"Jumlah laporan": "Reports", "Verifikasi": "Verification", "Penerimaan": "Acceptance", "Penyelesaian": "Completion", "Kepuasan": "Satisfaction",
 	"%s jam": "%s hours", "%s hari": "%s days",
 }

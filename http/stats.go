@@ -169,12 +169,21 @@ func (p *page) Duration(hours *float64) string {
 	return p.Tf("%s hari", number(p.decimal(*hours/24)))
 }
 
+// Clock shows a clock's median and share within target in a table cell,
+// "–" when the clock never ran for the group.
+func (p *page) Clock(c clockStatsJSON) string {
+	if c.Done == 0 && c.Due == 0 {
+		return "–"
+	}
+	return p.Duration(c.MedianHours) + " · " + p.Share(c.WithinTarget)
+}
+
 // Share shows a share as a whole percentage, "–" when there is none.
 func (p *page) Share(x *float64) string {
 	if x == nil {
 		return "–"
 	}
-	return strconv.Itoa(int(math.Round(*x*100))) + " %"
+	return strconv.Itoa(int(math.Round(*x*100))) + "\u00a0%" // the sign stays with its number
 }
 
 // Rating shows a mean rating out of 5, "–" when there is none.

@@ -111,7 +111,7 @@ func TestPublicStats(t *testing.T) {
 
 	// The page shows the same figures, in both languages.
 	page := e.browser().get("/statistik")
-	for _, want := range []string{"Statistik layanan", "2,0 jam", "100 %", "4,0 / 5", "Dinas Pekerjaan Umum", "Pohjentrek", "Maret 2026"} {
+	for _, want := range []string{"Statistik layanan", "2,0 jam", "100\u00a0%", "4,0 / 5", "Dinas Pekerjaan Umum", "Pohjentrek", "Maret 2026"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the statistics page has no %q", want)
 		}
