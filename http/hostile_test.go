@@ -95,7 +95,7 @@ func TestHostileRequests(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := h.run(t, c)
-			if strings.HasPrefix(c.path, "/api/") {
+			if apiShaped(c.path) {
 				counts["api"]++
 			} else {
 				counts["web"]++
@@ -394,6 +394,12 @@ func hostileCases() []hostileCase {
 		{name: "api nearby lat=Infinity", method: "GET", path: "/api/v1/reports/nearby?lat=Infinity&lng=112.9", who: "anon", status: 400, code: esambat.EINVALID},
 		{name: "api reports bbox with NaN", method: "GET", path: "/api/v1/reports?bbox=NaN,-8,113,-7", who: "anon", status: 400, code: esambat.EINVALID},
 		{name: "api reports bbox out of range", method: "GET", path: "/api/v1/reports?bbox=-181,-91,181,91", who: "anon", status: 400, code: esambat.EINVALID},
+		{name: "open data bbox with Infinity", method: "GET", path: "/open-data/reports.geojson?bbox=Infinity,-8,113,-7", who: "anon", status: 400, code: esambat.EINVALID, msg: "bbox"},
+		{name: "open data invalid UTF-8 in a filter", method: "GET", path: "/open-data/reports.csv?category=%ff%fe", who: "anon", status: 400, code: esambat.EINVALID, msg: "tidak valid"},
+		{name: "open data SQL injection in a filter", method: "GET", path: "/open-data/reports.csv?kelurahan=" + url.QueryEscape("1' OR '1'='1"), who: "anon", status: 200, asset: true},
+		{name: "open data paged by a forged cursor", method: "GET", path: "/open-data/reports.csv?cursor=zzzz", who: "anon", status: 400, code: esambat.EINVALID, msg: "cursor"},
+		{name: "open data date not a date", method: "GET", path: "/open-data/reports.geojson?to=" + url.QueryEscape("2026-13-45"), who: "anon", status: 400, code: esambat.EINVALID, msg: "tanggal"},
+		{name: "api stats with a body and junk parameters", method: "GET", path: "/api/v1/stats?by=" + url.QueryEscape("<script>"), who: "anon", status: 200, asset: true},
 		{name: "web lapor lat NaN", method: "POST", path: "/lapor", who: "web",
 			body: reportForm(map[string]string{"lat": "NaN", "lng": "112.9"}), status: 400, msg: "Garis lintang"},
 		{name: "web lapor lng Infinity", method: "POST", path: "/lapor", who: "web",
@@ -941,8 +947,14 @@ func (h *hostile) run(t *testing.T, c hostileCase) page {
 	return p
 }
 
+// apiShaped reports whether path refuses in the API's JSON error shape:
+// the API, and the open-data downloads that machines fetch.
+func apiShaped(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open-data/")
+}
+
 // checkShape holds the answer to its documented form: the JSON error shape
-// on /api/, a page that names the problem elsewhere.
+// on /api/ and /open-data/, a page that names the problem elsewhere.
 func (h *hostile) checkShape(t *testing.T, c hostileCase, r page) {
 	t.Helper()
 	switch {
@@ -951,7 +963,7 @@ func (h *hostile) checkShape(t *testing.T, c hostileCase, r page) {
 			t.Errorf("redirect to %q, want %q…", r.Location, c.location)
 		}
 	case c.asset:
-	case strings.HasPrefix(c.path, "/api/") && r.Status >= 400:
+	case apiShaped(c.path) && r.Status >= 400:
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("Content-Type = %q, want JSON", ct)
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,6 +120,9 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 		anon.fatalf("the internal note is on the public page")
 	}
 	anon.checkPage("/api/docs")
+	anon.checkPage("/statistik")
+	// The list's filters go into its open-data links.
+	anon.checkPage("/laporan?q=" + url.QueryEscape(`"><script>window.__xss=1</script>`) + "&category=" + url.QueryEscape(`x" onmouseover="window.__xss=1`))
 	anon.checkPage("/lacak?tiket="+strings.ReplaceAll(xssName, " ", "%20"), "tidak ditemukan")
 	anon.checkMap(h)
 
