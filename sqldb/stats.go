@@ -21,7 +21,7 @@ FROM (SELECT r.id, r.category_code, COALESCE(r.agency_code, '') AS agency_code, 
 	MIN(CASE WHEN e.to_status = 'didisposisi' AND e.from_status <> 'didisposisi' THEN e.created_at END) AS d,
 	MIN(CASE WHEN e.action = 'accept' THEN e.created_at END) AS a,
 	MIN(CASE WHEN e.to_status = 'selesai' AND e.from_status <> 'selesai' THEN e.created_at END) AS f
-	FROM reports r JOIN events e ON e.report_id = r.id GROUP BY r.id, r.category_code, r.agency_code, r.kelurahan_code, r.status, r.rating, r.created_at) AS g`
+	FROM reports r JOIN events e ON e.report_id = r.id GROUP BY r.id) AS g`
 
 // ReportTimes calls fn with the clock times of every report; see
 // esambat.ReportStore.
