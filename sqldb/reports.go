@@ -544,9 +544,14 @@ func (db *DB) where(f esambat.ReportFilter, words bool) (string, []any, error) {
 func parseCursor(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 36, 64)
 	if err != nil || id <= 0 {
-		return 0, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+		return 0, badCursor()
 	}
 	return id, nil
+}
+
+// badCursor is the error of a cursor that names no report.
+func badCursor() error {
+	return esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
 }
 
 // orderBy is the ORDER BY clause of f's list (ReportFilter.ByCreated).
@@ -574,7 +579,7 @@ func (db *DB) cursorWindow(ctx context.Context, f esambat.ReportFilter) (esambat
 	var at time.Time
 	err = db.readQueryRow(ctx, db.q(`SELECT created_at FROM reports WHERE id = ?`), id).Scan(scanTime{&at})
 	if errors.Is(err, sql.ErrNoRows) {
-		return f, esambat.FieldError("cursor", "Penanda halaman (cursor) tidak valid.")
+		return f, badCursor()
 	}
 	if err != nil {
 		return f, db.err(err)
