@@ -14,9 +14,9 @@ import (
 
 // newStats returns the public statistics, cached: they read every report
 // with its events (6.6 s of the database's time at a million reports on
-// SQLite), so they are computed at start and then at most every ten
-// minutes, in the background; a failed computation is tried again after
-// a minute.
+// SQLite), so they are computed when first asked for and then at most
+// every ten minutes, in the background; a failed computation is tried
+// again after a minute.
 func (s *Server) newStats() *cached[*esambat.Stats] {
 	return &cached[*esambat.Stats]{ttl: 10 * time.Minute, retry: time.Minute, wait: 250 * time.Millisecond,
 		timeout: 5 * time.Minute, what: "statistics", compute: s.Service.Stats}
