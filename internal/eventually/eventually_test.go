@@ -8,8 +8,10 @@ import (
 
 func TestTrue(t *testing.T) {
 	var flag atomic.Bool
-	time.AfterFunc(20*time.Millisecond, func() { flag.Store(true) })
+	// start is read before the timer starts: read after, the flag could
+	// flip less than 20 ms later (CI saw 19.87 ms).
 	start := time.Now()
+	time.AfterFunc(20*time.Millisecond, func() { flag.Store(true) })
 	True(t, "the flag", flag.Load)
 	if !flag.Load() || time.Since(start) < 20*time.Millisecond {
 		t.Errorf("True returned after %v with the flag %v", time.Since(start), flag.Load())
