@@ -82,6 +82,7 @@ func (s *Server) statsData(ctx context.Context) (*statsJSON, error) {
 	out.ByAgency = named(st.ByAgency, func(c string) string { return orCode(ref.agByCode[c].Name, c) })
 	out.ByCategory = named(st.ByCategory, func(c string) string { return orCode(ref.catByCode[c].Name, c) })
 	out.ByKelurahan = named(st.ByKelurahan, func(c string) string { return s.region(c).Name })
+	out.ByMonth = make([]statsGroupJSON, 0, len(st.ByMonth)) // [] rather than null when there are none
 	for _, m := range st.Months() {
 		j := groupJSON(st.ByMonth[m])
 		j.Month = m

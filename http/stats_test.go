@@ -145,6 +145,15 @@ func (failingTimes) ReportTimes(context.Context, func(esambat.ReportTimes) error
 // TestPublicStatsUnavailable: while the statistics cannot be computed the
 // API answers 503 with Retry-After and the page says they are coming.
 func TestPublicStatsUnavailable(t *testing.T) {
+	// Before that, an empty database: every list is an empty array, as
+	// the OpenAPI document says, and every median null.
+	empty := newEnv(t).do("GET", "/api/v1/stats", "", nil)
+	for _, want := range []string{`"by_agency":[]`, `"by_kelurahan":[]`, `"by_category":[]`, `"by_month":[]`, `"median_hours":null`, `"satisfaction":null`} {
+		if !strings.Contains(string(empty.Body), want) {
+			t.Errorf("stats of an empty database lack %s: %s", want, empty.Body)
+		}
+	}
+
 	e := newEnv(t)
 	e.svc.Reports = failingTimes{e.svc.Reports}
 	r := e.do("GET", "/api/v1/stats", "", nil)
