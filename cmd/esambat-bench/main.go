@@ -466,6 +466,9 @@ func (b *bench) queries(db1m string, conc int) error {
 	_, hwm, _ := memory(srv.pid())
 	b.printf("RSS under query load: peak %s (VmHWM since start %s)\n", mib(peak), mib(hwm))
 	b.add("RSS under query load (1M reports)", mib(peak), "", "")
+	if err := b.transparency(srv); err != nil {
+		return err
+	}
 	srv.stop()
 
 	// Cold start last, when the page cache can be dropped (root on
@@ -594,4 +597,47 @@ func readWAL(dsn string) (walStats, error) {
 	var w walStats
 	err = db.QueryRow(`SELECT wal_sync, wal_bytes, wal_fpi FROM pg_stat_wal`).Scan(&w.syncs, &w.bytes, &w.fpi)
 	return w, err
+}
+
+// transparency measures what reads every report on a public request: the
+// statistics' first computation (from the first GET /api/v1/stats to its
+// first 200) and the full open-data CSV export, with the server's peak
+// RSS during each.
+func (b *bench) transparency(srv *server) error {
+	client := &http.Client{Timeout: 10 * time.Minute}
+	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
+	start := time.Now()
+	for {
+		resp, err := client.Get(srv.base + "/api/v1/stats")
+		if err != nil {
+			return fmt.Errorf("stats: %w", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Since(start) > 5*time.Minute {
+			return fmt.Errorf("stats: %s after %s", resp.Status, time.Since(start).Round(time.Second))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	took, peak := time.Since(start), rs.end()
+	b.printf("statistics (GET /api/v1/stats), first computation: %.1f s, server RSS peak %s\n", took.Seconds(), mib(peak))
+	b.add("statistics, first computation (1M reports)", fmt.Sprintf("%.1f s", took.Seconds()), "", "")
+
+	rs = sampleRSS(srv.pid(), 100*time.Millisecond)
+	start = time.Now()
+	resp, err := client.Get(srv.base + "/open-data/reports.csv")
+	if err != nil {
+		return fmt.Errorf("open data: %w", err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("open data: %s, %d bytes, %v", resp.Status, n, err)
+	}
+	took, peak = time.Since(start), rs.end()
+	b.printf("open data (GET /open-data/reports.csv), whole file: %.1f s, %.0f MB, server RSS peak %s\n", took.Seconds(), float64(n)/1e6, mib(peak))
+	b.add("open data CSV, whole file (1M reports)", fmt.Sprintf("%.1f s, %.0f MB, RSS peak %s", took.Seconds(), float64(n)/1e6, mib(peak)), "", "")
+	return nil
 }
