@@ -741,7 +741,11 @@ func (db *DB) searchPage(ctx context.Context, f esambat.ReportFilter, order stri
 		return "", nil, false, err
 	}
 	if db.Dialect.SearchIDs != nil {
-		sub, sargs, ok := db.Dialect.SearchIDs(q, strings.TrimPrefix(conds, " WHERE "), args, !f.OldestFirst, limit)
+		ids, err := db.windowIDs(ctx, f)
+		if err != nil {
+			return "", nil, false, err
+		}
+		sub, sargs, ok := db.Dialect.SearchIDs(q, strings.TrimPrefix(conds, " WHERE "), args, !f.OldestFirst, limit, ids)
 		if ok {
 			return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (` + sub + `)` + order), sargs, true, nil
 		}
@@ -759,6 +763,32 @@ func (db *DB) searchPage(ctx context.Context, f esambat.ReportFilter, order stri
 		conds += " AND id = ANY(?)"
 	}
 	return db.q(`SELECT ` + reportCols + ` FROM reports` + conds + order + ` LIMIT ` + strconv.Itoa(limit)), append(args, ids), true, nil
+}
+
+// windowIDs returns the range of IDs of the reports in f's date window
+// (of its published reports, for a public list), or no range for a list
+// without a window. A search reads its words' matches in id order and
+// walked every newer match before it reached an older window: 0.5-0.9 s
+// for "jalan" in January and February at a million reports. Bounded by
+// the window's IDs, it starts and stops there (2 ms, and 16 ms to find the
+// bounds on reports_public_created). Exact: every report of the window
+// has an ID in the range, and the window's own condition stays.
+func (db *DB) windowIDs(ctx context.Context, f esambat.ReportFilter) (IDRange, error) {
+	if f.From.IsZero() && f.To.IsZero() {
+		return IDRange{}, nil
+	}
+	where, args, err := db.where(esambat.ReportFilter{From: f.From, To: f.To, PublishedOnly: f.PublishedOnly}, false)
+	if err != nil {
+		return IDRange{}, err
+	}
+	var lo, hi sql.NullInt64
+	if err := db.readQueryRow(ctx, db.q(`SELECT MIN(id), MAX(id) FROM reports`+where), args...).Scan(&lo, &hi); err != nil {
+		return IDRange{}, db.err(err)
+	}
+	if !lo.Valid {
+		return IDRange{Lo: 1, Hi: 0}, nil // an empty window: no ID
+	}
+	return IDRange{Lo: lo.Int64, Hi: hi.Int64}, nil
 }
 
 // fewSearchMatches is the most reports matching a search's words for

@@ -16,6 +16,10 @@ import (
 	"github.com/esambat/esambat"
 )
 
+// IDRange is the report IDs from Lo to Hi, both included; the zero value
+// is no range (every ID).
+type IDRange struct{ Lo, Hi int64 }
+
 // Dialect is what differs between the databases.
 type Dialect struct {
 	// Name is "sqlite" or "postgres".
@@ -34,10 +38,11 @@ type Dialect struct {
 	// SearchIDs, when set, returns a query for the IDs of one page of
 	// the list of reports matching the words of q and conds (a WHERE
 	// fragment over reports' columns, "" for none, with its args), in id
-	// order (desc: newest first), at most limit of them; false when q
-	// calls for SearchClause instead. Without it, or on false, the
-	// list's WHERE holds SearchClause.
-	SearchIDs func(q, conds string, args []any, desc bool, limit int) (string, []any, bool)
+	// order (desc: newest first), at most limit of them, reading only
+	// the words' matches within ids when it is set; false when q calls
+	// for SearchClause instead. Without it, or on false, the list's WHERE
+	// holds SearchClause.
+	SearchIDs func(q, conds string, args []any, desc bool, limit int, ids IDRange) (string, []any, bool)
 	// SearchFew, when set, is a query for the IDs of the reports
 	// matching the words of q: SearchClause's arguments, then a limit
 	// (see fewMatches).
