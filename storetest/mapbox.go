@@ -71,21 +71,7 @@ func testMapBoxes(t *testing.T, open Opener) {
 					want = append(want, p.id)
 				}
 			}
-			var got []int64
-			f := esambat.ReportFilter{BBox: &b, PublishedOnly: true, CategoryCode: cat, Limit: 7, OldestFirst: oldest}
-			for pages := 0; pages < 100; pages++ {
-				page, err := s.FindReports(ctx, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range page.Reports {
-					got = append(got, r.ID)
-				}
-				if page.Next == "" {
-					break
-				}
-				f.After = page.Next
-			}
+			got := PageIDs(t, s, esambat.ReportFilter{BBox: &b, PublishedOnly: true, CategoryCode: cat, Limit: 7, OldestFirst: oldest}, 100)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("box %d (%.4f° high, category %q, oldest first %v): got %v, want %v", k, 2*h, cat, oldest, got, want)
 			}

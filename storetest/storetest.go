@@ -837,3 +837,29 @@ func testPhotosAndSupports(t *testing.T, open Opener) {
 		t.Errorf("supports %d version %d; want 1 and an unchanged version", got.Supports, got.Version)
 	}
 }
+
+// PageIDs follows f's pages (From f.After on) to the end and returns the
+// IDs of their reports in order; it fails t after maxPages pages, so that
+// a cursor that does not move ends the test instead of hanging it.
+func PageIDs(t testing.TB, s interface {
+	FindReports(context.Context, esambat.ReportFilter) (esambat.ReportPage, error)
+}, f esambat.ReportFilter, maxPages int) []int64 {
+	t.Helper()
+	var ids []int64
+	for pages := 0; ; pages++ {
+		if pages == maxPages {
+			t.Fatalf("%+v: more than %d pages", f, maxPages)
+		}
+		p, err := s.FindReports(context.Background(), f)
+		if err != nil {
+			t.Fatalf("%+v: %v", f, err)
+		}
+		for _, r := range p.Reports {
+			ids = append(ids, r.ID)
+		}
+		if p.Next == "" {
+			return ids
+		}
+		f.After = p.Next
+	}
+}

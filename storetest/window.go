@@ -96,25 +96,9 @@ func testWindow(t *testing.T, open Opener) {
 			if len(want) < 4 {
 				t.Fatalf("%+v: only %d reports in the window; the test needs more", f, len(want))
 			}
-			var got []int64
 			g := f
 			g.Limit = 3
-			for pages := 0; ; pages++ {
-				if pages > n {
-					t.Fatalf("%+v: more than %d pages", f, n)
-				}
-				p, err := s.FindReports(ctx, g)
-				if err != nil {
-					t.Fatalf("%+v: %v", g, err)
-				}
-				for _, r := range p.Reports {
-					got = append(got, r.ID)
-				}
-				if p.Next == "" {
-					break
-				}
-				g.After = p.Next
-			}
+			got := PageIDs(t, s, g, n)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%+v: pages gave %v, want %v", f, got, want)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/sqldb"
+	"github.com/esambat/esambat/storetest"
 )
 
 // TestSearchFewMatches: a search whose words few reports hold reads those
@@ -100,20 +101,7 @@ func TestSearchWindowBounds(t *testing.T) {
 				want = append(want, first+int64(i)-1)
 			}
 		}
-		var got []int64
-		for g := f; ; {
-			page, err := db.FindReports(ctx, g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range page.Reports {
-				got = append(got, r.ID)
-			}
-			if page.Next == "" {
-				break
-			}
-			g.After = page.Next
-		}
+		got := storetest.PageIDs(t, db, f, 200)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("window %v: got %d reports %v…, want %d %v…", c, len(got), got[:min(len(got), 5)], len(want), want[:min(len(want), 5)])
 		}

@@ -753,25 +753,7 @@ func TestSearchIDs(t *testing.T) {
 	if pending == 0 {
 		t.Log("every report was indexed at once; only the index's side is compared")
 	}
-	pages := func(f esambat.ReportFilter) []int64 {
-		t.Helper()
-		var ids []int64
-		for range 100 {
-			p, err := db.FindReports(ctx, f)
-			if err != nil {
-				t.Fatalf("%+v: %v", f, err)
-			}
-			for _, r := range p.Reports {
-				ids = append(ids, r.ID)
-			}
-			if p.Next == "" {
-				return ids
-			}
-			f.After = p.Next
-		}
-		t.Fatalf("%+v: more than 100 pages", f)
-		return nil
-	}
+	pages := func(f esambat.ReportFilter) []int64 { t.Helper(); return storetest.PageIDs(t, db, f, 100) }
 	streaming := db.Dialect.SearchIDs
 	minute := func(i int) time.Time { return time.Date(2026, 12, 1, 0, i, 0, 0, time.UTC) }
 	for _, f := range []esambat.ReportFilter{
