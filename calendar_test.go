@@ -40,12 +40,7 @@ func embeddedHolidays(tb testing.TB) []esambat.Holiday {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f, err := set.Open(refdata.FileHolidays)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	hs, err := esambat.ParseHolidays(f)
+	hs, err := set.Holidays()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package esambat_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,9 +9,9 @@ import (
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
+	"github.com/esambat/esambat/internal/testdb"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/sqldb"
-	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
 type fakeClock struct {
@@ -37,31 +36,9 @@ type world struct {
 
 func newWorld(t *testing.T, start time.Time) *world {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "e.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	clock := &fakeClock{t: start}
-	db.Now = clock.Now
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	wilayah, err := set.Wilayah()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hf, _ := set.Open(refdata.FileHolidays)
-	holidays, err := esambat.ParseHolidays(hf)
-	hf.Close()
+	db, set, wilayah := testdb.SQLite(t, clock.Now)
+	holidays, err := set.Holidays()
 	if err != nil {
 		t.Fatal(err)
 	}

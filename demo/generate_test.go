@@ -42,12 +42,7 @@ func newGenerator(t *testing.T, n int, now time.Time) *demo.Generator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := set.Open(refdata.FileHolidays)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	holidays, err := esambat.ParseHolidays(f)
+	holidays, err := set.Holidays()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,11 +17,11 @@ import (
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/internal/testdb"
 	"github.com/esambat/esambat/media"
 	"github.com/esambat/esambat/notify"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/secret"
-	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
 // Fuzz targets for the HTTP layer: whatever the body or parameters, the
@@ -44,27 +43,8 @@ type fuzzServer struct {
 func newFuzzServer(tb testing.TB) *fuzzServer {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "esambat.db"), nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
 	now := func() time.Time { return time.Date(2026, 3, 3, 9, 0, 0, 0, esambat.WIB) }
-	db.Now = now
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
-	set, err := refdata.New("")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		tb.Fatal(err)
-	}
-	wilayah, err := set.Wilayah()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, _, wilayah := testdb.SQLite(tb, now)
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
 		tb.Fatal(err)

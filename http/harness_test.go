@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,12 +17,12 @@ import (
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/internal/testdb"
 	"github.com/esambat/esambat/notify"
 	"github.com/esambat/esambat/password"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/secret"
 	"github.com/esambat/esambat/sqldb"
-	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
 // env is a running test server on a fresh SQLite database.
@@ -55,35 +54,13 @@ var fastHash = password.Hasher{Params: password.Params{Memory: 64, Time: 1, Thre
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	clock := &testClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, esambat.WIB)}
-	db.Now = clock.Now
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	wilayah, err := set.Wilayah()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, set, wilayah := testdb.SQLite(t, clock.Now)
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hf, _ := set.Open(refdata.FileHolidays)
-	holidays, err := esambat.ParseHolidays(hf)
-	hf.Close()
+	holidays, err := set.Holidays()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,11 +19,11 @@ import (
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/internal/testdb"
 	"github.com/esambat/esambat/open311"
 	"github.com/esambat/esambat/password"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/secret"
-	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
 // FuzzOpen311Params sends random paths, query strings and form bodies to
@@ -140,27 +139,8 @@ func (l *errorLog) take() []string {
 func newFuzzHandler(tb testing.TB) (h *open311.Handler, key, ticket string, logs *errorLog) {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "esambat.db"), nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
 	now := func() time.Time { return time.Date(2026, 3, 3, 9, 0, 0, 0, esambat.WIB) }
-	db.Now = now
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		tb.Fatal(err)
-	}
-	set, err := refdata.New("")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		tb.Fatal(err)
-	}
-	wilayah, err := set.Wilayah()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, _, wilayah := testdb.SQLite(tb, now)
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
 		tb.Fatal(err)

@@ -28,13 +28,13 @@ import (
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
+	"github.com/esambat/esambat/internal/testdb"
 	"github.com/esambat/esambat/media"
 	"github.com/esambat/esambat/open311"
 	"github.com/esambat/esambat/password"
 	"github.com/esambat/esambat/refdata"
 	"github.com/esambat/esambat/secret"
 	"github.com/esambat/esambat/sqldb"
-	"github.com/esambat/esambat/sqldb/sqlite"
 )
 
 // env is the whole site (package http with the Open311 handler mounted,
@@ -74,37 +74,13 @@ func (c *testClock) Advance(d time.Duration) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	clock := &testClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, esambat.WIB)}
-	db.Now = clock.Now
-	if err := db.Migrate(ctx, sqlite.Migrations()); err != nil {
-		t.Fatal(err)
-	}
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := set.Seed(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	wilayah, err := set.Wilayah()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, set, wilayah := testdb.SQLite(t, clock.Now)
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hf, err := set.Open(refdata.FileHolidays)
-	if err != nil {
-		t.Fatal(err)
-	}
-	holidays, err := esambat.ParseHolidays(hf)
-	hf.Close()
+	holidays, err := set.Holidays()
 	if err != nil {
 		t.Fatal(err)
 	}

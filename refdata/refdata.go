@@ -152,6 +152,17 @@ func (s *Set) Wilayah() (*esambat.Wilayah, error) {
 	return esambat.NewWilayah(regions), nil
 }
 
+// Holidays returns the national holidays and cuti bersama of
+// libur_nasional.csv, for the working-day calendar (esambat.NewCalendar).
+func (s *Set) Holidays() ([]esambat.Holiday, error) {
+	f, err := s.Open(FileHolidays)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return esambat.ParseHolidays(f)
+}
+
 // Agencies returns the city's agencies. Codes come from agency_codes.csv,
 // which maps each abbreviation (singkatan) of the source table to our slug;
 // a row without a code is an error so that nothing is silently dropped.

@@ -236,12 +236,7 @@ func (a *app) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hf, err := a.ref.Open(refdata.FileHolidays)
-	if err != nil {
-		return err
-	}
-	defer hf.Close()
-	holidays, err := esambat.ParseHolidays(hf)
+	holidays, err := a.ref.Holidays()
 	if err != nil {
 		return err
 	}
