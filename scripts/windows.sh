@@ -2,7 +2,8 @@
 # Lists with a date window, timed by hand against a running server on the
 # seeded million (esambat seed-demo --reports 1000000): the API's and the
 # list page's from/to, and Open311's start_date/end_date, three requests
-# each, printed fastest to slowest in seconds with the status code. The
+# each (and the list page's count of a search, with and without a window),
+# printed fastest to slowest in seconds with the status code. The
 # dates suit a database seeded on 2026-12-07 (reports back to 2025-06);
 # WINDOWS_END moves the recent windows' end.
 #
@@ -25,7 +26,9 @@ for u in \
 	"$api?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&category=jalan-jembatan" \
 	"$api?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&kelurahan=35.75.01.1001" \
 	"$api?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&q=jalan" \
-	"/laporan?from=2026-01-01&to=2026-03-01"; do
+	"/laporan?from=2026-01-01&to=2026-03-01" \
+	"/laporan?q=jalan" \
+	"/laporan?q=jalan&from=2026-01-01&to=2026-03-01"; do
 	times=$(for _ in 1 2 3; do curl -s -o /dev/null -w '%{time_total}\n' "http://$addr$u"; done | sort -n | tr '\n' ' ')
 	code=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr$u")
 	echo "$code $times $u"

@@ -912,17 +912,47 @@ func (db *DB) CountReportsUpTo(ctx context.Context, f esambat.ReportFilter, max 
 // countReports counts reports matching f, all of them when max is 0.
 func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
 	f.After = ""
+	var ids IDRange
+	if strings.TrimSpace(f.Query) != "" && max > 0 {
+		// A bounded count of a search is counted the way its list's
+		// page is read (searchPage), in the window's IDs (windowIDs):
+		// "jalan" in a two-month window took 0.6-1.0 s through the
+		// generic search clause at a million reports.
+		var err error
+		if ids, err = db.windowIDs(ctx, f); err != nil {
+			return 0, err
+		}
+		conds, args, err := db.where(f, false)
+		if err != nil {
+			return 0, err
+		}
+		if db.Dialect.SearchIDs != nil {
+			sub, sargs, ok := db.Dialect.SearchIDs(f.Query, strings.TrimPrefix(conds, " WHERE "), args, true, max, ids)
+			if ok {
+				return db.count(ctx, `SELECT COUNT(*) FROM (`+sub+`) AS x`, sargs)
+			}
+		}
+	}
 	where, args, err := db.where(f, true)
 	if err != nil {
 		return 0, err
+	}
+	if ids != (IDRange{}) {
+		where += " AND id BETWEEN ? AND ?"
+		args = append(args, ids.Lo, ids.Hi)
 	}
 	q := `SELECT COUNT(*) FROM reports` + where
 	if max > 0 {
 		q = `SELECT COUNT(*) FROM (SELECT 1 FROM reports` + where + ` LIMIT ?) AS x`
 		args = append(args, max)
 	}
+	return db.count(ctx, q, args)
+}
+
+// count runs a query of one count on the read pool.
+func (db *DB) count(ctx context.Context, q string, args []any) (int, error) {
 	var n int
-	err = db.Read.QueryRowContext(ctx, db.q(q), args...).Scan(&n)
+	err := db.Read.QueryRowContext(ctx, db.q(q), args...).Scan(&n)
 	return n, db.err(err)
 }
 

@@ -102,6 +102,17 @@ func testWindow(t *testing.T, open Opener) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%+v: pages gave %v, want %v", f, got, want)
 			}
+			// The list pages' counts, whole and bounded, of the same
+			// reports: a search's bounded count reads the window's IDs
+			// too, and must take both ends.
+			if got, err := s.CountReports(ctx, f); err != nil || got != len(want) {
+				t.Errorf("CountReports(%+v) = %d, %v; want %d", f, got, err, len(want))
+			}
+			for _, max := range []int{1, len(want) - 1, len(want), len(want) + 5} {
+				if got, err := s.CountReportsUpTo(ctx, f, max); err != nil || got != min(max, len(want)) {
+					t.Errorf("CountReportsUpTo(%+v, %d) = %d, %v; want %d", f, max, got, err, min(max, len(want)))
+				}
+			}
 		}
 	}
 	// A cursor naming no report is refused, not read as the end.

@@ -788,6 +788,12 @@ func TestSearchIDs(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%+v:\n got %v\nwant %v", f, got, want)
 		}
+		// The list page's bounded count reads the index the same way.
+		for _, max := range []int{1, len(want) - 1, len(want), len(want) + 1} {
+			if n, err := db.CountReportsUpTo(ctx, f, max); max > 0 && (err != nil || n != min(max, len(want))) {
+				t.Errorf("CountReportsUpTo(%+v, %d) = %d, %v; want %d", f, max, n, err, min(max, len(want)))
+			}
+		}
 		if f.Query == "jalan" && f.From.IsZero() && f.To.IsZero() && len(want) < 100 {
 			t.Errorf("%+v: %d reports, the test needs more", f, len(want))
 		}
