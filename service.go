@@ -18,6 +18,9 @@ type Service struct {
 	Reference ReferenceStore
 	Templates TemplateStore
 	APIKeys   APIKeyStore
+	// Snapshots keeps costly results across restarts and instances
+	// (SharedStats); nil = none.
+	Snapshots SnapshotStore
 	// Router suggests categories from report text; nil = no suggestions.
 	Router  Router
 	Locator Locator

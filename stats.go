@@ -2,6 +2,8 @@ package esambat
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -119,6 +121,51 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	}
 	for _, g := range st.groups() {
 		g.finish()
+	}
+	return st, nil
+}
+
+// statsSnapshot names the statistics' snapshot (SnapshotStore). Its
+// version changes with the fields of Stats, so that a build never shows
+// figures saved by another that meant something else by them.
+const statsSnapshot = "stats/1"
+
+// SavedStats returns the statistics SharedStats last saved, by this
+// instance or another, and however old (Stats.At says); ENOTFOUND when
+// none were saved or there is no SnapshotStore.
+func (s *Service) SavedStats(ctx context.Context) (*Stats, error) {
+	if s.Snapshots == nil {
+		return nil, Errorf(ENOTFOUND, "Statistik belum pernah disimpan.")
+	}
+	body, _, err := s.Snapshots.Snapshot(ctx, statsSnapshot)
+	if err != nil {
+		return nil, err
+	}
+	st := new(Stats)
+	if err := json.Unmarshal(body, st); err != nil {
+		return nil, fmt.Errorf("the saved statistics: %w", err)
+	}
+	return st, nil
+}
+
+// SharedStats returns statistics computed less than maxAge ago: those
+// saved, when another instance computed them since, or else computed
+// now (Stats) and saved for the other instances and for after a
+// restart. Computed but not saved, it returns them with the error.
+func (s *Service) SharedStats(ctx context.Context, maxAge time.Duration) (*Stats, error) {
+	if saved, err := s.SavedStats(ctx); err == nil && s.now().Sub(saved.At) < maxAge {
+		return saved, nil
+	}
+	st, err := s.Stats(ctx)
+	if err != nil || s.Snapshots == nil {
+		return st, err
+	}
+	body, err := json.Marshal(st)
+	if err == nil {
+		err = s.Snapshots.PutSnapshot(ctx, statsSnapshot, st.At, body)
+	}
+	if err != nil {
+		return st, fmt.Errorf("saving the statistics: %w", err)
 	}
 	return st, nil
 }

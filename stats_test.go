@@ -2,6 +2,7 @@ package esambat_test
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -102,5 +103,115 @@ func TestStats(t *testing.T) {
 	}
 	if !st.At.Equal(h(24*30 + 1)) {
 		t.Errorf("At = %v", st.At)
+	}
+}
+
+// memSnapshots is a SnapshotStore in memory; fail makes PutSnapshot fail.
+type memSnapshots struct {
+	body map[string][]byte
+	at   map[string]time.Time
+	fail bool
+}
+
+func (m *memSnapshots) PutSnapshot(_ context.Context, name string, at time.Time, body []byte) error {
+	if m.fail {
+		return esambat.Errorf(esambat.EUNAVAILABLE, "Basis data tidak menjawab.")
+	}
+	m.body[name], m.at[name] = body, at
+	return nil
+}
+
+func (m *memSnapshots) Snapshot(_ context.Context, name string) ([]byte, time.Time, error) {
+	b, ok := m.body[name]
+	if !ok {
+		return nil, time.Time{}, esambat.Errorf(esambat.ENOTFOUND, "none")
+	}
+	return b, m.at[name], nil
+}
+
+// countingTimes is timesStore counting its reads.
+type countingTimes struct {
+	timesStore
+	reads *int
+}
+
+func (s countingTimes) ReportTimes(ctx context.Context, fn func(esambat.ReportTimes) error) error {
+	*s.reads++
+	return s.timesStore.ReportTimes(ctx, fn)
+}
+
+// TestSharedStats: the statistics are saved once computed and read back
+// with every figure; while the saved ones are younger than maxAge they
+// are used as they are (another instance computed them), after that
+// computed anew; unreadable saved ones are computed over, and a failed
+// save still returns the figures, with the error.
+func TestSharedStats(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, esambat.WIB)
+	sub := now.Add(-50 * time.Hour)
+	reads := 0
+	store := countingTimes{timesStore{times: []esambat.ReportTimes{
+		{Status: esambat.StatusSelesai, AgencyCode: "dinas-pupr", CategoryCode: "jalan-jembatan", KelurahanCode: "35.75.02.1001", Rating: 4,
+			Submitted: sub, Verified: sub.Add(2 * time.Hour), Disposed: sub.Add(2 * time.Hour), Accepted: sub.Add(5 * time.Hour),
+			Finished: sub.Add(30 * time.Hour), Target: sub.Add(48 * time.Hour)},
+		{Status: esambat.StatusDiajukan, CategoryCode: "lainnya", KelurahanCode: "35.75.01.1001", Submitted: sub},
+	}}, &reads}
+	snaps := &memSnapshots{body: map[string][]byte{}, at: map[string]time.Time{}}
+	svc := &esambat.Service{Reports: store, Snapshots: snaps, Clocks: esambat.Clocks{Calendar: embeddedCalendar(t), SLA: esambat.DefaultSLA()},
+		Now: func() time.Time { return now }}
+	asJSON := func(st *esambat.Stats) string { b, _ := json.Marshal(st); return string(b) }
+
+	if _, err := svc.SavedStats(ctx); esambat.ErrorCode(err) != esambat.ENOTFOUND {
+		t.Fatalf("SavedStats before any = %v, want ENOTFOUND", err)
+	}
+	st, err := svc.SharedStats(ctx, 10*time.Minute)
+	if err != nil || reads != 1 || st.Total.Received != 2 {
+		t.Fatalf("SharedStats = %+v, %v after %d reads", st, err, reads)
+	}
+	saved, err := svc.SavedStats(ctx)
+	if err != nil || asJSON(saved) != asJSON(st) || !saved.At.Equal(now) {
+		t.Fatalf("SavedStats = %s, %v; want %s", asJSON(saved), err, asJSON(st))
+	}
+	if saved.Total.Finish.Median == 0 || saved.ByAgency["dinas-pupr"].Satisfaction != 4 || saved.ByMonth["2026-03"].Received != 2 {
+		t.Errorf("the saved statistics lost figures: %s", asJSON(saved))
+	}
+
+	// Nine minutes on, with a new report: the saved ones are used.
+	store.times = append(store.times, esambat.ReportTimes{Status: esambat.StatusDiajukan, CategoryCode: "lainnya", Submitted: now})
+	svc.Reports = store
+	now = now.Add(9 * time.Minute)
+	if st, err := svc.SharedStats(ctx, 10*time.Minute); err != nil || reads != 1 || st.Total.Received != 2 {
+		t.Errorf("SharedStats within maxAge = %d received, %v after %d reads; want the saved 2 and no read", st.Total.Received, err, reads)
+	}
+	// Ten minutes after they were computed: computed anew, and saved.
+	now = now.Add(time.Minute)
+	if st, err := svc.SharedStats(ctx, 10*time.Minute); err != nil || reads != 2 || st.Total.Received != 3 {
+		t.Errorf("SharedStats after maxAge = %d received, %v after %d reads; want 3 and a second read", st.Total.Received, err, reads)
+	}
+	if saved, err := svc.SavedStats(ctx); err != nil || saved.Total.Received != 3 || !saved.At.Equal(now) {
+		t.Errorf("saved after the second computation: %+v, %v", saved, err)
+	}
+
+	// Saved figures that do not decode are computed over.
+	snaps.body["stats/1"] = []byte("{bukan json")
+	if _, err := svc.SavedStats(ctx); err == nil || esambat.ErrorCode(err) == esambat.ENOTFOUND {
+		t.Errorf("SavedStats of a broken snapshot = %v, want a decoding error", err)
+	}
+	if st, err := svc.SharedStats(ctx, 10*time.Minute); err != nil || reads != 3 || st.Total.Received != 3 {
+		t.Errorf("SharedStats over a broken snapshot = %v after %d reads", err, reads)
+	}
+	// A failed save returns the figures and says so.
+	snaps.fail = true
+	now = now.Add(time.Hour)
+	if st, err := svc.SharedStats(ctx, 10*time.Minute); err == nil || st == nil || st.Total.Received != 3 {
+		t.Errorf("SharedStats failing to save = %v, %v; want the figures and the error", st, err)
+	}
+	// Without a SnapshotStore: nothing saved, computed every time.
+	svc.Snapshots = nil
+	if _, err := svc.SavedStats(ctx); esambat.ErrorCode(err) != esambat.ENOTFOUND {
+		t.Errorf("SavedStats without a store = %v, want ENOTFOUND", err)
+	}
+	if st, err := svc.SharedStats(ctx, 10*time.Minute); err != nil || st.Total.Received != 3 || reads != 5 {
+		t.Errorf("SharedStats without a store = %v after %d reads", err, reads)
 	}
 }

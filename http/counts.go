@@ -37,12 +37,18 @@ type cached[T any] struct {
 	ttl, retry, wait, timeout time.Duration
 	what                      string // for the log
 	compute                   func(context.Context) (T, error)
+	// load, when set, reads a value kept from before (saved by an
+	// earlier run or by another instance) and when it was computed. The
+	// first computation starts with it: it is served at once, however
+	// old, and computed anew only when older than ttl.
+	load func(context.Context) (T, time.Time, error)
 
 	mu         sync.Mutex
 	v          T
 	at         time.Time     // of the last computation; zero before the first
 	failed     time.Time     // of the last failed one
 	refreshing bool          // one is running
+	loaded     bool          // load was called
 	first      chan struct{} // closed once the first has ended
 }
 
@@ -82,10 +88,14 @@ func (c *cached[T]) refresh(s *Server) <-chan struct{} {
 	return c.first
 }
 
-// run computes the value once.
+// run computes the value once (after loading the one kept, the first
+// time).
 func (c *cached[T]) run(s *Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
+	if c.loadKept(ctx, s) {
+		return
+	}
 	v, err := c.compute(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -96,6 +106,41 @@ func (c *cached[T]) run(s *Server) {
 	} else {
 		c.v, c.at, c.failed = v, s.Service.Time(), time.Time{}
 	}
+	c.ended()
+}
+
+// loadKept serves the value kept from before, on the first run of a
+// cached value with load; true when it is recent enough that nothing
+// needs computing.
+func (c *cached[T]) loadKept(ctx context.Context, s *Server) bool {
+	c.mu.Lock()
+	first := c.load != nil && !c.loaded
+	c.loaded = true
+	c.mu.Unlock()
+	if !first {
+		return false
+	}
+	v, at, err := c.load(ctx)
+	if err != nil {
+		if esambat.ErrorCode(err) != esambat.ENOTFOUND {
+			s.Logger.Warn(c.what+": reading the saved value failed; computing it", "err", err)
+		}
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.v, c.at = v, at
+	c.ended()
+	if s.Service.Time().Before(at.Add(c.ttl)) {
+		c.refreshing = false
+		return true
+	}
+	return false
+}
+
+// ended tells the views waiting for the first value that there is one
+// (or that it failed); c.mu is held.
+func (c *cached[T]) ended() {
 	select {
 	case <-c.first:
 	default:

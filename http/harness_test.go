@@ -70,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	}
 	sent := &notify.Memory{}
 	svc := &esambat.Service{
-		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Locator: loc, Wilayah: wilayah, CityCode: refdata.CityCode,
+		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Snapshots: db, Locator: loc, Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent},
 	}

@@ -16,10 +16,31 @@ import (
 // with its events (6.6 s of the database's time at a million reports on
 // SQLite), so they are computed when first asked for and then at most
 // every ten minutes, in the background; a failed computation is tried
-// again after a minute.
+// again after a minute. They are saved in the database
+// (Service.SharedStats): after a restart the page shows the last saved
+// figures at once, however old, while newer ones are computed, and an
+// instance uses those another instance computed less than ten minutes
+// before rather than computing its own.
 func (s *Server) newStats() *cached[*esambat.Stats] {
-	return &cached[*esambat.Stats]{ttl: 10 * time.Minute, retry: time.Minute, wait: 250 * time.Millisecond,
-		timeout: 5 * time.Minute, what: "statistics", compute: s.Service.Stats}
+	const ttl = 10 * time.Minute
+	return &cached[*esambat.Stats]{ttl: ttl, retry: time.Minute, wait: 250 * time.Millisecond,
+		timeout: 5 * time.Minute, what: "statistics",
+		compute: func(ctx context.Context) (*esambat.Stats, error) {
+			st, err := s.Service.SharedStats(ctx, ttl)
+			if st != nil && err != nil {
+				s.Logger.Warn("statistics: computed but not saved", "err", err)
+				return st, nil
+			}
+			return st, err
+		},
+		load: func(ctx context.Context) (*esambat.Stats, time.Time, error) {
+			st, err := s.Service.SavedStats(ctx)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			return st, st.At, nil
+		},
+	}
 }
 
 // statsJSON is GET /api/v1/stats and what the statistics page shows.

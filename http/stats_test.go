@@ -2,11 +2,13 @@ package http_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esambat/esambat"
+	esambathttp "github.com/esambat/esambat/http"
 )
 
 // statsJSON is what the test reads of GET /api/v1/stats.
@@ -162,5 +164,82 @@ func TestPublicStatsUnavailable(t *testing.T) {
 	}
 	if p := e.browser().get("/statistik"); p.Status != 200 || !strings.Contains(p.Body, "Statistik sedang dihitung") {
 		t.Errorf("statistics page without a database = %d:\n%s", p.Status, p.Body)
+	}
+}
+
+// instance returns e with a server of its own, as another instance (or
+// the same one restarted) on the same database, with svc as its service.
+func (e *env) instance(svc *esambat.Service) *env {
+	e.t.Helper()
+	o := *e
+	o.svc = svc
+	o.server = &esambathttp.Server{Service: svc, DB: e.db, Outbox: e.db, Version: "test", Logger: testLogger(e.t)}
+	o.srv = httptest.NewServer(o.server.Handler())
+	e.t.Cleanup(o.srv.Close)
+	return &o
+}
+
+// TestPublicStatsSaved: the statistics computed by one server are saved
+// in the database. Another server (or the same one restarted) shows them
+// at once, without computing them, while they are younger than ten
+// minutes; older, it still shows them at once, even when it cannot
+// compute newer ones, and replaces them when it can.
+func TestPublicStatsSaved(t *testing.T) {
+	e := newEnv(t)
+	in, _ := e.points()
+	warga := e.resident(nikKota, "081234567801")
+	if r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])); r.Status != 201 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	get := func(e *env) statsJSON {
+		t.Helper()
+		r := e.do("GET", "/api/v1/stats", "", nil)
+		if r.Status != 200 {
+			t.Fatalf("stats = %d %s", r.Status, r.Body)
+		}
+		var s statsJSON
+		r.json(t, &s)
+		return s
+	}
+	first := get(e)
+	if first.Total.Received != 1 {
+		t.Fatalf("first statistics: %d received, want 1", first.Total.Received)
+	}
+	if r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])); r.Status != 201 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	cannot := *e.svc
+	cannot.Reports = failingTimes{e.svc.Reports}
+
+	// Five minutes later another instance, which could not compute them:
+	// the saved ones, at once.
+	e.clock.Advance(5 * time.Minute)
+	if s := get(e.instance(&cannot)); !s.GeneratedAt.Equal(first.GeneratedAt) || s.Total.Received != 1 {
+		t.Errorf("another instance shows statistics of %v with %d received; want the saved ones of %v", s.GeneratedAt, s.Total.Received, first.GeneratedAt)
+	}
+	// Eleven minutes after they were computed, a restarted server that
+	// cannot compute: still the saved ones, on the page too.
+	e.clock.Advance(6 * time.Minute)
+	stale := e.instance(&cannot)
+	if s := get(stale); !s.GeneratedAt.Equal(first.GeneratedAt) {
+		t.Errorf("a restart with old saved statistics shows those of %v, want %v", s.GeneratedAt, first.GeneratedAt)
+	}
+	if p := stale.browser().get("/statistik"); p.Status != 200 || strings.Contains(p.Body, "Statistik sedang dihitung") || !strings.Contains(p.Body, "Pohjentrek") {
+		t.Errorf("the statistics page of a restart with old saved statistics = %d:\n%s", p.Status, p.Body)
+	}
+	// One that can: the saved ones at once, then new ones, saved in turn.
+	again := e.instance(e.svc)
+	if s := get(again); !s.GeneratedAt.Equal(first.GeneratedAt) {
+		t.Errorf("a restart shows statistics of %v first, want the saved ones of %v", s.GeneratedAt, first.GeneratedAt)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for get(again).Total.Received != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("old saved statistics were not computed anew")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := get(e.instance(&cannot)); s.Total.Received != 2 || s.GeneratedAt.Equal(first.GeneratedAt) {
+		t.Errorf("after the new computation another instance shows %d received of %v; want the new 2", s.Total.Received, s.GeneratedAt)
 	}
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"Templates", testTemplates},
 		{"AutoThreshold", testAutoThreshold},
 		{"APIKeys", testAPIKeys},
+		{"Snapshots", testSnapshots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

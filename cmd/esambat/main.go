@@ -250,7 +250,7 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	a.service = &esambat.Service{
-		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, APIKeys: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
+		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, APIKeys: a.db, Snapshots: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
 			Sealer: keys, Notifier: a.codeNotifier()},
