@@ -13,4 +13,9 @@
 // writer's second goroutine while the next batch runs). That is how
 // intake can reach the disk's one-fsync-per-commit ceiling without
 // weakening what an acknowledgement means.
+//
+// Reads go to the Read pool, except the public ones (published lists and
+// their counts, the statistics) when a read replica is set (SetReplica,
+// PostgreSQL): those may lag behind the writes, and fall back to the
+// primary when the replica does not answer (replica.go).
 package sqldb

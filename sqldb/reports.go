@@ -599,6 +599,18 @@ func (db *DB) cursorWindow(ctx context.Context, f esambat.ReportFilter) (esambat
 // for a list with a date window (ReportFilter.ByCreated); either way the
 // cursor is the last id seen, encoded in base 36.
 func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.ReportPage, error) {
+	if !f.PublishedOnly {
+		return db.findReports(ctx, f)
+	}
+	// A public list may lag behind the writes by a moment.
+	return onReplica(ctx, db, func(ctx context.Context) (esambat.ReportPage, bool, error) {
+		p, err := db.findReports(ctx, f)
+		return p, false, err
+	})
+}
+
+// findReports is FindReports on the pool ctx reads (readPool).
+func (db *DB) findReports(ctx context.Context, f esambat.ReportFilter) (esambat.ReportPage, error) {
 	q, args, cached, err := db.findQuery(ctx, f)
 	if err != nil {
 		return esambat.ReportPage{}, err
@@ -607,7 +619,8 @@ func (db *DB) FindReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 	if cached {
 		rows, err = db.readQuery(ctx, q, args...)
 	} else {
-		rows, err = db.Read.QueryContext(ctx, q, args...)
+		pool, _ := db.readPool(ctx)
+		rows, err = pool.QueryContext(ctx, q, args...)
 	}
 	if err != nil {
 		return esambat.ReportPage{}, db.err(err)
@@ -909,8 +922,20 @@ func (db *DB) CountReportsUpTo(ctx context.Context, f esambat.ReportFilter, max 
 	return db.countReports(ctx, f, max)
 }
 
-// countReports counts reports matching f, all of them when max is 0.
+// countReports counts reports matching f, all of them when max is 0; a
+// count of published reports may read the replica.
 func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
+	if !f.PublishedOnly {
+		return db.countOn(ctx, f, max)
+	}
+	return onReplica(ctx, db, func(ctx context.Context) (int, bool, error) {
+		n, err := db.countOn(ctx, f, max)
+		return n, false, err
+	})
+}
+
+// countOn is countReports on the pool ctx reads (readPool).
+func (db *DB) countOn(ctx context.Context, f esambat.ReportFilter, max int) (int, error) {
 	f.After = ""
 	var ids IDRange
 	if strings.TrimSpace(f.Query) != "" && max > 0 {
@@ -949,10 +974,11 @@ func (db *DB) countReports(ctx context.Context, f esambat.ReportFilter, max int)
 	return db.count(ctx, q, args)
 }
 
-// count runs a query of one count on the read pool.
+// count runs a query of one count on the pool ctx reads (readPool).
 func (db *DB) count(ctx context.Context, q string, args []any) (int, error) {
 	var n int
-	err := db.Read.QueryRowContext(ctx, db.q(q), args...).Scan(&n)
+	pool, _ := db.readPool(ctx)
+	err := pool.QueryRowContext(ctx, db.q(q), args...).Scan(&n)
 	return n, db.err(err)
 }
 

@@ -126,6 +126,12 @@ type DB struct {
 	// database file outside the writer; bulk loads pause it.
 	Checkpointer *Checkpointer
 
+	// replica, when set (SetReplica), is a read-only copy of the
+	// database (a PostgreSQL streaming replica) for the public reads,
+	// which may lag behind the writes by a moment (see replica.go); nil =
+	// Read takes every read.
+	replica replicaState
+
 	categories categoryCache
 	rebound    sync.Map // query -> rebound query
 	stmtCache  stmtCache
@@ -139,6 +145,10 @@ func New(d Dialect, read *sql.DB, w Writer, logger *slog.Logger, closers ...func
 	}
 	return &DB{Dialect: d, Read: read, Writer: w, Now: time.Now, Logger: logger, closers: closers}
 }
+
+// OnClose adds fn to what Close runs after the Writer (a pool opened
+// later, such as a replica's).
+func (db *DB) OnClose(fn func() error) { db.closers = append(db.closers, fn) }
 
 // Close stops the writer and closes the pools.
 func (db *DB) Close() error {

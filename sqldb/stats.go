@@ -24,19 +24,33 @@ FROM (SELECT r.id, r.category_code, COALESCE(r.agency_code, '') AS agency_code, 
 	FROM reports r JOIN events e ON e.report_id = r.id GROUP BY r.id) AS g`
 
 // ReportTimes calls fn with the clock times of every report; see
-// esambat.ReportStore.
+// esambat.ReportStore. The statistics may lag behind the writes: it
+// reads the replica when there is one (the primary when the replica
+// fails before the first report).
 func (db *DB) ReportTimes(ctx context.Context, fn func(esambat.ReportTimes) error) error {
-	rows, err := db.Read.QueryContext(ctx, reportTimesQuery)
+	_, err := onReplica(ctx, db, func(ctx context.Context) (struct{}, bool, error) {
+		n, err := db.reportTimes(ctx, fn)
+		return struct{}{}, n > 0, err
+	})
+	return err
+}
+
+// reportTimes is ReportTimes on the pool ctx reads (readPool); it
+// returns how many reports it passed to fn.
+func (db *DB) reportTimes(ctx context.Context, fn func(esambat.ReportTimes) error) (int, error) {
+	pool, _ := db.readPool(ctx)
+	rows, err := pool.QueryContext(ctx, reportTimesQuery)
 	if err != nil {
-		return db.err(err)
+		return 0, db.err(err)
 	}
 	defer rows.Close()
+	n := 0
 	for rows.Next() {
 		var r esambat.ReportTimes
 		var accept sql.NullString
 		if err := rows.Scan(&r.CategoryCode, &r.AgencyCode, &r.KelurahanCode, &r.Status, &r.Rating, scanTime{&r.Submitted},
 			scanTime{&r.Verified}, scanTime{&r.Disposed}, scanTime{&r.Accepted}, scanTime{&r.Finished}, &accept); err != nil {
-			return db.err(err)
+			return n, db.err(err)
 		}
 		if accept.Valid {
 			var d struct{ Target string }
@@ -44,9 +58,10 @@ func (db *DB) ReportTimes(ctx context.Context, fn func(esambat.ReportTimes) erro
 				r.Target, _ = time.Parse(time.RFC3339, d.Target)
 			}
 		}
+		n++
 		if err := fn(r); err != nil {
-			return err
+			return n, err
 		}
 	}
-	return db.err(rows.Err())
+	return n, db.err(rows.Err())
 }

@@ -61,17 +61,19 @@ func (c *stmtCache) close() {
 // stmt returns the read pool's prepared statement for query (already
 // rebound for the dialect), or nil (see stmtCache.get).
 func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
+	pool, cache := db.readPool(ctx)
 	// Not bound to ctx: the statement outlives this request.
-	return db.stmtCache.get(context.WithoutCancel(ctx), db.Read, query)
+	return cache.get(context.WithoutCancel(ctx), pool, query)
 }
 
-// readQuery runs a read query on the read pool through a cached prepared
-// statement.
+// readQuery runs a read query on the read pool (or the replica: see
+// readPool) through a cached prepared statement.
 func (db *DB) readQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := db.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return db.Read.QueryContext(ctx, query, args...)
+	pool, _ := db.readPool(ctx)
+	return pool.QueryContext(ctx, query, args...)
 }
 
 // readQueryRow is readQuery for one row.
@@ -79,13 +81,15 @@ func (db *DB) readQueryRow(ctx context.Context, query string, args ...any) *sql.
 	if st := db.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return db.Read.QueryRowContext(ctx, query, args...)
+	pool, _ := db.readPool(ctx)
+	return pool.QueryRowContext(ctx, query, args...)
 }
 
 // closeStmts releases the prepared statements; Close calls it before the
 // pools close.
 func (db *DB) closeStmts() error {
 	db.stmtCache.close()
+	db.replica.stmts.close()
 	return nil
 }
 

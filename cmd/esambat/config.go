@@ -20,11 +20,13 @@ type Config struct {
 	Addr        string
 	DataDir     string
 	DatabaseURL string
-	BaseURL     string
-	RefDataDir  string
-	LogLevel    slog.Level
-	LogFormat   string
-	SLA         esambat.SLA
+	// ReplicaURL is a PostgreSQL read replica for the public reads.
+	ReplicaURL string
+	BaseURL    string
+	RefDataDir string
+	LogLevel   slog.Level
+	LogFormat  string
+	SLA        esambat.SLA
 	// ReferralName/URL say where reports from outside the city should go.
 	ReferralName                                   string
 	ReferralURL                                    string
@@ -62,6 +64,7 @@ var settings = []envFlag{
 	{"addr", "ESAMBAT_ADDR", "127.0.0.1:8080", "address to listen on"},
 	{"data", "ESAMBAT_DATA_DIR", "./esambat-data", "data directory (SQLite file, photos, keys)"},
 	{"database-url", "ESAMBAT_DATABASE_URL", "", "empty = SQLite in the data dir; postgres://... = PostgreSQL"},
+	{"database-replica-url", "ESAMBAT_DATABASE_REPLICA_URL", "", "postgres://... of a read replica of --database-url for the public lists, counts and statistics (empty = none)"},
 	{"base-url", "ESAMBAT_BASE_URL", "", "public URL of the site (default http:// + addr)"},
 	{"refdata", "ESAMBAT_REFDATA_DIR", "", "directory whose files replace the embedded reference data (another city)"},
 	{"log-level", "ESAMBAT_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -114,7 +117,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		GatewayToken: getenv("ESAMBAT_SMS_GATEWAY_TOKEN"), WebhookSecret: getenv("ESAMBAT_WEBHOOK_SECRET"),
 		SMTPAddr: get("smtp-addr"), SMTPFrom: get("smtp-from"), SMTPUsername: get("smtp-username"),
 		GatewayURL: get("sms-gateway-url"), PhoneChannel: get("phone-channel"),
-		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), BaseURL: get("base-url"),
+		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), ReplicaURL: get("database-replica-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
 		TileURL: get("tile-url"), TileAttribution: get("tile-attribution"),
@@ -134,6 +137,13 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("--database-url must be empty (SQLite) or start with postgres://"))
+	}
+	switch {
+	case c.ReplicaURL == "":
+	case c.DatabaseURL == "":
+		errs = append(errs, errors.New("--database-replica-url needs --database-url: only PostgreSQL has read replicas"))
+	case !strings.HasPrefix(c.ReplicaURL, "postgres://") && !strings.HasPrefix(c.ReplicaURL, "postgresql://"):
+		errs = append(errs, errors.New("--database-replica-url must start with postgres://"))
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr

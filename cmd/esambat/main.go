@@ -168,7 +168,9 @@ func openDB(ctx context.Context, c Config, logger *slog.Logger) (*sqldb.DB, erro
 		if db, err = postgres.Open(ctx, c.DatabaseURL, logger); err != nil {
 			return nil, err
 		}
-		err = db.Migrate(ctx, postgres.Migrations())
+		if err = db.Migrate(ctx, postgres.Migrations()); err == nil && c.ReplicaURL != "" {
+			err = postgres.OpenReplica(ctx, db, c.ReplicaURL)
+		}
 	} else {
 		path := filepath.Join(c.DataDir, "esambat.db")
 		if db, err = sqlite.Open(path, logger); err != nil {
@@ -329,6 +331,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		metrics.Gauge("esambat_sqlite_wal_restarts", "Times the writer started the write-ahead log again from its beginning after the checkpointer found it long.", func() float64 { return float64(gw.Restarts()) })
 		metrics.Gauge("esambat_sqlite_writer_busy_seconds", "Time the single SQLite writer has spent running write batches.", func() float64 { return gw.Busy().Seconds() })
 		metrics.Gauge("esambat_sqlite_writer_fsync_wait_seconds", "Part of the writer's busy time spent idle in an open batch, waiting for the fsync of earlier batches.", func() float64 { return gw.SyncWait().Seconds() })
+	}
+	if c.ReplicaURL != "" {
+		metrics.Gauge("esambat_replica_fallbacks", "Public reads run again on the primary because the read replica did not answer.", func() float64 { return float64(a.db.ReplicaFallbacks()) })
 	}
 	if cp := a.db.Checkpointer; cp != nil {
 		metrics.Gauge("esambat_sqlite_checkpoints", "Write-ahead log checkpoints run outside the writer.", func() float64 { return float64(cp.Runs()) })

@@ -231,6 +231,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{[]string{"--addr", "nonsense"}, nil, "--addr"},
 		{[]string{"--database-url", "mysql://x"}, nil, "postgres://"},
+		{[]string{"--database-replica-url", "postgres://replica/db"}, nil, "needs --database-url"},
+		{[]string{"--database-url", "postgres://primary/db"}, []string{"ESAMBAT_DATABASE_REPLICA_URL", "mysql://replica"}, "--database-replica-url must start"},
 		{nil, []string{"ESAMBAT_SLA_VERIFY", "tiga"}, "sla-verify"},
 		{[]string{"--sla-completion", "A=2,B=5"}, nil, "kelas C"},
 		{[]string{"--log-format", "xml"}, nil, "log-format"},

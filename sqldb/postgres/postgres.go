@@ -64,7 +64,44 @@ const maxConns = 20
 // Open connects to the database at dsn (postgres://...) and checks that it
 // answers.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*sqldb.DB, error) {
-	pool, err := sql.Open("pgx", withConnectTimeout(dsn))
+	pool, err := newPool(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return sqldb.New(Dialect, pool, sqldb.TxWriter{DB: pool}, logger, pool.Close), nil
+}
+
+// OpenReplica opens a pool on a read replica of db's database at dsn
+// (postgres://...) and makes it db's replica (sqldb.DB.SetReplica),
+// closed with db. A DSN that cannot be parsed is an error; a replica
+// that does not answer yet is only logged, no reason to refuse to
+// start: its reads go to the primary until it answers.
+func OpenReplica(ctx context.Context, db *sqldb.DB, dsn string) error {
+	pool, err := newPool(dsn)
+	if err != nil {
+		return err
+	}
+	db.SetReplica(pool)
+	db.OnClose(pool.Close)
+	if err := pool.PingContext(ctx); err != nil {
+		db.Logger.Warn("the read replica does not answer: public reads go to the primary until it does", "err", err)
+	}
+	return nil
+}
+
+// newPool returns a pool on dsn with this package's settings; a DSN that
+// cannot be parsed is an error at once (sql.Open would only fail at the
+// first connection).
+func newPool(dsn string) (*sql.DB, error) {
+	dsn = withConnectTimeout(dsn)
+	if _, err := pgconn.ParseConfig(dsn); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -80,11 +117,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*sqldb.DB, erro
 	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(maxConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	return sqldb.New(Dialect, pool, sqldb.TxWriter{DB: pool}, logger, pool.Close), nil
+	return pool, nil
 }
 
 func translateError(err error) error {

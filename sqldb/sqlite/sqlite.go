@@ -260,7 +260,7 @@ func translateError(err error) error {
 		return &esambat.Error{Code: esambat.ECONFLICT, Message: "Data ini sudah ada.", Err: err}
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return &esambat.Error{Code: esambat.EINVALID, Message: "Data rujukan tidak dikenal.", Err: err}
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
 		return &esambat.Error{Code: esambat.EUNAVAILABLE, Message: "Basis data sedang tidak dapat dipakai. Coba lagi sebentar lagi.", Err: err}
 	}
 	return err
