@@ -154,6 +154,9 @@ func (c *Checkpointer) truncate(ctx context.Context) error {
 const (
 	readerWait  = 100 * time.Millisecond
 	readerQuiet = 10 * time.Second
+	// readerQuietFirst is the writer's first, shorter quiet after a
+	// restart a reader kept waiting (GroupWriter.restartLog).
+	readerQuietFirst = time.Second
 )
 
 // checkpointWithin runs a checkpoint of mode (RESTART, TRUNCATE) on c

@@ -88,10 +88,12 @@ type GroupWriter struct {
 
 	// restart is RestartLog's request, taken between two transactions;
 	// restarts counts the log restarts done, quietUntil holds requests
-	// off after one that found a reader in the way (restartLog).
+	// off after one that found a reader in the way, for quietFor, which
+	// doubles while they keep finding one (restartLog).
 	restart    atomic.Bool
 	restarts   atomic.Int64
 	quietUntil time.Time
+	quietFor   time.Duration
 }
 
 // syncItem is a committed batch waiting for its fsync.
@@ -317,7 +319,11 @@ func (w *GroupWriter) Restarts() int64 { return w.restarts.Load() }
 //
 // The wait is bounded (readerWait): a long reader (a backup) makes the
 // checkpoint give up, and the writer then ignores requests for a while
-// (readerQuiet) rather than stall every second. Durability is not
+// rather than stall every second: one second after a first failure,
+// twice as long after each next one, up to readerQuiet. A fixed ten
+// seconds let one unlucky failure (the statistics' reads, under load)
+// grow the log by 35 MB a second, to 400-700 MB, in a test at a million
+// reports (BENCHMARKS.md). Durability is not
 // touched: the checkpoint fsyncs the log before it copies and the
 // database file after, and a commit is acknowledged only once its frames
 // are fsynced, whichever offset of the log they sit at.
@@ -337,15 +343,16 @@ func (w *GroupWriter) restartLog() {
 		w.cfg.Logger.Error("sqldb: could not restore the write connection's busy timeout; it is replaced", "err", err)
 		w.disconnect()
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		w.cfg.Logger.Warn("sqldb: restarting the write-ahead log", "err", err)
-		w.quietUntil = time.Now().Add(readerQuiet)
-	case busy:
-		w.quietUntil = time.Now().Add(readerQuiet)
-	default:
-		w.restarts.Add(1)
 	}
+	if err != nil || busy {
+		w.quietFor = min(max(2*w.quietFor, readerQuietFirst), readerQuiet)
+		w.quietUntil = time.Now().Add(w.quietFor)
+		return
+	}
+	w.quietFor = 0
+	w.restarts.Add(1)
 }
 
 // drain appends to buf what ch holds now, without waiting, until buf

@@ -122,6 +122,10 @@ type DB struct {
 	// in the event's own transaction (see esambat.NotificationPlanner).
 	Planner esambat.NotificationPlanner
 
+	// ReportTimesChunk is how many report IDs one query of ReportTimes
+	// covers; 0 = 1,000 (see reportTimesChunk). Tests make it small.
+	ReportTimesChunk int64
+
 	// Checkpointer, when set (SQLite), moves the write-ahead log into the
 	// database file outside the writer; bulk loads pause it.
 	Checkpointer *Checkpointer

@@ -9,6 +9,10 @@ import (
 	"github.com/esambat/esambat"
 )
 
+// ReportTimes runs testReportTimes alone, for a driver that checks it
+// with settings of its own (sqldb's ReportTimesChunk).
+func ReportTimes(t *testing.T, open Opener) { testReportTimes(t, open) }
+
 // testReportTimes: ReportTimes gives each report once, with the first time
 // it passed each clock's step, the target of its first acceptance, its
 // place, agency, status and rating; a step not taken is zero.

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat/sqldb"
 	"github.com/esambat/esambat/storetest"
@@ -24,5 +25,16 @@ func TestReplica(t *testing.T) {
 		}
 		t.Cleanup(func() { gone.Close() })
 		primary.(*sqldb.DB).SetReplica(gone)
+	})
+}
+
+// TestReportTimesChunks: ReportTimes reads the reports in ranges of IDs,
+// each its own query; with ranges of two the conformance test crosses
+// every boundary.
+func TestReportTimesChunks(t *testing.T) {
+	storetest.ReportTimes(t, func(t *testing.T, now func() time.Time) storetest.Store {
+		db := open(t, now).(*sqldb.DB)
+		db.ReportTimesChunk = 2
+		return db
 	})
 }

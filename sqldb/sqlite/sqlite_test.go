@@ -568,6 +568,19 @@ func TestWriterRestartsLog(t *testing.T) {
 	if err != nil || timeout != 5000 {
 		t.Errorf("writer's busy_timeout after the restart = %d, %v; want 5000", timeout, err)
 	}
+
+	// The reader gone, the writer tries again after its first, short
+	// quiet (a second), not ten: the log must not grow that long after
+	// one reader that happened to be in the way.
+	release()
+	time.Sleep(1200 * time.Millisecond)
+	if err := cp.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	insert(1)
+	if got := w.Restarts(); got != 2 {
+		t.Errorf("Restarts = %d 1.2 s after the reader left, want 2", got)
+	}
 }
 
 // TestSearchPendingFolds: a report still waiting for the full-text index
