@@ -38,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: esambat-bench all [flags] | ab --a BIN --b BIN [flags] | photo-child IN OUTDIR N")
+		fmt.Fprintln(os.Stderr, "usage: esambat-bench all [flags] | ab --a BIN --b BIN [flags] | post --base URL [flags] | photo-child IN OUTDIR N")
 		os.Exit(2)
 	}
 	var err error
@@ -47,6 +47,8 @@ func main() {
 		err = cmdAll(os.Args[2:])
 	case "ab":
 		err = cmdAB(os.Args[2:])
+	case "post":
+		err = cmdPost(os.Args[2:])
 	case "photo-child":
 		err = photoChild(os.Args[2:])
 	default:
