@@ -320,10 +320,10 @@ func (w *GroupWriter) Restarts() int64 { return w.restarts.Load() }
 // The wait is bounded (readerWait): a long reader (a backup) makes the
 // checkpoint give up, and the writer then ignores requests for a while
 // rather than stall every second: one second after a first failure,
-// twice as long after each next one, up to readerQuiet. A fixed ten
-// seconds let one unlucky failure (the statistics' reads, under load)
-// grow the log by 35 MB a second, to 400-700 MB, in a test at a million
-// reports (BENCHMARKS.md). Durability is not
+// twice as long after each next one, up to readerQuiet. With a fixed ten
+// seconds, each failure (the statistics' reads at a million reports, under
+// writes) let the log grow by about 35 MB a second: its file reached
+// 1.3 GB in 30 s (scripts/stats-wal.sh, BENCHMARKS.md). Durability is not
 // touched: the checkpoint fsyncs the log before it copies and the
 // database file after, and a commit is acknowledged only once its frames
 // are fsynced, whichever offset of the log they sit at.

@@ -44,7 +44,9 @@ type replicaState struct {
 }
 
 // SetReplica makes pool the replica (nil: none), forgetting the
-// statements prepared on the one before and any failure it had.
+// statements prepared on the one before and any failure it had. It is
+// for setting the store up, before it serves: a read running meanwhile
+// could find its prepared statement closed.
 func (db *DB) SetReplica(pool *sql.DB) {
 	r := &db.replica
 	r.mu.Lock()
