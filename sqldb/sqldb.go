@@ -89,6 +89,14 @@ type Dialect struct {
 	// still waiting for verification. False: the planner picks the
 	// partial indexes itself (PostgreSQL).
 	HintPublicIndexes bool
+	// TimesChunk is how many report IDs one query of ReportTimes covers;
+	// 0 = one query over every report. SQLite's single query held its
+	// read snapshot for the whole computation (15-30 s at a million
+	// reports), and under writes the log's file grew to 1.3 GB meanwhile
+	// (scripts/stats-wal.sh); PostgreSQL's single query (7-12 s) is
+	// faster than ranges, whose joins it plans one by one (18-22 s), and
+	// it only holds vacuum back for that time.
+	TimesChunk int64
 }
 
 // Writer runs fn in a write transaction and returns after its durable
@@ -123,7 +131,7 @@ type DB struct {
 	Planner esambat.NotificationPlanner
 
 	// ReportTimesChunk is how many report IDs one query of ReportTimes
-	// covers; 0 = 1,000 (see reportTimesChunk). Tests make it small.
+	// covers; 0 = Dialect.TimesChunk. Tests make it small.
 	ReportTimesChunk int64
 
 	// Checkpointer, when set (SQLite), moves the write-ahead log into the

@@ -24,16 +24,6 @@ FROM (SELECT r.id, r.category_code, COALESCE(r.agency_code, '') AS agency_code, 
 	MIN(CASE WHEN e.to_status = 'selesai' AND e.from_status <> 'selesai' THEN e.created_at END) AS f
 	FROM reports r JOIN events e ON e.report_id = r.id WHERE r.id BETWEEN ? AND ? GROUP BY r.id) AS g`
 
-// reportTimesChunk is how many report IDs one query of ReportTimes
-// covers. One query over every report held its read snapshot for the
-// whole computation, 15-30 s at a million reports: on SQLite the writer
-// could not start the write-ahead log again from its beginning
-// meanwhile, and under 700 reports/s the log's file grew to 744 MiB (on
-// PostgreSQL vacuum could not clean behind it). A range of 1,000 holds
-// one for about 15 ms, and the log stayed under 94 MiB in the same test
-// (BENCHMARKS.md); the whole computation takes about as long.
-const reportTimesChunk = 1000
-
 // ReportTimes calls fn with the clock times of every report; see
 // esambat.ReportStore. The statistics may lag behind the writes: it
 // reads the replica when there is one (the primary when the replica
@@ -56,7 +46,10 @@ func (db *DB) reportTimes(ctx context.Context, fn func(esambat.ReportTimes) erro
 	}
 	chunk := db.ReportTimesChunk
 	if chunk <= 0 {
-		chunk = reportTimesChunk
+		chunk = db.Dialect.TimesChunk
+	}
+	if chunk <= 0 {
+		chunk = max(last.Int64, 1) // one query
 	}
 	n := 0
 	for lo := int64(1); lo <= last.Int64; lo += chunk {
