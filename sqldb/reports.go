@@ -799,9 +799,18 @@ func (db *DB) searchPage(ctx context.Context, f esambat.ReportFilter, order stri
 // the id index from its end until a report of the window comes (0.77 s
 // for a window early in the year); over an expression it reads the
 // window's own index.
+//
+// A public search without a window, where the dialect walks its index
+// newest first (SearchIDs), is bounded by the newest published report
+// instead: a flood of reports waiting for verification sits at the top
+// of the IDs, and the walk stepped over each of them that matched (17,479
+// matching "jalan" made the search's p99 35 ms instead of 4.4).
 func (db *DB) windowIDs(ctx context.Context, f esambat.ReportFilter) (IDRange, error) {
 	if f.From.IsZero() && f.To.IsZero() {
-		return IDRange{}, nil
+		if !f.PublishedOnly || db.Dialect.SearchIDs == nil {
+			return IDRange{}, nil
+		}
+		return db.publishedIDs(ctx)
 	}
 	where, args, err := db.where(esambat.ReportFilter{From: f.From, To: f.To, PublishedOnly: f.PublishedOnly}, false)
 	if err != nil {
@@ -815,6 +824,27 @@ func (db *DB) windowIDs(ctx context.Context, f esambat.ReportFilter) (IDRange, e
 		return IDRange{Lo: 1, Hi: 0}, nil // an empty window: no ID
 	}
 	return IDRange{Lo: lo.Int64, Hi: hi.Int64}, nil
+}
+
+// publishedIDs returns the range of IDs up to the newest published
+// report's (windowIDs), read from the end of reports_public.
+func (db *DB) publishedIDs(ctx context.Context) (IDRange, error) {
+	where, args, err := db.where(esambat.ReportFilter{PublishedOnly: true}, false)
+	if err != nil {
+		return IDRange{}, err
+	}
+	from := " FROM reports"
+	if db.Dialect.HintPublicIndexes {
+		from += " INDEXED BY reports_public"
+	}
+	var hi sql.NullInt64
+	if err := db.readQueryRow(ctx, db.q(`SELECT MAX(id)`+from+where), args...).Scan(&hi); err != nil {
+		return IDRange{}, db.err(err)
+	}
+	if !hi.Valid {
+		return IDRange{Lo: 1, Hi: 0}, nil // nothing published
+	}
+	return IDRange{Lo: 1, Hi: hi.Int64}, nil
 }
 
 // fewSearchMatches is the most reports matching a search's words for

@@ -811,4 +811,31 @@ func TestSearchIDs(t *testing.T) {
 			t.Errorf("%+v: %d reports, the test needs more", f, len(want))
 		}
 	}
+
+	// A public search without a window walks the index from the newest
+	// published report down (windowIDs), past reports waiting for
+	// verification; a staff search walks them all.
+	var got sqldb.IDRange
+	db.Dialect.SearchIDs = func(q, conds string, args []any, desc bool, limit int, ids sqldb.IDRange) (string, []any, bool) {
+		got = ids
+		return streaming(q, conds, args, desc, limit, ids)
+	}
+	defer func() { db.Dialect.SearchIDs = streaming }()
+	var newest int64
+	if err := db.Read.QueryRow(`SELECT MAX(id) FROM reports WHERE published_at IS NOT NULL AND visibility <> 'rahasia'`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []esambat.ReportFilter{{Query: "jalan", PublishedOnly: true, Limit: 5}, {Query: "jalan", Limit: 5}} {
+		got = sqldb.IDRange{Lo: -1}
+		if _, err := db.FindReports(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		want := sqldb.IDRange{}
+		if f.PublishedOnly {
+			want = sqldb.IDRange{Lo: 1, Hi: newest}
+		}
+		if got != want {
+			t.Errorf("%+v: the index was walked within %+v, want %+v", f, got, want)
+		}
+	}
 }
