@@ -73,16 +73,7 @@ func TestPublicStats(t *testing.T) {
 	// One waiting for verification.
 	submit()
 
-	get := func() statsJSON {
-		t.Helper()
-		r := e.do("GET", "/api/v1/stats", "", nil)
-		if r.Status != 200 {
-			t.Fatalf("stats = %d %s", r.Status, r.Body)
-		}
-		var s statsJSON
-		r.json(t, &s)
-		return s
-	}
+	get := e.statsAPI
 	s := get()
 	tot := s.Total
 	if tot.Received != 2 || tot.Verify.Done != 1 || tot.Accept.Done != 1 || tot.Finish.Done != 1 || tot.Rated != 1 ||
@@ -167,6 +158,19 @@ func TestPublicStatsUnavailable(t *testing.T) {
 	}
 }
 
+// statsAPI returns GET /api/v1/stats from e's server, decoded; any status
+// but 200 fails the test.
+func (e *env) statsAPI() statsJSON {
+	e.t.Helper()
+	r := e.do("GET", "/api/v1/stats", "", nil)
+	if r.Status != 200 {
+		e.t.Fatalf("stats = %d %s", r.Status, r.Body)
+	}
+	var s statsJSON
+	r.json(e.t, &s)
+	return s
+}
+
 // instance returns e with a server of its own, as another instance (or
 // the same one restarted) on the same database, with svc as its service.
 func (e *env) instance(svc *esambat.Service) *env {
@@ -191,17 +195,7 @@ func TestPublicStatsSaved(t *testing.T) {
 	if r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])); r.Status != 201 {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)
 	}
-	get := func(e *env) statsJSON {
-		t.Helper()
-		r := e.do("GET", "/api/v1/stats", "", nil)
-		if r.Status != 200 {
-			t.Fatalf("stats = %d %s", r.Status, r.Body)
-		}
-		var s statsJSON
-		r.json(t, &s)
-		return s
-	}
-	first := get(e)
+	first := e.statsAPI()
 	if first.Total.Received != 1 {
 		t.Fatalf("first statistics: %d received, want 1", first.Total.Received)
 	}
@@ -214,14 +208,14 @@ func TestPublicStatsSaved(t *testing.T) {
 	// Five minutes later another instance, which could not compute them:
 	// the saved ones, at once.
 	e.clock.Advance(5 * time.Minute)
-	if s := get(e.instance(&cannot)); !s.GeneratedAt.Equal(first.GeneratedAt) || s.Total.Received != 1 {
+	if s := e.instance(&cannot).statsAPI(); !s.GeneratedAt.Equal(first.GeneratedAt) || s.Total.Received != 1 {
 		t.Errorf("another instance shows statistics of %v with %d received; want the saved ones of %v", s.GeneratedAt, s.Total.Received, first.GeneratedAt)
 	}
 	// Eleven minutes after they were computed, a restarted server that
 	// cannot compute: still the saved ones, on the page too.
 	e.clock.Advance(6 * time.Minute)
 	stale := e.instance(&cannot)
-	if s := get(stale); !s.GeneratedAt.Equal(first.GeneratedAt) {
+	if s := stale.statsAPI(); !s.GeneratedAt.Equal(first.GeneratedAt) {
 		t.Errorf("a restart with old saved statistics shows those of %v, want %v", s.GeneratedAt, first.GeneratedAt)
 	}
 	if p := stale.browser().get("/statistik"); p.Status != 200 || strings.Contains(p.Body, "Statistik sedang dihitung") || !strings.Contains(p.Body, "Pohjentrek") {
@@ -229,17 +223,17 @@ func TestPublicStatsSaved(t *testing.T) {
 	}
 	// One that can: the saved ones at once, then new ones, saved in turn.
 	again := e.instance(e.svc)
-	if s := get(again); !s.GeneratedAt.Equal(first.GeneratedAt) {
+	if s := again.statsAPI(); !s.GeneratedAt.Equal(first.GeneratedAt) {
 		t.Errorf("a restart shows statistics of %v first, want the saved ones of %v", s.GeneratedAt, first.GeneratedAt)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for get(again).Total.Received != 2 {
+	for again.statsAPI().Total.Received != 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("old saved statistics were not computed anew")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if s := get(e.instance(&cannot)); s.Total.Received != 2 || s.GeneratedAt.Equal(first.GeneratedAt) {
+	if s := e.instance(&cannot).statsAPI(); s.Total.Received != 2 || s.GeneratedAt.Equal(first.GeneratedAt) {
 		t.Errorf("after the new computation another instance shows %d received of %v; want the new 2", s.Total.Received, s.GeneratedAt)
 	}
 }
