@@ -21,6 +21,11 @@ type Service struct {
 	// Snapshots keeps costly results across restarts and instances
 	// (SharedStats); nil = none.
 	Snapshots SnapshotStore
+	// Leases, when set, lets one instance at a time compute what the
+	// instances share through Snapshots (SharedStats), under the name
+	// Instance; nil = each instance computes its own.
+	Leases   LeaseStore
+	Instance string
 	// Router suggests categories from report text; nil = no suggestions.
 	Router  Router
 	Locator Locator

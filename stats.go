@@ -148,13 +148,41 @@ func (s *Service) SavedStats(ctx context.Context) (*Stats, error) {
 	return st, nil
 }
 
+// statsLease is the lease (Service.Leases) an instance holds while it
+// computes the statistics for every instance; statsLeaseTTL is how long
+// it holds it. At a million reports a computation takes 16-34 s; one
+// that outlasts the lease may be joined by a second instance's, which
+// costs time but no figure. A holder that stops mid-computation (a
+// restart) keeps the others on the saved figures until the lease ends.
+const (
+	statsLease    = "stats"
+	statsLeaseTTL = 2 * time.Minute
+)
+
 // SharedStats returns statistics computed less than maxAge ago: those
 // saved, when another instance computed them since, or else computed
 // now (Stats) and saved for the other instances and for after a
 // restart. Computed but not saved, it returns them with the error.
+//
+// With Leases, only the instance holding the lease computes: while
+// another holds it, SharedStats returns the saved statistics however old
+// (Stats.At says), or EUNAVAILABLE when none were saved yet, rather than
+// reading every report a second time.
 func (s *Service) SharedStats(ctx context.Context, maxAge time.Duration) (*Stats, error) {
-	if saved, err := s.SavedStats(ctx); err == nil && s.now().Sub(saved.At) < maxAge {
+	saved, err := s.SavedStats(ctx)
+	if err == nil && s.now().Sub(saved.At) < maxAge {
 		return saved, nil
+	}
+	if s.Leases != nil && s.Snapshots != nil {
+		mine, lerr := s.Leases.AcquireLease(ctx, statsLease, s.Instance, statsLeaseTTL)
+		switch {
+		case lerr != nil:
+			return nil, fmt.Errorf("the statistics' lease: %w", lerr)
+		case !mine && err == nil:
+			return saved, nil
+		case !mine:
+			return nil, Errorf(EUNAVAILABLE, "Statistik sedang dihitung oleh server lain.")
+		}
 	}
 	st, err := s.Stats(ctx)
 	if err != nil || s.Snapshots == nil {

@@ -215,3 +215,80 @@ func TestSharedStats(t *testing.T) {
 		t.Errorf("SharedStats without a store = %v after %d reads", err, reads)
 	}
 }
+
+// memLeases is a LeaseStore in memory on the clock now; err makes
+// AcquireLease fail.
+type memLeases struct {
+	now    *time.Time
+	holder map[string]string
+	until  map[string]time.Time
+	err    error
+}
+
+func (m *memLeases) AcquireLease(_ context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if m.err != nil {
+		return false, m.err
+	}
+	if h, ok := m.holder[name]; ok && h != holder && m.now.Before(m.until[name]) {
+		return false, nil
+	}
+	m.holder[name], m.until[name] = holder, m.now.Add(ttl)
+	return true, nil
+}
+
+// TestSharedStatsLease: instances sharing a database compute the
+// statistics one at a time. While another holds the lease, an instance
+// reads no report: it returns the saved statistics however old, or
+// EUNAVAILABLE when none were saved; once the lease has ended it computes
+// them itself. A lease that cannot be taken is an error, not a second
+// computation.
+func TestSharedStatsLease(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, esambat.WIB)
+	reads := 0
+	store := countingTimes{timesStore{times: []esambat.ReportTimes{
+		{Status: esambat.StatusDiajukan, CategoryCode: "lainnya", KelurahanCode: "35.75.01.1001", Submitted: now.Add(-time.Hour)},
+	}}, &reads}
+	snaps := &memSnapshots{body: map[string][]byte{}, at: map[string]time.Time{}}
+	leases := &memLeases{now: &now, holder: map[string]string{}, until: map[string]time.Time{}}
+	instance := func(name string) *esambat.Service {
+		return &esambat.Service{Reports: store, Snapshots: snaps, Leases: leases, Instance: name,
+			Clocks: esambat.Clocks{Calendar: embeddedCalendar(t), SLA: esambat.DefaultSLA()}, Now: func() time.Time { return now }}
+	}
+	a, b := instance("a"), instance("b")
+	const maxAge = 10 * time.Minute
+
+	// A is computing the first statistics: B has nothing to show yet.
+	if ok, _ := leases.AcquireLease(ctx, "stats", "a", 2*time.Minute); !ok {
+		t.Fatal("the lease could not be taken")
+	}
+	if st, err := b.SharedStats(ctx, maxAge); esambat.ErrorCode(err) != esambat.EUNAVAILABLE || st != nil || reads != 0 {
+		t.Fatalf("SharedStats while another computes the first = %v, %v after %d reads; want EUNAVAILABLE and no read", st, err, reads)
+	}
+	first, err := a.SharedStats(ctx, maxAge)
+	if err != nil || reads != 1 {
+		t.Fatalf("SharedStats of the lease's holder = %v after %d reads", err, reads)
+	}
+	// Eleven minutes on they are old, and A is computing again: B shows
+	// the old ones rather than reading every report too.
+	now = now.Add(11 * time.Minute)
+	leases.AcquireLease(ctx, "stats", "a", 2*time.Minute)
+	st, err := b.SharedStats(ctx, maxAge)
+	if err != nil || reads != 1 || !st.At.Equal(first.At) {
+		t.Fatalf("SharedStats while another computes = %v, %v after %d reads; want the saved ones of %v", st, err, reads, first.At)
+	}
+	// A stopped; once its lease has ended B computes them.
+	now = now.Add(2 * time.Minute)
+	if st, err := b.SharedStats(ctx, maxAge); err != nil || reads != 2 || !st.At.Equal(now) {
+		t.Fatalf("SharedStats after the lease ended = %v, %v after %d reads; want new ones", st, err, reads)
+	}
+	if saved, err := a.SavedStats(ctx); err != nil || !saved.At.Equal(now) {
+		t.Errorf("B's statistics were not saved for A: %v, %v", saved, err)
+	}
+	// The lease store failing: an error, and no report read.
+	now = now.Add(time.Hour)
+	leases.err = esambat.Errorf(esambat.EUNAVAILABLE, "Basis data tidak menjawab.")
+	if st, err := a.SharedStats(ctx, maxAge); err == nil || st != nil || reads != 2 {
+		t.Errorf("SharedStats without its lease = %v, %v after %d reads; want an error and no read", st, err, reads)
+	}
+}

@@ -42,6 +42,11 @@ type cached[T any] struct {
 	// first computation starts with it: it is served at once, however
 	// old, and computed anew only when older than ttl.
 	load func(context.Context) (T, time.Time, error)
+	// stamp, when set, says when a value compute returned was computed:
+	// compute may return one computed earlier, by another instance
+	// (the statistics: Service.SharedStats). Unset, it is the time
+	// compute returned.
+	stamp func(T) time.Time
 
 	mu         sync.Mutex
 	v          T
@@ -104,7 +109,17 @@ func (c *cached[T]) run(s *Server) {
 		s.Logger.Warn(c.what+": computing failed; trying again later", "retry", c.retry, "err", err)
 		c.failed = s.Service.Time()
 	} else {
-		c.v, c.at, c.failed = v, s.Service.Time(), time.Time{}
+		now := s.Service.Time()
+		c.v, c.at, c.failed = v, now, time.Time{}
+		if c.stamp != nil {
+			c.at = c.stamp(v)
+		}
+		if !now.Before(c.at.Add(c.ttl)) {
+			// Already older than ttl (another instance is computing
+			// newer ones): looked for again after retry, not at
+			// every view.
+			c.failed = now
+		}
 	}
 	c.ended()
 }

@@ -20,7 +20,9 @@ import (
 // (Service.SharedStats): after a restart the page shows the last saved
 // figures at once, however old, while newer ones are computed, and an
 // instance uses those another instance computed less than ten minutes
-// before rather than computing its own.
+// before rather than computing its own. Figures are as old as when they
+// were computed, by whichever instance: they are looked for anew ten
+// minutes after that, not after this instance got them.
 func (s *Server) newStats() *cached[*esambat.Stats] {
 	const ttl = 10 * time.Minute
 	return &cached[*esambat.Stats]{ttl: ttl, retry: time.Minute, wait: 250 * time.Millisecond,
@@ -33,6 +35,7 @@ func (s *Server) newStats() *cached[*esambat.Stats] {
 			}
 			return st, err
 		},
+		stamp: func(st *esambat.Stats) time.Time { return st.At },
 		load: func(ctx context.Context) (*esambat.Stats, time.Time, error) {
 			st, err := s.Service.SavedStats(ctx)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,5 +236,107 @@ func TestPublicStatsSaved(t *testing.T) {
 	}
 	if s := e.instance(&cannot).statsAPI(); s.Total.Received != 2 || s.GeneratedAt.Equal(first.GeneratedAt) {
 		t.Errorf("after the new computation another instance shows %d received of %v; want the new 2", s.Total.Received, s.GeneratedAt)
+	}
+}
+
+// countingLeases counts the leases asked for.
+type countingLeases struct {
+	esambat.LeaseStore
+	n *atomic.Int64
+}
+
+func (c countingLeases) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	c.n.Add(1)
+	return c.LeaseStore.AcquireLease(ctx, name, holder, ttl)
+}
+
+// untilStats asks e's server for the statistics until fn accepts them,
+// for at most two seconds (they are computed in the background), every
+// 50 ms (the server's rate limit allows 120 a minute).
+func (e *env) untilStats(fn func(statsJSON) bool) (statsJSON, bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		s := e.statsAPI()
+		if fn(s) || time.Now().After(deadline) {
+			return s, fn(s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPublicStatsShared: an instance holds figures for ten minutes from
+// when they were computed, by whichever instance, not from when it got
+// them; while another instance holds the statistics' lease it shows the
+// saved figures, however old, asks again a minute later rather than at
+// every view, and computes them itself once the lease has ended.
+func TestPublicStatsShared(t *testing.T) {
+	e := newEnv(t)
+	in, _ := e.points()
+	warga := e.resident(nikKota, "081234567801")
+	submit := func() {
+		t.Helper()
+		if r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])); r.Status != 201 {
+			t.Fatalf("submit = %d %s", r.Status, r.Body)
+		}
+	}
+	submit()
+	t0 := e.statsAPI().GeneratedAt
+	e.clock.Advance(time.Minute)
+	b := e.instance(e.svc)
+	if s := b.statsAPI(); !s.GeneratedAt.Equal(t0) {
+		t.Fatalf("another instance shows statistics of %v, want the saved ones of %v", s.GeneratedAt, t0)
+	}
+	// Twelve minutes in, the first instance computes new ones; three
+	// minutes later the other finds its own old and takes those.
+	submit()
+	e.clock.Advance(11 * time.Minute)
+	t12, ok := e.untilStats(func(s statsJSON) bool { return s.Total.Received == 2 })
+	if !ok {
+		t.Fatal("the first instance did not compute its statistics anew")
+	}
+	e.clock.Advance(3 * time.Minute)
+	if _, ok := b.untilStats(func(s statsJSON) bool { return s.GeneratedAt.Equal(t12.GeneratedAt) }); !ok {
+		t.Fatal("the other instance did not take the first one's new statistics")
+	}
+	// Eleven minutes after those were computed (eight after it took
+	// them) it computes new ones.
+	submit()
+	e.clock.Advance(8 * time.Minute)
+	if s, ok := b.untilStats(func(s statsJSON) bool { return s.Total.Received == 3 }); !ok {
+		t.Errorf("eleven minutes after they were computed another instance still shows %d received of %v; want new ones", s.Total.Received, s.GeneratedAt)
+	}
+
+	// Another instance computing under the lease.
+	ctx := context.Background()
+	e.clock.Advance(20 * time.Minute)
+	if ok, err := e.db.AcquireLease(ctx, "stats", "elsewhere", 2*time.Minute); !ok || err != nil {
+		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	}
+	var asked atomic.Int64
+	svc := *e.svc
+	svc.Leases, svc.Instance = countingLeases{e.db, &asked}, "c"
+	c := e.instance(&svc)
+	old := c.statsAPI()
+	for range 5 {
+		// Each view after the last one's look has ended.
+		time.Sleep(20 * time.Millisecond)
+		if s := c.statsAPI(); !s.GeneratedAt.Equal(old.GeneratedAt) || s.Total.Received != 3 {
+			t.Fatalf("while another instance computes: statistics of %v with %d received, want the saved ones of %v", s.GeneratedAt, s.Total.Received, old.GeneratedAt)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if asked.Load() != 1 {
+		t.Errorf("over six views the lease was asked for %d times, want once", asked.Load())
+	}
+	e.clock.Advance(time.Minute)
+	c.statsAPI()
+	if _, ok := c.untilStats(func(statsJSON) bool { return asked.Load() == 2 }); !ok {
+		t.Errorf("a minute later the lease was asked for %d times, want twice", asked.Load())
+	}
+	submit()
+	e.clock.Advance(time.Minute + time.Second)
+	if s, ok := c.untilStats(func(s statsJSON) bool { return s.Total.Received == 4 }); !ok {
+		t.Errorf("after the other's lease ended: %d received of %v, want new statistics", s.Total.Received, s.GeneratedAt)
 	}
 }

@@ -364,6 +364,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	addr := ln.Addr().String()
+	// This instance's name for the leases the instances sharing a
+	// database take turns with: the scheduler's, the statistics'.
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
+	a.service.Leases, a.service.Instance = a.db, holder
 	store := "sqlite:" + filepath.Join(c.DataDir, "esambat.db")
 	if c.DatabaseURL != "" {
 		store = "postgres"
@@ -406,8 +411,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	})
 	if c.SchedulerInterval > 0 {
-		host, _ := os.Hostname()
-		holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), addr)
 		background.Go(func() {
 			a.service.RunScheduler(bg, a.db, holder, c.SchedulerInterval, func(f string, args ...any) {
 				logger.Info(fmt.Sprintf(f, args...))

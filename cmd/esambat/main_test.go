@@ -148,11 +148,25 @@ func TestServeSQLite(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "esambat.db")); err != nil {
 		t.Errorf("SQLite file not in the data dir: %v", err)
 	}
+	// The statistics are computed under this instance's lease, which
+	// the instances sharing a database take turns with.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if code, _ := get(t, base+"/api/v1/stats"); code == 200 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("/api/v1/stats = %d after 10 s", code)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("server still answers after shutdown")
+	}
+	var holder string
+	if err := sqliteQueryRow(filepath.Join(dir, "esambat.db"), `SELECT holder FROM leases WHERE name = 'stats'`, &holder); err != nil ||
+		!strings.HasSuffix(holder, ":"+strings.TrimPrefix(base, "http://")) {
+		t.Errorf("the statistics' lease is held by %q (%v), want this instance (…:%s)", holder, err, strings.TrimPrefix(base, "http://"))
 	}
 	// A photo write the crash cut short left its temporary file; the
 	// next start removes it.

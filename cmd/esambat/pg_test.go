@@ -30,3 +30,13 @@ func sqliteExec(path string, stmts ...string) error {
 	}
 	return nil
 }
+
+// sqliteQueryRow reads one row of q from the SQLite database at path.
+func sqliteQueryRow(path, q string, dest ...any) error {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.QueryRow(q).Scan(dest...)
+}
