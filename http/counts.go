@@ -2,6 +2,8 @@ package http
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -168,9 +170,37 @@ func (c *cached[T]) ended() {
 // a million reports on SQLite), and the home page is the most visited
 // page. They are counted again at most once a minute, a failed count is
 // tried again after 10 s, and a view waits at most 250 ms for the first.
+// Each count is saved in the database (homeSnapshot), so that the first
+// views after a restart show the last saved counters, not none, while
+// they are counted anew.
 func (s *Server) newHomeCounts() *cached[homeData] {
 	return &cached[homeData]{ttl: time.Minute, retry: 10 * time.Second, wait: 250 * time.Millisecond,
-		timeout: time.Minute, what: "home page counters", compute: s.countHome}
+		timeout: time.Minute, what: "home page counters", compute: s.countHome, load: s.savedHome}
+}
+
+// homeSnapshot names the home page counters' snapshot.
+const homeSnapshot = "home/1"
+
+// homeSaved is the home page counters as saved.
+type homeSaved struct {
+	Published, InProgress, Done int
+}
+
+// savedHome reads the counters countHome last saved, by this instance or
+// another.
+func (s *Server) savedHome(ctx context.Context) (homeData, time.Time, error) {
+	if s.Service.Snapshots == nil {
+		return homeData{}, time.Time{}, esambat.Errorf(esambat.ENOTFOUND, "Tidak ada penyimpanan.")
+	}
+	body, at, err := s.Service.Snapshots.Snapshot(ctx, homeSnapshot)
+	if err != nil {
+		return homeData{}, time.Time{}, err
+	}
+	var h homeSaved
+	if err := json.Unmarshal(body, &h); err != nil {
+		return homeData{}, time.Time{}, fmt.Errorf("the saved home page counters: %w", err)
+	}
+	return homeData{Published: h.Published, InProgress: h.InProgress, Done: h.Done}, at, nil
 }
 
 // homeCounters returns the counters; without counts (still counting, or
@@ -201,6 +231,12 @@ func (s *Server) countHome(ctx context.Context) (homeData, error) {
 	if d.Published, err = s.Service.Reports.CountReports(ctx, published); err == nil {
 		if d.InProgress, err = s.Service.Reports.CountReports(ctx, inProgress); err == nil {
 			d.Done, err = s.Service.Reports.CountReports(ctx, done)
+		}
+	}
+	if err == nil && s.Service.Snapshots != nil {
+		body, _ := json.Marshal(homeSaved{Published: d.Published, InProgress: d.InProgress, Done: d.Done})
+		if serr := s.Service.Snapshots.PutSnapshot(ctx, homeSnapshot, s.Service.Time(), body); serr != nil {
+			s.Logger.Warn("home page counters: counted but not saved", "err", serr)
 		}
 	}
 	return d, err

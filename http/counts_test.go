@@ -160,3 +160,47 @@ func TestHomeCountsFailing(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestHomeCountsSaved: the home page counters are saved once counted, so
+// that a restarted server (or another instance) shows them from its first
+// view, even before it could count them itself.
+func TestHomeCountsSaved(t *testing.T) {
+	e := newEnv(t)
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	var c struct{ Ticket string }
+	e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])).json(t, &c)
+	if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
+		t.Fatalf("verify = %d %s", v.Status, v.Body)
+	}
+	home := func(e *env) string {
+		t.Helper()
+		p := e.browser().get("/")
+		if m := publishedStat.FindStringSubmatch(p.Body); p.Status == 200 && m != nil {
+			return m[1]
+		}
+		return "none"
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for home(e) != "1" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the home page does not count the published report")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A restart whose counts fail at first: the saved counters.
+	svc := *e.svc
+	fc := &failingCounts{ReportStore: e.svc.Reports}
+	svc.Reports = fc
+	e.clock.Advance(5 * time.Minute)
+	restarted := e.instance(&svc)
+	if n := home(restarted); n != "1" {
+		t.Errorf("a restarted server whose counts fail shows %s published, want the saved 1", n)
+	}
+	for deadline := time.Now().Add(5 * time.Second); fc.calls.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted server did not try to count counters saved 5 minutes before")
+		}
+	}
+}
