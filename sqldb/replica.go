@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,14 +79,26 @@ func (db *DB) readPool(ctx context.Context) (*sql.DB, *stmtCache) {
 	return db.Read, &db.stmtCache
 }
 
+// errReplicaBehind is the error of a read on the replica that needs a
+// row the replica does not have yet but the primary may (a page cursor
+// naming a report just written): onReplica runs it again on the
+// primary, without setting the replica aside.
+var errReplicaBehind = errors.New("sqldb: the read replica is behind the primary")
+
 // onReplica runs read with a context whose reads go to the replica, when
 // there is one and it has not failed in the last replicaBackoff; if the
 // replica cannot be reached, it runs read again on the primary (once is
 // enough: a read that delivered part of its rows before failing must
-// not run twice, so read says with partial that it did).
+// not run twice, so read says with partial that it did). A read that
+// finds the replica behind (errReplicaBehind) runs again on the primary
+// too.
 func onReplica[T any](ctx context.Context, db *DB, read func(ctx context.Context) (v T, partial bool, err error)) (T, error) {
 	if db.replicaPool() != nil && time.Now().UnixNano() >= db.replica.downUntil.Load() {
 		v, partial, err := read(context.WithValue(ctx, replicaKey{}, true))
+		if errors.Is(err, errReplicaBehind) && !partial {
+			v, _, err := read(ctx)
+			return v, err
+		}
 		if err == nil || partial || ctx.Err() != nil || esambat.ErrorCode(err) != esambat.EUNAVAILABLE {
 			return v, err
 		}

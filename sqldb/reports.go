@@ -578,6 +578,11 @@ func (db *DB) cursorWindow(ctx context.Context, f esambat.ReportFilter) (esambat
 	}
 	var at time.Time
 	err = db.readQueryRow(ctx, db.q(`SELECT created_at FROM reports WHERE id = ?`), id).Scan(scanTime{&at})
+	if errors.Is(err, sql.ErrNoRows) && ctx.Value(replicaKey{}) != nil && db.replicaPool() != nil {
+		// A cursor from a page the primary served (while the replica
+		// was set aside) may name a report the replica has not got yet.
+		return f, errReplicaBehind
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, badCursor()
 	}

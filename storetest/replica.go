@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func Replica(t *testing.T, open Opener, attach func(primary, replica Store), dow
 		return r
 	}
 	first := mk(primary, "Laporan utama pertama", true)
-	mk(primary, "Laporan utama kedua", true)
+	second := mk(primary, "Laporan utama kedua", true)
 	mk(primary, "Laporan utama belum terbit", false)
 	mk(replica, "Laporan salinan", true)
 	attach(primary, replica)
@@ -84,6 +85,17 @@ func Replica(t *testing.T, open Opener, attach func(primary, replica Store), dow
 	}
 	if n := times(); n != 1 {
 		t.Errorf("ReportTimes gave %d reports, want the replica's 1", n)
+	}
+	// A cursor from a page the primary served, naming a report the
+	// replica has not got yet: the page comes from the primary, not a
+	// refusal, and the replica is not set aside for it.
+	behind := esambat.ReportFilter{PublishedOnly: true, From: start.Add(-time.Hour), To: start.Add(time.Hour),
+		After: strconv.FormatInt(second.ID, 36)}
+	if got := titles(behind); len(got) != 1 || got[0] != first.Title {
+		t.Errorf("the public list with a window after a report the replica lacks = %q, want the primary's %q", got, first.Title)
+	}
+	if got := titles(public); len(got) != 1 || got[0] != "Laporan salinan" {
+		t.Errorf("after a cursor the replica lacked, the public list = %q, want the replica's", got)
 	}
 	// The rest reads the primary.
 	if got := titles(esambat.ReportFilter{}); len(got) != 3 {
