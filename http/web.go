@@ -166,7 +166,10 @@ func (t *templates) load() error {
 					}
 				}
 				q.Set("cursor", next)
-				return q.Encode()
+				// The "?" is part of the value: after a "?" in the
+				// template the escaper would take the whole value for
+				// one query parameter and escape its "=" and "&".
+				return "?" + q.Encode()
 			},
 			// exportQuery keeps the list's filters for its open-data
 			// download: the export takes every page, and no language.

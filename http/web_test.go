@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -498,4 +499,59 @@ func (b *browser) postMultipart(path string, fields map[string]string, fileField
 	req, _ := http.NewRequest("POST", b.e.srv.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return b.send(req)
+}
+
+// TestListPaging: the link to a list's next page, followed as a browser
+// follows it, shows the next reports with the list's filters kept: on the
+// public list and on a resident's own.
+func TestListPaging(t *testing.T) {
+	e := newEnv(t)
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	var tickets []string
+	for _, title := range []string{"Jalan berlubang pertama", "Lampu jalan mati", "Jalan berlubang kedua"} {
+		var c struct{ Ticket string }
+		e.do("POST", "/api/v1/reports", warga, report(in[0], in[1], func(m map[string]any) { m["title"] = title })).json(t, &c)
+		if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
+			t.Fatalf("verify = %d %s", v.Status, v.Body)
+		}
+		tickets = append(tickets, c.Ticket)
+	}
+	anon := e.browser()
+	p1 := anon.get("/laporan?q=berlubang&limit=1")
+	p2 := anon.get("/laporan" + nextPage(t, p1))
+	if !strings.Contains(p1.Body, tickets[2]) || !strings.Contains(p2.Body, tickets[0]) || strings.Contains(p2.Body, tickets[2]) || strings.Contains(p2.Body, tickets[1]) {
+		t.Errorf("paging a search: page 1 should show %s, page 2 %s only:\n%s\n%s", tickets[2], tickets[0], p1.Body, p2.Body)
+	}
+	if nextLink.MatchString(p2.Body) {
+		t.Error("the last page links to a next one")
+	}
+	mine := e.browser()
+	if p := mine.post("/masuk", url.Values{"login": {"081234567801"}, "password": {"kata-sandi-rahasia"}}); p.Status != 303 {
+		t.Fatalf("sign-in = %d", p.Status)
+	}
+	// Twenty a page there: 18 more, and the first is on page 2.
+	for range 18 {
+		if r := e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])); r.Status != 201 {
+			t.Fatalf("submit = %d %s", r.Status, r.Body)
+		}
+	}
+	m2 := mine.get("/laporan-saya" + nextPage(t, mine.get("/laporan-saya")))
+	if !strings.Contains(m2.Body, tickets[0]) || strings.Contains(m2.Body, tickets[2]) {
+		t.Errorf("paging my reports: page 2 should show %s only:\n%s", tickets[0], m2.Body)
+	}
+}
+
+var nextLink = regexp.MustCompile(`<a href="([^"]*)">Berikutnya</a>`)
+
+// nextPage returns the query of a list page's link to its next page, as
+// a browser would follow it.
+func nextPage(t *testing.T, p page) string {
+	t.Helper()
+	m := nextLink.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("the page has no link to the next:\n%s", p.Body)
+	}
+	return html.UnescapeString(m[1])
 }
