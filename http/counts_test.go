@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -202,5 +203,73 @@ func TestHomeCountsSaved(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the restarted server did not try to count counters saved 5 minutes before")
 		}
+	}
+}
+
+var listTotal = regexp.MustCompile(`>(\d+) laporan<`)
+
+// TestListCountKept: a public list's count is kept for a minute, so that
+// paging through it (or viewing it again) does not count the same reports
+// again; other filters and lists that are not public count at once, and a
+// minute later the public list counts again.
+func TestListCountKept(t *testing.T) {
+	e := newEnv(t)
+	cs := &countingStore{ReportStore: e.svc.Reports}
+	e.svc.Reports = cs
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	in, _ := e.points()
+	publish := func() {
+		t.Helper()
+		var c struct{ Ticket string }
+		e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])).json(t, &c)
+		if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
+			t.Fatalf("verify = %d %s", v.Status, v.Body)
+		}
+	}
+	publish()
+	publish()
+	anon := e.browser()
+	total := func(path string) string {
+		t.Helper()
+		p := anon.get(path)
+		m := listTotal.FindStringSubmatch(p.Body)
+		if p.Status != 200 || m == nil {
+			t.Fatalf("%s = %d without its count:\n%s", path, p.Status, p.Body)
+		}
+		return m[1]
+	}
+	if n := total("/laporan?q=jalan&limit=1"); n != "2" {
+		t.Errorf("the list says %s reports, want 2", n)
+	}
+	second := nextPage(t, anon.get("/laporan?q=jalan&limit=1"))
+	if n := total("/laporan" + second); n != "2" {
+		t.Errorf("the second page says %s reports, want 2", n)
+	}
+	if n := cs.capped.Load(); n != 1 {
+		t.Errorf("three views of the pages of one list counted %d times, want once", n)
+	}
+	publish()
+	if n := total("/laporan?q=jalan&category=jalan-jembatan"); n != "3" {
+		t.Errorf("another filter says %s reports, want 3", n)
+	}
+	if n := cs.capped.Load(); n != 2 {
+		t.Errorf("another filter counted %d times in all, want 2", n)
+	}
+	mine := e.browser()
+	if p := mine.post("/masuk", url.Values{"login": {"081234567801"}, "password": {"kata-sandi-rahasia"}}); p.Status != 303 {
+		t.Fatalf("sign-in = %d", p.Status)
+	}
+	for range 2 {
+		if p := mine.get("/laporan-saya"); p.Status != 200 {
+			t.Fatalf("my reports = %d", p.Status)
+		}
+	}
+	if n := cs.capped.Load(); n != 4 {
+		t.Errorf("two views of a resident's own list counted %d times in all, want 4 (not kept)", n)
+	}
+	e.clock.Advance(time.Minute)
+	if n := total("/laporan?q=jalan&limit=1"); n != "3" {
+		t.Errorf("a minute later the list says %s reports, want 3", n)
 	}
 }

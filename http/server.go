@@ -69,9 +69,10 @@ type Server struct {
 	exportSem chan struct{}
 	limits    buckets
 
-	refs  refCache
-	home  *cached[homeData]
-	stats *cached[*esambat.Stats]
+	refs   refCache
+	home   *cached[homeData]
+	stats  *cached[*esambat.Stats]
+	counts listCounts
 
 	loginLimit, ipLimit, registerLimit, otpLimit *limiter
 }
