@@ -38,6 +38,8 @@ type page struct {
 	TileURL         string
 	TileAttribution string
 	Data            any
+	// query is the request URL's query, kept by the language switch.
+	query url.Values
 }
 
 type fieldError struct{ Field, Message string }
@@ -96,6 +98,18 @@ func (p *page) OtherLang() string {
 		return LangID
 	}
 	return LangEN
+}
+
+// LangQuery is the query of the language switch's link: this page's
+// own (a search, a filter, a page of a list) in the other language. The
+// "?" is part of it, for the template's escaper (see nextQuery).
+func (p *page) LangQuery() string {
+	q := url.Values{}
+	for k, vs := range p.query {
+		q[k] = vs
+	}
+	q.Set("lang", p.OtherLang())
+	return "?" + q.Encode()
 }
 
 var months = map[string][]string{
@@ -274,7 +288,7 @@ func (s *Server) csp() string {
 // newPage prepares the common page data.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	p := &page{Lang: langOf(w, r), Path: r.URL.Path, Values: url.Values{}, Fields: map[string]string{},
-		TileURL: s.TileURL, TileAttribution: s.TileAttribution}
+		TileURL: s.TileURL, TileAttribution: s.TileAttribution, query: r.URL.Query()}
 	p.Title = p.T(title)
 	if a := actorFrom(r.Context()); a != nil {
 		if u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID); err == nil {

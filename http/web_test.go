@@ -555,3 +555,29 @@ func nextPage(t *testing.T, p page) string {
 	}
 	return html.UnescapeString(m[1])
 }
+
+var langLink = regexp.MustCompile(`<a href="([^"]*)" lang="(en|id)">`)
+
+// TestLanguageSwitchKeepsPage: the language switch opens the same page in
+// the other language, with its search and filters, not the page's bare
+// path.
+func TestLanguageSwitchKeepsPage(t *testing.T) {
+	e := newEnv(t)
+	anon := e.browser()
+	follow := func(p page) page {
+		t.Helper()
+		m := langLink.FindStringSubmatch(p.Body)
+		if m == nil {
+			t.Fatalf("the page has no language switch:\n%s", p.Body)
+		}
+		return anon.get("/laporan" + html.UnescapeString(m[1]))
+	}
+	en := follow(anon.get("/laporan?q=lampu+mati&category=jalan-jembatan"))
+	if !strings.Contains(en.Body, `lang="en"`) || !strings.Contains(en.Body, `value="lampu mati"`) || !strings.Contains(en.Body, `value="jalan-jembatan" selected`) {
+		t.Errorf("the switch to English lost the page's search or filter:\n%s", en.Body)
+	}
+	id := follow(en)
+	if !strings.Contains(id.Body, `lang="id"`) || !strings.Contains(id.Body, `value="lampu mati"`) {
+		t.Errorf("the switch back to Indonesian lost the page's search:\n%s", id.Body)
+	}
+}
