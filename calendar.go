@@ -103,9 +103,12 @@ func ParseHolidays(r io.Reader) ([]Holiday, error) {
 // the city's offices: Monday to Friday, except national holidays and cuti
 // bersama. It is immutable once built and safe for concurrent use.
 //
-// Days after the end of the holiday table (CoveredUntil) are treated as if
-// they had no holidays, so due dates there come out too early; Covers lets
-// start-up warn before that happens.
+// A year missing from the holiday table, up to fixedYears after its last,
+// has only the holidays a rule fixes (FixedHolidays): New Year, Good
+// Friday, Labour Day, Ascension Day, Pancasila Day, Independence Day and
+// Christmas. Its lunar holidays and cuti bersama come with the year's
+// SKB, so due dates around them come out too early until it is added;
+// Covers lets start-up warn before that happens.
 type Calendar struct {
 	holidays map[int]Holiday // by day number
 	closed   []int           // sorted day numbers of holidays falling on Monday–Friday
@@ -132,6 +135,21 @@ func NewCalendar(holidays []Holiday) *Calendar {
 		c.years[year] = true
 		c.last = max(c.last, year)
 	}
+	if c.last != 0 {
+		first := c.last
+		for y := range c.years {
+			first = min(first, y)
+		}
+		for y := first; y <= c.last+fixedYears; y++ {
+			if c.years[y] {
+				continue
+			}
+			for _, h := range FixedHolidays(y) {
+				d, _ := parseDate(h.Date)
+				c.holidays[d] = h
+			}
+		}
+	}
 	for d := range c.holidays {
 		if isWeekday(d) {
 			c.closed = append(c.closed, d)
@@ -139,6 +157,51 @@ func NewCalendar(holidays []Holiday) *Calendar {
 	}
 	slices.Sort(c.closed)
 	return c
+}
+
+// fixedYears is how many years after its holiday table's last a calendar
+// knows the holidays a rule fixes (FixedHolidays).
+const fixedYears = 10
+
+// FixedHolidays returns the national holidays of year whose dates follow
+// from a rule rather than from the year's SKB, in date order: New Year (1
+// January), Labour Day (1 May), Pancasila Day (1 June), Independence Day
+// (17 August) and Christmas (25 December) on their dates, Good Friday
+// (Wafat Yesus Kristus) and Ascension Day (Kenaikan Yesus Kristus) two
+// days before and 39 days after Easter, as the Western churches date it.
+// Every SKB in the embedded table (2024-2026) lists exactly these dates;
+// TestFixedHolidaysMatchTable checks it. A calendar uses them for a year
+// its table lacks.
+func FixedHolidays(year int) []Holiday {
+	easter := easterSunday(year)
+	day := func(t time.Time, name string) Holiday {
+		return Holiday{Date: t.Format(time.DateOnly), Kind: HolidayLibur, Name: name}
+	}
+	on := func(m time.Month, d int) time.Time { return time.Date(year, m, d, 0, 0, 0, 0, WIB) }
+	return []Holiday{
+		day(on(time.January, 1), fmt.Sprintf("Tahun Baru %d Masehi", year)),
+		day(easter.AddDate(0, 0, -2), "Wafat Yesus Kristus"),
+		day(on(time.May, 1), "Hari Buruh Internasional"),
+		day(easter.AddDate(0, 0, 39), "Kenaikan Yesus Kristus"),
+		day(on(time.June, 1), "Hari Lahir Pancasila"),
+		day(on(time.August, 17), "Proklamasi Kemerdekaan"),
+		day(on(time.December, 25), "Kelahiran Yesus Kristus"),
+	}
+}
+
+// easterSunday returns Easter Sunday of year in the Gregorian calendar
+// (the anonymous Gregorian algorithm, also known as Meeus/Jones/Butcher).
+func easterSunday(year int) time.Time {
+	a, b, c := year%19, year/100, year%100
+	d, e := b/4, b%4
+	f := (b + 8) / 25
+	g := (b - f + 1) / 3
+	h := (19*a + b - d - g + 15) % 30
+	i, k := c/4, c%4
+	l := (32 + 2*e + 2*i - h - k) % 7
+	m := (a + 11*h + 22*l) / 451
+	n := h + l - 7*m + 114
+	return time.Date(year, time.Month(n/31), n%31+1, 0, 0, 0, 0, WIB)
 }
 
 // IsWorkingDay reports whether t falls, in WIB, on a working day: not a

@@ -195,10 +195,17 @@ func TestCalendarAddWorkingDays(t *testing.T) {
 		{"n=0 holiday", wib(2026, 3, 21, 10, 0), 0, "2026-03-21"},
 		{"n=0 near midnight", utc(t, "2026-03-16T18:30:00Z"), 0, "2026-03-17"},
 		{"n<0 is n=0", wib(2026, 3, 17, 10, 0), -4, "2026-03-17"},
-		// Past the table (it ends 2026-12-31) only weekends are known: Thu
-		// 31 Dec (1) and Fri 1 Jan 2027 (2), although New Year will surely
-		// be a holiday. Covers exists to warn about this.
-		{"past the table", wib(2026, 12, 30, 9, 0), 2, "2027-01-01"},
+		// Past the table (it ends 2026-12-31) the holidays a rule fixes
+		// are known: Thu 31 Dec (1), Fri 1 Jan 2027 New Year, weekend,
+		// Mon 4 Jan (2).
+		{"past the table, New Year", wib(2026, 12, 30, 9, 0), 2, "2027-01-04"},
+		// Easter 2027 is 28 March: Good Friday 26 March. Thu 25 (1), Mon
+		// 29 (2).
+		{"past the table, Good Friday", wib(2027, 3, 24, 9, 0), 2, "2027-03-29"},
+		// The lunar holidays are not: those of March 2027 (Idul Fitri
+		// 1448 H among them) need the 2027 SKB, and Covers exists to warn
+		// about this.
+		{"past the table, no lunar holidays", wib(2027, 3, 8, 9, 0), 3, "2027-03-11"},
 	}
 	for _, tt := range tests {
 		got := cal.AddWorkingDays(tt.start, tt.n)
@@ -574,5 +581,42 @@ func TestClocksCheckTarget(t *testing.T) {
 	_, err := c.CheckTarget(accepted, day("2026-07-01"), "B")
 	if msg := esambat.ErrorMessage(err); !strings.Contains(msg, "Kamis, 25 Juni 2026") || !strings.Contains(msg, "60 hari kerja") {
 		t.Errorf("message %q does not name Kamis, 25 Juni 2026 and 60 hari kerja", msg)
+	}
+}
+
+// TestFixedHolidaysMatchTable: every year of the embedded table (the SKBs
+// of 2024-2026) lists each holiday FixedHolidays derives, on the same
+// date, as a libur; so a year past the table gets those dates from the
+// rule that set them in every year we have.
+func TestFixedHolidaysMatchTable(t *testing.T) {
+	cal := embeddedCalendar(t)
+	for year := 2024; year <= 2026; year++ {
+		fixed := esambat.FixedHolidays(year)
+		if len(fixed) != 7 {
+			t.Fatalf("FixedHolidays(%d) = %d holidays, want 7", year, len(fixed))
+		}
+		for _, f := range fixed {
+			d, err := time.ParseInLocation(time.DateOnly, f.Date, esambat.WIB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, ok := cal.Holiday(d)
+			if !ok || h.Kind != esambat.HolidayLibur {
+				t.Errorf("%s (%s) is not a libur in the %d table: %+v", f.Date, f.Name, year, h)
+			}
+		}
+	}
+	// Past the table a calendar has them, and nothing else.
+	for _, f := range esambat.FixedHolidays(2027) {
+		d, _ := time.ParseInLocation(time.DateOnly, f.Date, esambat.WIB)
+		if h, ok := cal.Holiday(d); !ok || h.Name != f.Name {
+			t.Errorf("2027: %s (%s) missing from the calendar: %+v", f.Date, f.Name, h)
+		}
+	}
+	if got := esambat.FixedHolidays(2027)[1].Date; got != "2027-03-26" {
+		t.Errorf("Good Friday 2027 = %s, want 2027-03-26 (Easter 28 March)", got)
+	}
+	if cal.Covers(time.Date(2026, 12, 7, 0, 0, 0, 0, esambat.WIB), 12) {
+		t.Error("a calendar with only the fixed holidays of 2027 says it covers 2027")
 	}
 }

@@ -244,7 +244,7 @@ func (a *app) build(ctx context.Context) error {
 	}
 	cal := esambat.NewCalendar(holidays)
 	if now := time.Now(); !cal.Covers(now, 12) {
-		a.logger.Warn("the holiday calendar does not cover the next 12 months: due dates after it count only weekends; add the new SKB holidays to libur_nasional.csv in --refdata",
+		a.logger.Warn("the holiday calendar does not cover the next 12 months: after it only weekends and the holidays on fixed dates (New Year, Good Friday, 1 May, Ascension, 1 June, 17 August, Christmas) are known, so due dates around the other holidays and cuti bersama come out early; add the new SKB holidays to libur_nasional.csv in --refdata",
 			"covered_until", cal.CoveredUntil().In(esambat.WIB).Format("2006-01-02"))
 	}
 	keys, err := secret.Load(a.cfg.DataDir, a.cfg.SecretKey)
