@@ -61,6 +61,9 @@ type queueData struct {
 	Next     string
 	Title    string
 	Empty    string
+	// Categories and Kelurahan are the admin queue's filters' choices.
+	Categories []esambat.Category
+	Kelurahan  []option
 }
 
 func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esambat.Actor) ([]queueItem, string, error) {
@@ -93,12 +96,27 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "Antrean verifikasi")
-	status := esambat.Status(r.URL.Query().Get("status"))
+	p.Values = r.URL.Query()
+	status := esambat.Status(p.Values.Get("status"))
 	if !status.Valid() {
 		status = esambat.StatusDiajukan
 	}
 	p.Values.Set("status", string(status))
-	items, next, err := s.queue(r.Context(), esambat.ReportFilter{Statuses: []esambat.Status{status}, OldestFirst: true, Limit: 100, After: r.URL.Query().Get("cursor")}, a)
+	// The queue's filters (words, category, kelurahan) narrow a flood
+	// of reports to the ones to decide together; the queue stays one
+	// status, oldest first.
+	f, err := parseReportFilter(r)
+	if err != nil {
+		p.setErrors(err)
+		f = esambat.ReportFilter{}
+	}
+	f.Statuses, f.OldestFirst, f.Limit = []esambat.Status{status}, true, 100
+	items, next, err := s.queue(r.Context(), f, a)
+	if esambat.ErrorCode(err) == esambat.EINVALID {
+		p.setErrors(err)
+		f.After = ""
+		items, next, err = s.queue(r.Context(), f, a)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -108,7 +126,7 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p.Data = queueData{Items: items, Agencies: ref.agencies, Next: next}
+	p.Data = queueData{Items: items, Agencies: ref.agencies, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
 	s.render(w, r, http.StatusOK, "staff_queue", p)
 }
 
