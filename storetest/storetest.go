@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"MapBoxes", testMapBoxes},
 		{"Paging", testPaging},
 		{"Window", testWindow},
+		{"StatusBound", testStatusBound},
 		{"Search", testSearch},
 		{"SearchConcurrent", testSearchConcurrent},
 		{"Times", testTimes},

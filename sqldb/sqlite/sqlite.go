@@ -58,6 +58,7 @@ var Dialect = sqldb.Dialect{
 	SearchIDs:         searchIDs,
 	MapCell:           `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
 	HintPublicIndexes: true,
+	BoundStatuses:     true,
 	// Ranges of 1,000 IDs hold a read snapshot for about 15 ms each: the
 	// log's file stayed at 132 MiB where one query let it reach 1.3 GB,
 	// and the whole computation takes about as long (BENCHMARKS.md).

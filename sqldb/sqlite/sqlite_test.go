@@ -838,4 +838,23 @@ func TestSearchIDs(t *testing.T) {
 			t.Errorf("%+v: the index was walked within %+v, want %+v", f, got, want)
 		}
 	}
+	// A staff search of some statuses walks only their IDs (statusIDs).
+	if err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE reports SET status = 'ditutup' WHERE id < 50 OR id > 350`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var lo, hi int64
+	if err := db.Read.QueryRow(`SELECT MIN(id), MAX(id) FROM reports WHERE status = 'diajukan'`).Scan(&lo, &hi); err != nil {
+		t.Fatal(err)
+	}
+	f := esambat.ReportFilter{Query: "jalan", Statuses: []esambat.Status{esambat.StatusDiajukan}, Limit: 5, OldestFirst: true}
+	got = sqldb.IDRange{Lo: -1}
+	if _, err := db.FindReports(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if want := (sqldb.IDRange{Lo: lo, Hi: hi}); got != want || lo != 50 {
+		t.Errorf("%+v: the index was walked within %+v, want %+v", f, got, want)
+	}
 }
