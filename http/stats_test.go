@@ -159,6 +159,21 @@ func TestPublicStatsUnavailable(t *testing.T) {
 	}
 }
 
+// gatedTimes reads the reports' times once release is closed.
+type gatedTimes struct {
+	esambat.ReportStore
+	release chan struct{}
+}
+
+func (g gatedTimes) ReportTimes(ctx context.Context, fn func(esambat.ReportTimes) error) error {
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return g.ReportStore.ReportTimes(ctx, fn)
+}
+
 // statsAPI returns GET /api/v1/stats from e's server, decoded; any status
 // but 200 fails the test.
 func (e *env) statsAPI() statsJSON {
@@ -222,11 +237,17 @@ func TestPublicStatsSaved(t *testing.T) {
 	if p := stale.browser().get("/statistik"); p.Status != 200 || strings.Contains(p.Body, "Statistik sedang dihitung") || !strings.Contains(p.Body, "Pohjentrek") {
 		t.Errorf("the statistics page of a restart with old saved statistics = %d:\n%s", p.Status, p.Body)
 	}
-	// One that can: the saved ones at once, then new ones, saved in turn.
-	again := e.instance(e.svc)
+	// One that can: the saved ones at once, then new ones, saved in
+	// turn. Its computation waits for the test, so that the first view
+	// cannot race it.
+	release := make(chan struct{})
+	can := *e.svc
+	can.Reports = gatedTimes{e.svc.Reports, release}
+	again := e.instance(&can)
 	if s := again.statsAPI(); !s.GeneratedAt.Equal(first.GeneratedAt) {
 		t.Errorf("a restart shows statistics of %v first, want the saved ones of %v", s.GeneratedAt, first.GeneratedAt)
 	}
+	close(release)
 	deadline := time.Now().Add(5 * time.Second)
 	for again.statsAPI().Total.Received != 2 {
 		if time.Now().After(deadline) {
