@@ -3,6 +3,7 @@ package http_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,5 +67,65 @@ func TestAdminQueueFilters(t *testing.T) {
 	}
 	if p := admin.get("/admin?q=banjir&cursor=bukan-penanda"); p.Status != 200 || !strings.Contains(p.Body, "cursor") || !strings.Contains(p.Body, flood[0]) {
 		t.Errorf("queue with a forged cursor = %d: want the first page and the error named\n%s", p.Status, p.Body)
+	}
+}
+
+// TestAgencyInboxFilters: an agency officer's inbox narrows to one of its
+// statuses, to words, a category and a kelurahan, and never shows another
+// agency's reports or reports not yet disposed.
+func TestAgencyInboxFilters(t *testing.T) {
+	e := newEnv(t)
+	warga := e.resident(nikKota, "081234567801")
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	pupr := e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	in, _ := e.points()
+	lat, lng, ok := e.loc.InteriorPoint("35.75.04.1001")
+	if !ok {
+		t.Fatal("no interior point in Karanganyar")
+	}
+	submit := func(title, category string, at [2]float64, agency string) string {
+		t.Helper()
+		var c struct{ Ticket string }
+		e.do("POST", "/api/v1/reports", warga, report(at[0], at[1], func(m map[string]any) { m["title"], m["category"] = title, category })).json(t, &c)
+		if agency != "" {
+			if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": agency}); v.Status != 200 {
+				t.Fatalf("verify = %d %s", v.Status, v.Body)
+			}
+		}
+		return c.Ticket
+	}
+	road := submit("Jalan berlubang di Pohjentrek", "jalan-jembatan", in, "dinas-pupr")
+	drain := submit("Saluran tersumbat di Karanganyar", "drainase-banjir", [2]float64{lat, lng}, "dinas-pupr")
+	accepted := submit("Jembatan retak di Karanganyar", "jalan-jembatan", [2]float64{lat, lng}, "dinas-pupr")
+	waiting := submit("Jalan berlubang belum diverifikasi", "jalan-jembatan", in, "")
+	other := submit("Lampu lalu lintas mati", "lalu-lintas-parkir", in, "dishub")
+	if v := e.do("POST", "/api/v1/reports/"+accepted+"/actions", pupr, map[string]any{"action": "accept", "plan": "Perbaikan minggu ini", "target_date": "2026-03-06"}); v.Status != 200 {
+		t.Fatalf("accept = %d %s", v.Status, v.Body)
+	}
+	officer := e.browser()
+	if p := officer.post("/masuk", url.Values{"login": {"pupr@example.org"}, "password": {"kata-sandi-staf"}}); p.Status != 303 {
+		t.Fatalf("officer login = %d", p.Status)
+	}
+	shows := func(path string, want ...string) {
+		t.Helper()
+		p := officer.get(path)
+		if p.Status != 200 {
+			t.Fatalf("%s = %d", path, p.Status)
+		}
+		for _, ticket := range []string{road, drain, accepted, waiting, other} {
+			if strings.Contains(p.Body, ticket) != slices.Contains(want, ticket) {
+				t.Errorf("%s: showing %s is %v, want %v", path, ticket, strings.Contains(p.Body, ticket), slices.Contains(want, ticket))
+			}
+		}
+	}
+	shows("/petugas", road, drain, accepted)
+	shows("/petugas?status=diproses", accepted)
+	shows("/petugas?status=didisposisi&kelurahan=35.75.04.1001", drain)
+	shows("/petugas?q=berlubang", road)
+	shows("/petugas?q=karanganyar", drain, accepted)
+	shows("/petugas?category=jalan-jembatan", road, accepted)
+	shows("/petugas?status=diajukan", road, drain, accepted) // not an inbox status: the whole inbox
+	if p := officer.get("/petugas?kelurahan=35.75.01.1001"); !strings.Contains(p.Body, "cocok dengan saringan") {
+		t.Errorf("an inbox filtered to nothing does not say so:\n%s", p.Body)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,8 +170,27 @@ func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "Kotak masuk perangkat daerah")
-	items, next, err := s.queue(r.Context(), esambat.ReportFilter{AgencyCode: a.AgencyCode, OldestFirst: true, Limit: 100,
-		Statuses: esambat.AgencyInboxStatuses, After: r.URL.Query().Get("cursor")}, a)
+	p.Values = r.URL.Query()
+	// The inbox's filters: one of its statuses, words, category and
+	// kelurahan (an officer planning a day in one kelurahan).
+	f, err := parseReportFilter(r)
+	if err != nil {
+		p.setErrors(err)
+		f = esambat.ReportFilter{}
+	}
+	statuses := esambat.AgencyInboxStatuses
+	if st := esambat.Status(p.Values.Get("status")); slices.Contains(statuses, st) {
+		statuses = []esambat.Status{st}
+	} else {
+		p.Values.Del("status")
+	}
+	f.AgencyCode, f.Statuses, f.OldestFirst, f.Limit = a.AgencyCode, statuses, true, 100
+	items, next, err := s.queue(r.Context(), f, a)
+	if esambat.ErrorCode(err) == esambat.EINVALID {
+		p.setErrors(err)
+		f.After = ""
+		items, next, err = s.queue(r.Context(), f, a)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -178,7 +198,12 @@ func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
 	if ag, err := s.Service.Reference.FindAgency(r.Context(), a.AgencyCode); err == nil {
 		p.Title = p.T("Kotak masuk") + ": " + ag.Name
 	}
-	p.Data = queueData{Items: items, Next: next}
+	ref, err := s.ref(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Data = queueData{Items: items, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
 	s.render(w, r, http.StatusOK, "staff_inbox", p)
 }
 
