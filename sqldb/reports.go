@@ -734,6 +734,20 @@ func (db *DB) findQuery(ctx context.Context, f esambat.ReportFilter) (q string, 
 		return db.q(`SELECT ` + reportCols + ` FROM reports WHERE id IN (SELECT id FROM (` +
 			strings.Join(parts, ` UNION ALL `) + `) AS cells` + order + ` LIMIT ` + lim + `)` + order), all, false, nil
 	}
+	if q := strings.TrimSpace(f.Query); q != "" && db.Dialect.SearchScan != nil && db.Dialect.HintIndexes && inboxList(f) {
+		// An agency's inbox searched: its few rows, each checked.
+		conds, args, err := db.where(f, false)
+		if err != nil {
+			return "", nil, false, err
+		}
+		cond, cargs := db.Dialect.SearchScan(q)
+		if conds == "" {
+			conds = " WHERE " + cond
+		} else {
+			conds += " AND " + cond
+		}
+		return db.q(`SELECT ` + reportCols + ` FROM reports INDEXED BY reports_agency` + conds + order + ` LIMIT ` + lim), append(args, cargs...), true, nil
+	}
 	var ids IDRange
 	if strings.TrimSpace(f.Query) != "" || db.statusBounded(f) {
 		if ids, err = db.windowIDs(ctx, f); err != nil {
@@ -750,7 +764,7 @@ func (db *DB) findQuery(ctx context.Context, f esambat.ReportFilter) (q string, 
 		args = append(args, ids.Lo, ids.Hi)
 	}
 	from := " FROM reports"
-	if ix := publicIndex(f); db.Dialect.HintPublicIndexes && ix != "" {
+	if ix := listIndex(f); db.Dialect.HintIndexes && ix != "" {
 		from += " INDEXED BY " + ix
 	}
 	return db.q(`SELECT ` + reportCols + from + where + order + ` LIMIT ` + lim), args, true, nil
@@ -898,7 +912,7 @@ func (db *DB) publishedIDs(ctx context.Context) (IDRange, error) {
 		return IDRange{}, err
 	}
 	from := " FROM reports"
-	if db.Dialect.HintPublicIndexes {
+	if db.Dialect.HintIndexes {
 		from += " INDEXED BY reports_public"
 	}
 	var hi sql.NullInt64
@@ -945,14 +959,39 @@ func (db *DB) fewMatches(ctx context.Context, q string) ([]int64, bool, error) {
 	return ids, len(ids) <= fewSearchMatches, nil
 }
 
-// publicIndex returns the partial index of published reports (SQLite's
-// migrations 0014 to 0017) that holds exactly the rows of f's list, in
-// its order: reports_public for the public list, reports_public_category,
-// reports_public_kelurahan or reports_public_kelurahan_category for the
-// public list of one category, one kelurahan or both,
-// reports_public_created for the public list of a date window; "" for
-// any other list. Any page, either order.
-func publicIndex(f esambat.ReportFilter) string {
+// listIndex returns the index f's list must read where SQLite's planner
+// would pick a worse one (Dialect.HintIndexes). For a public list, the
+// partial index of published reports (SQLite's migrations 0014 to 0017)
+// that holds exactly the rows of f's list, in its order: reports_public
+// for the public list, reports_public_category, reports_public_kelurahan
+// or reports_public_kelurahan_category for the public list of one
+// category, one kelurahan or both, reports_public_created for the public
+// list of a date window. For an agency's list of some statuses narrowed
+// by category or kelurahan (an inbox), reports_agency: the agency's
+// reports in those statuses are a few thousand, where the category's or
+// the kelurahan's index holds every agency's. "" for any other list. Any
+// page, either order.
+// inboxList reports whether f is an agency's inbox, or part of one: the
+// agency's reports in some of esambat.AgencyInboxStatuses, a few thousand
+// at most (reports leave it when closed), whatever else narrows it.
+func inboxList(f esambat.ReportFilter) bool {
+	if f.PublishedOnly || f.AgencyCode == "" || len(f.Statuses) == 0 || f.ReporterID != 0 || f.BBox != nil || f.Near != nil {
+		return false
+	}
+	for _, st := range f.Statuses {
+		if !slices.Contains(esambat.AgencyInboxStatuses, st) {
+			return false
+		}
+	}
+	return true
+}
+
+func listIndex(f esambat.ReportFilter) string {
+	if !f.PublishedOnly && f.AgencyCode != "" && len(f.Statuses) != 0 && (f.CategoryCode != "" || f.KelurahanCode != "") &&
+		f.ReporterID == 0 && f.BBox == nil && f.Near == nil && strings.TrimSpace(f.Query) == "" {
+		// An agency's inbox, narrowed (Dialect.HintIndexes).
+		return "reports_agency"
+	}
 	if !f.PublishedOnly || len(f.Statuses) != 0 || f.AgencyCode != "" || f.ReporterID != 0 ||
 		f.BBox != nil || f.Near != nil || !f.DueBefore.IsZero() || strings.TrimSpace(f.Query) != "" {
 		return ""

@@ -14,7 +14,7 @@ import (
 // the partial index holding its rows; any other list is left to the
 // planner.
 func TestFindQueryPublicIndex(t *testing.T) {
-	db := New(Dialect{Name: "sqlite", HintPublicIndexes: true, MapCell: "cell",
+	db := New(Dialect{Name: "sqlite", HintIndexes: true, MapCell: "cell",
 		SearchClause: func(string) (string, []any) { return "1 = 1", nil }}, nil, nil, nil)
 	pub := esambat.ReportFilter{PublishedOnly: true, Limit: 20}
 	with := func(f func(*esambat.ReportFilter)) esambat.ReportFilter { g := pub; f(&g); return g }

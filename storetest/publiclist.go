@@ -91,7 +91,7 @@ func testPublicListIndex(t *testing.T, open Opener) {
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, After: "3v0"},
 		esambat.ReportFilter{PublishedOnly: true, OldestFirst: true})
 	// On SQLite the lists name reports_public_category and
-	// reports_public_kelurahan (Dialect.HintPublicIndexes); PostgreSQL's
+	// reports_public_kelurahan (Dialect.HintIndexes); PostgreSQL's
 	// planner may read reports_public instead where it believes the
 	// category common, which does not walk the backlog either.
 	WantIndex(t, ex, "reports_public",

@@ -51,14 +51,15 @@ func Migrations() fs.FS {
 
 // Dialect is the SQLite dialect.
 var Dialect = sqldb.Dialect{
-	Name:              "sqlite",
-	TextTime:          true,
-	TranslateError:    translateError,
-	SearchClause:      searchClause,
-	SearchIDs:         searchIDs,
-	MapCell:           `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
-	HintPublicIndexes: true,
-	BoundStatuses:     true,
+	Name:           "sqlite",
+	TextTime:       true,
+	TranslateError: translateError,
+	SearchClause:   searchClause,
+	SearchIDs:      searchIDs,
+	SearchScan:     searchScan,
+	MapCell:        `CAST((lat + 90) * 400 AS INTEGER) * 1000000 + CAST((lng + 180) * 400 AS INTEGER)`,
+	HintIndexes:    true,
+	BoundStatuses:  true,
 	// Ranges of 1,000 IDs hold a read snapshot for about 15 ms each: the
 	// log's file stayed at 132 MiB where one query let it reach 1.3 GB,
 	// and the whole computation takes about as long (BENCHMARKS.md).
@@ -291,6 +292,18 @@ func searchClause(q string) (string, []any) {
 		return "1 = 0", nil
 	}
 	return "(" + strings.Join(conds, " AND ") + ")", args
+}
+
+// searchScan is Dialect.SearchScan: every word as the index's reports
+// waiting for it are matched (pending), the short ones as searchClause
+// matches them.
+func searchScan(q string) (string, []any) {
+	w := parseSearch(q)
+	conds := append(w.pending(""), w.short...)
+	if len(conds) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(conds, " AND ") + ")", append(append([]any{}, w.pendingArgs...), w.shortArgs...)
 }
 
 // searchIDs is Dialect.SearchIDs: the IDs of a page of the list of

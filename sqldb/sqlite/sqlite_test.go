@@ -234,7 +234,7 @@ func TestMapCellMatchesIndex(t *testing.T) {
 // public list when most reports are published, past the newest ones
 // still waiting for verification (migration 0014), and walks the table or
 // reports_category for the list of one category (migration 0015);
-// Dialect.HintPublicIndexes makes them read the partial indexes. On these
+// Dialect.HintIndexes makes them read the partial indexes. On these
 // rows, as on the million seeded reports of BENCHMARKS.md, the plans
 // without the hint are scans of the table. (storetest's PublicListIndex,
 // on longer bulk-loaded rows, gets the indexes from SQLite's planner even
@@ -270,6 +270,65 @@ func TestPublicListHint(t *testing.T) {
 	storetest.WantIndex(t, db, "reports_public_kelurahan_category",
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", CategoryCode: "jalan-jembatan"},
 		esambat.ReportFilter{PublishedOnly: true, Limit: 20, KelurahanCode: "35.75.02.1001", CategoryCode: "jalan-jembatan", After: "2bi"})
+}
+
+// TestAgencyInboxHint: an agency's inbox narrowed by category,
+// kelurahan or words reads reports_agency (Dialect.HintIndexes). On these rows, as
+// on the seeded million, SQLite's planner alone walks the category's or
+// the kelurahan's index past every other agency's reports and every
+// decided one: 20 agencies, 20 categories, most reports closed.
+func TestAgencyInboxHint(t *testing.T) {
+	ctx := context.Background()
+	db := openSeeded(t)
+	codes := func(q string) []string {
+		t.Helper()
+		rows, err := db.Read.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var c string
+			rows.Scan(&c)
+			out = append(out, c)
+		}
+		return out
+	}
+	categories, agencies := codes(`SELECT code FROM categories ORDER BY code`), codes(`SELECT code FROM agencies ORDER BY code`)
+	err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+		for i := range 5000 {
+			status, kelurahan := "ditutup", "35.75.04.1001"
+			if i%25 == 0 {
+				status = "diproses"
+			}
+			if i%2 == 0 {
+				kelurahan = "35.75.02.1001"
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reports
+				(ticket, type, category_code, kelurahan_code, agency_code, title, description, visibility, status, channel, created_at, updated_at)
+				VALUES (?, 'pengaduan', ?, ?, ?, 'Jalan berlubang', 'Lubang di depan pasar', 'publik', ?, 'web', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')`,
+				fmt.Sprintf("T-%d", i), categories[i%20], kelurahan, agencies[i%20], status); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `ANALYZE`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agency, category string
+	if err := db.Read.QueryRow(`SELECT agency_code, category_code FROM reports WHERE status = 'diproses' LIMIT 1`).Scan(&agency, &category); err != nil {
+		t.Fatal(err)
+	}
+	storetest.WantIndex(t, db, "reports_agency",
+		esambat.ReportFilter{AgencyCode: agency, Statuses: esambat.AgencyInboxStatuses, CategoryCode: category, OldestFirst: true, Limit: 100},
+		esambat.ReportFilter{AgencyCode: agency, Statuses: esambat.AgencyInboxStatuses, KelurahanCode: "35.75.02.1001", OldestFirst: true, Limit: 100},
+		esambat.ReportFilter{AgencyCode: agency, Statuses: []esambat.Status{esambat.StatusDiproses}, CategoryCode: category, KelurahanCode: "35.75.04.1001", OldestFirst: true, Limit: 100, After: "1"},
+		// Searched, its rows are checked one by one (Dialect.SearchScan)
+		// rather than the words' index walked past other agencies'.
+		esambat.ReportFilter{AgencyCode: agency, Statuses: esambat.AgencyInboxStatuses, Query: "lubang pasar", OldestFirst: true, Limit: 100})
 }
 
 // TestBulkIndexes: a bulk load into an empty database drops the reports'
