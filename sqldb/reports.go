@@ -620,6 +620,9 @@ func (db *DB) findReports(ctx context.Context, f esambat.ReportFilter) (esambat.
 	if err != nil {
 		return esambat.ReportPage{}, err
 	}
+	if a, custom := db.planArgs(f, args); custom {
+		args, cached = a, false
+	}
 	var rows *sql.Rows
 	if cached {
 		rows, err = db.readQuery(ctx, q, args...)
@@ -1104,7 +1107,17 @@ func (db *DB) countOn(ctx context.Context, f esambat.ReportFilter, max int) (int
 		q = `SELECT COUNT(*) FROM (SELECT 1 FROM reports` + where + ` LIMIT ?) AS x`
 		args = append(args, max)
 	}
+	args, _ = db.planArgs(f, args)
 	return db.count(ctx, q, args)
+}
+
+// planArgs returns args with Dialect.CustomPlan first, and true, for a
+// search's query when the dialect has one; else args as they are.
+func (db *DB) planArgs(f esambat.ReportFilter, args []any) ([]any, bool) {
+	if db.Dialect.CustomPlan == nil || strings.TrimSpace(f.Query) == "" {
+		return args, false
+	}
+	return append([]any{db.Dialect.CustomPlan}, args...), true
 }
 
 // count runs a query of one count on the pool ctx reads (readPool).

@@ -49,6 +49,16 @@ type Dialect struct {
 	// walking the index stepped over every other agency's match (SQLite:
 	// "jalan" in dinas-pupr's inbox, 290 ms at a million).
 	SearchScan func(q string) (string, []any)
+	// CustomPlan, when set, goes first in the arguments of a search's
+	// queries (a list or a count with words), which then bypass the
+	// statement cache: PostgreSQL's pgx.QueryExecModeExec, so that each
+	// is planned with its words and bounds. A prepared statement gets
+	// PostgreSQL's generic plan from its sixth execution on, blind to
+	// how common the words are: "jalan" in a two-month window went from
+	// 12-16 ms to 99-138 ms, and in an agency's inbox from 5 to 40 ms.
+	// Planning every query instead costs the lists without words 3-5 ms
+	// each (reports has many indexes), so only searches get it.
+	CustomPlan any
 	// SearchFew, when set, is a query for the IDs of the reports
 	// matching the words of q: SearchClause's arguments, then a limit
 	// (see fewMatches).

@@ -20,6 +20,7 @@ import (
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/sqldb"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 )
@@ -56,6 +57,8 @@ var Dialect = sqldb.Dialect{
 	// Submissions on every instance take ticket numbers without waiting.
 	TicketSequences: true,
 	MapCell:         `(floor((lat + 90) * 400)::bigint * 1000000 + floor((lng + 180) * 400)::bigint)`,
+	// Searches are planned with their words every time.
+	CustomPlan: pgx.QueryExecModeExec,
 }
 
 // maxConns bounds an instance's connections to PostgreSQL.
