@@ -14,6 +14,12 @@
 #   ESAMBAT_BENCH_RESEED=1       seed it again (and time the seeding)
 #   ESAMBAT_BENCH_POSTGRES_DSN   PostgreSQL for the PostgreSQL intake (default: the test
 #                                DSN, else the local server if pg_isready answers)
+#   ESAMBAT_BENCH_DB1M_POSTGRES  PostgreSQL DSN, with its search_path, of a schema seeded with
+#                                1,000,000 reports, for the same queries on PostgreSQL
+#                                (skipped when unset; seeding takes minutes):
+#       psql -h 127.0.0.1 -U postgres -d test -c 'CREATE SCHEMA seed1m'
+#       esambat seed-demo --reports 1000000 --data /tmp/seed1m-pg \
+#           --database-url 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=seed1m'
 #   ESAMBAT_BENCH_ARGS           extra flags for esambat-bench all (e.g. --duration 30s)
 #
 # Run it on a quiet machine: every figure depends on the load (printed).
@@ -62,4 +68,4 @@ fi
 
 # shellcheck disable=SC2086
 "$work/bin/esambat-bench" all --esambat "$work/bin/esambat" --work "$work" --db1m "$db1m" \
-	--postgres "$pg" ${ESAMBAT_BENCH_ARGS:-}
+	--postgres "$pg" --db1m-postgres "${ESAMBAT_BENCH_DB1M_POSTGRES:-}" ${ESAMBAT_BENCH_ARGS:-}

@@ -92,6 +92,7 @@ func cmdAll(args []string) error {
 	work := fs.String("work", "/tmp/esambat-bench", "scratch directory (on the disk to measure)")
 	db1m := fs.String("db1m", "/tmp/seed1m", "data directory of a SQLite database with 1,000,000 seeded reports")
 	pg := fs.String("postgres", "", "PostgreSQL DSN for the PostgreSQL intake and ceiling (empty = skip)")
+	db1mPG := fs.String("db1m-postgres", "", "PostgreSQL DSN (with its search_path) of a database with 1,000,000 seeded reports, for the same queries (empty = skip)")
 	conc := fs.Int("concurrency", 32, "intake clients")
 	dur := fs.Duration("duration", 20*time.Second, "intake measurement time")
 	qdur := fs.Duration("query-duration", 8*time.Second, "measurement time per query kind")
@@ -132,6 +133,13 @@ func cmdAll(args []string) error {
 	if want("query") {
 		if err := b.queries(*db1m, *qconc); err != nil {
 			return fmt.Errorf("queries: %w", err)
+		}
+		if *db1mPG != "" {
+			if err := b.queriesPostgres(*db1mPG, *qconc); err != nil {
+				return fmt.Errorf("queries (PostgreSQL): %w", err)
+			}
+		} else {
+			b.printf("\n== 1,000,000 reports, PostgreSQL: skipped (no --db1m-postgres DSN)\n")
 		}
 	}
 	if want("photo") {
@@ -443,26 +451,9 @@ func (b *bench) queries(db1m string, conc int) error {
 	b.printf("RSS idle (settled %s after ready): %s\n", settled.Round(time.Second), mib(idle))
 	b.add("RSS idle (1M reports)", mib(idle), "<= 60 MiB", verdict(idle <= 60<<20))
 
-	cursors, err := cursorsFor(newClient(1), srv.base, 50)
-	if err != nil {
-		return err
-	}
-	qs, err := listQueries(srv.base, cursors)
-	if err != nil {
-		return err
-	}
 	rs := sampleRSS(srv.pid(), 100*time.Millisecond)
-	worstList := time.Duration(0)
-	b.printf("GET /api/v1/reports and pages as the public sees them, %d client(s), %s per kind after 1 s warm-up:\n", conc, b.qdur)
-	for _, q := range qs {
-		l := runQuery(context.Background(), srv.base, q, conc, time.Second, b.qdur)
-		b.printf("  %-44s %6d requests, %7.0f/s, p50 %s, p99 %s, max %s%s\n", q.name, l.n, l.rate(), ms(l.p50), ms(l.p99), ms(l.max), errNote(l))
-		if strings.HasPrefix(q.name, "list") {
-			worstList = max(worstList, l.p99)
-			b.add("p99 "+q.name, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "<= 10 ms", verdict(l.p99 <= 10*time.Millisecond && l.errors == 0))
-		} else {
-			b.add("p99 "+q.name, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "", "")
-		}
+	if err := b.listKinds(srv, conc, ""); err != nil {
+		return err
 	}
 	peak := rs.end()
 	_, hwm, _ := memory(srv.pid())
@@ -487,6 +478,51 @@ func (b *bench) queries(db1m string, conc int) error {
 		b.printf("cold start not measured: cannot drop the page cache (%v)\n", err)
 	}
 	return nil
+}
+
+// listKinds runs every kind of public list, page and search
+// (listQueries) against srv for b.qdur each and adds their p99 to the
+// summary, each figure's name followed by suffix.
+func (b *bench) listKinds(srv *server, conc int, suffix string) error {
+	cursors, err := cursorsFor(newClient(1), srv.base, 50)
+	if err != nil {
+		return err
+	}
+	qs, err := listQueries(srv.base, cursors)
+	if err != nil {
+		return err
+	}
+	b.printf("GET /api/v1/reports and pages as the public sees them, %d client(s), %s per kind after 1 s warm-up:\n", conc, b.qdur)
+	for _, q := range qs {
+		l := runQuery(context.Background(), srv.base, q, conc, time.Second, b.qdur)
+		b.printf("  %-44s %6d requests, %7.0f/s, p50 %s, p99 %s, max %s%s\n", q.name, l.n, l.rate(), ms(l.p50), ms(l.p99), ms(l.max), errNote(l))
+		if strings.HasPrefix(q.name, "list") {
+			b.add("p99 "+q.name+suffix, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "<= 10 ms", verdict(l.p99 <= 10*time.Millisecond && l.errors == 0))
+		} else {
+			b.add("p99 "+q.name+suffix, ms(l.p99)+fmt.Sprintf(" (p50 %s)", ms(l.p50)), "", "")
+		}
+	}
+	return nil
+}
+
+// queriesPostgres runs the public lists' kinds (listKinds) against a
+// server on a PostgreSQL database of a million seeded reports (esambat
+// seed-demo --database-url DSN): thousands of requests of each kind, so
+// that PostgreSQL's generic plans, which it switches a prepared statement
+// to after five executions, are measured too.
+func (b *bench) queriesPostgres(dsn string, conc int) error {
+	b.printf("\n== 1,000,000 reports (PostgreSQL)\n")
+	dir := filepath.Join(b.work, "query-postgres")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	srv, err := startServer(b.esambat, filepath.Join(b.work, "query-postgres.log"), 2*time.Minute, "--database-url", dsn, "--data", dir)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	b.printf("start to first /readyz 200: %s\n", ms(srv.ready))
+	return b.listKinds(srv, conc, " (PostgreSQL)")
 }
 
 // readFile reads a file to the end and returns its size.
