@@ -67,6 +67,18 @@ type queueData struct {
 	Kelurahan  []option
 }
 
+// queueOnPage is queue for a staff page: a cursor the store refuses is
+// named on p, and the first page shown instead.
+func (s *Server) queueOnPage(ctx context.Context, p *page, f esambat.ReportFilter, viewer *esambat.Actor) ([]queueItem, string, error) {
+	items, next, err := s.queue(ctx, f, viewer)
+	if esambat.ErrorCode(err) == esambat.EINVALID {
+		p.setErrors(err)
+		f.After = ""
+		items, next, err = s.queue(ctx, f, viewer)
+	}
+	return items, next, err
+}
+
 func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esambat.Actor) ([]queueItem, string, error) {
 	page, err := s.Service.Reports.FindReports(ctx, f)
 	if err != nil {
@@ -112,12 +124,7 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		f = esambat.ReportFilter{}
 	}
 	f.Statuses, f.OldestFirst, f.Limit = []esambat.Status{status}, true, 100
-	items, next, err := s.queue(r.Context(), f, a)
-	if esambat.ErrorCode(err) == esambat.EINVALID {
-		p.setErrors(err)
-		f.After = ""
-		items, next, err = s.queue(r.Context(), f, a)
-	}
+	items, next, err := s.queueOnPage(r.Context(), p, f, a)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -185,12 +192,7 @@ func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
 		p.Values.Del("status")
 	}
 	f.AgencyCode, f.Statuses, f.OldestFirst, f.Limit = a.AgencyCode, statuses, true, 100
-	items, next, err := s.queue(r.Context(), f, a)
-	if esambat.ErrorCode(err) == esambat.EINVALID {
-		p.setErrors(err)
-		f.After = ""
-		items, next, err = s.queue(r.Context(), f, a)
-	}
+	items, next, err := s.queueOnPage(r.Context(), p, f, a)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

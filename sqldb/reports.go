@@ -962,18 +962,6 @@ func (db *DB) fewMatches(ctx context.Context, q string) ([]int64, bool, error) {
 	return ids, len(ids) <= fewSearchMatches, nil
 }
 
-// listIndex returns the index f's list must read where SQLite's planner
-// would pick a worse one (Dialect.HintIndexes). For a public list, the
-// partial index of published reports (SQLite's migrations 0014 to 0017)
-// that holds exactly the rows of f's list, in its order: reports_public
-// for the public list, reports_public_category, reports_public_kelurahan
-// or reports_public_kelurahan_category for the public list of one
-// category, one kelurahan or both, reports_public_created for the public
-// list of a date window. For an agency's list of some statuses narrowed
-// by category or kelurahan (an inbox), reports_agency: the agency's
-// reports in those statuses are a few thousand, where the category's or
-// the kelurahan's index holds every agency's. "" for any other list. Any
-// page, either order.
 // inboxList reports whether f is an agency's inbox, or part of one: the
 // agency's reports in some of esambat.AgencyInboxStatuses, a few thousand
 // at most (reports leave it when closed), whatever else narrows it.
@@ -989,6 +977,18 @@ func inboxList(f esambat.ReportFilter) bool {
 	return true
 }
 
+// listIndex returns the index f's list must read where SQLite's planner
+// would pick a worse one (Dialect.HintIndexes). For a public list, the
+// partial index of published reports (SQLite's migrations 0014 to 0017)
+// that holds exactly the rows of f's list, in its order: reports_public
+// for the public list, reports_public_category, reports_public_kelurahan
+// or reports_public_kelurahan_category for the public list of one
+// category, one kelurahan or both, reports_public_created for the public
+// list of a date window. For an agency's list of some statuses narrowed
+// by category or kelurahan (an inbox), reports_agency: the agency's
+// reports in those statuses are a few thousand, where the category's or
+// the kelurahan's index holds every agency's. "" for any other list. Any
+// page, either order.
 func listIndex(f esambat.ReportFilter) string {
 	if !f.PublishedOnly && f.AgencyCode != "" && len(f.Statuses) != 0 && (f.CategoryCode != "" || f.KelurahanCode != "") &&
 		f.ReporterID == 0 && f.BBox == nil && f.Near == nil && strings.TrimSpace(f.Query) == "" {
