@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -160,5 +162,31 @@ func TestRefusedBodies(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("body %d: refusedBodies changed more than the category:\n%v\n%v", i, got, want)
 		}
+	}
+}
+
+// TestForgetStats: the saved statistics are deleted before the query
+// run, so that their first computation is measured; other snapshots
+// stay, and a database from before the snapshots table is left alone.
+func TestForgetStats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "esambat.db")
+	if n, err := forgetStats(path); n != 0 || err != nil {
+		t.Fatalf("forgetStats without the table = %d, %v", n, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE snapshots (name TEXT PRIMARY KEY, body BLOB);
+		INSERT INTO snapshots VALUES ('stats/1', 'x'), ('home/1', 'y')`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := forgetStats(path); n != 1 || err != nil {
+		t.Fatalf("forgetStats = %d, %v; want 1", n, err)
+	}
+	var left string
+	if err := db.QueryRow(`SELECT group_concat(name) FROM snapshots`).Scan(&left); err != nil || left != "home/1" {
+		t.Errorf("snapshots left: %q, %v; want home/1", left, err)
 	}
 }
