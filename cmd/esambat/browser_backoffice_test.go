@@ -120,6 +120,18 @@ func TestBrowserBackOffice(t *testing.T) {
 	if q := adm.text("main table"); !strings.Contains(q, ticket) || !strings.Contains(q, title) {
 		adm.fatalf("the verification queue does not list %s %q: %q", ticket, title, q)
 	}
+	// The queue's filters, as an admin uses them in a flood: words that
+	// match nothing, then words that match the report.
+	adm.fill([][2]string{{"#f-q", "banjir bandang"}})
+	adm.clickNav("form.filters button[type=submit]")
+	if m := adm.text("main"); strings.Contains(m, ticket) || !strings.Contains(m, "cocok dengan saringan") {
+		adm.fatalf("the queue searched for words of no report still lists %s or does not say so: %q", ticket, m)
+	}
+	adm.fill([][2]string{{"#f-q", "berlubang pohjentrek"}})
+	adm.clickNav("form.filters button[type=submit]")
+	if q, u := adm.text("main table"), adm.location(); !strings.Contains(q, ticket) || u.Query().Get("q") != "berlubang pohjentrek" || u.Query().Get("status") != "diajukan" {
+		adm.fatalf("the queue searched for the report's words, at %s, lists %q", u, q)
+	}
 	adm.clickNav(ticketLink)
 	if p := adm.location().Path; p != "/kelola/"+ticket {
 		adm.fatalf("the queue's link led to %s, want /kelola/%s", p, ticket)

@@ -265,7 +265,7 @@ func (b *browserTab) waitText(sel string, want ...string) string {
 	return b.text(sel)
 }
 
-// fill types into text fields and picks select options: keys are CSS
+// fill types into text fields (over what they hold) and picks select options: keys are CSS
 // selectors. A select must end up with the asked value (an unknown option
 // would silently leave it empty).
 func (b *browserTab) fill(fields [][2]string) {
@@ -279,6 +279,10 @@ func (b *browserTab) fill(fields [][2]string) {
 		case "SELECT":
 			b.do("choose "+v+" in "+sel, chromedp.SetValue(chromedp.CSS(sel), v))
 		default:
+			if b.value(sel) != "" {
+				// Typed over what is there, as a person selects it first.
+				evalJS[bool](b, "clear "+sel, fmt.Sprintf(`(() => { document.querySelector(%s).value = ""; return true; })()`, jsQuote(sel)))
+			}
 			b.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), v))
 		}
 		if got := b.value(sel); got != v {
