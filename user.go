@@ -54,6 +54,9 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// UserNames returns the name of each of ids that is an account, by
+	// ID: a list of reports shows its reporters' names with one query.
+	UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	// FindUserByLogin finds a user by email or E.164 phone; ENOTFOUND.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 	// FindUserByNIKHash returns ENOTFOUND when no account has that NIK.

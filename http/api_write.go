@@ -308,7 +308,7 @@ func (s *Server) handleReportAction(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	out, err := s.renderReport(r.Context(), rep, esambat.AccessFor(a, rep), events)
+	out, err := s.renderReport(r.Context(), rep, esambat.AccessFor(a, rep), events, nil)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -170,11 +170,7 @@ func TestHomeCountsSaved(t *testing.T) {
 	warga := e.resident(nikKota, "081234567801")
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	in, _ := e.points()
-	var c struct{ Ticket string }
-	e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])).json(t, &c)
-	if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
-		t.Fatalf("verify = %d %s", v.Status, v.Body)
-	}
+	e.verify(admin, e.submit(warga, report(in[0], in[1])), "dinas-pupr")
 	home := func(e *env) string {
 		t.Helper()
 		p := e.browser().get("/")
@@ -219,14 +215,7 @@ func TestListCountKept(t *testing.T) {
 	warga := e.resident(nikKota, "081234567801")
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	in, _ := e.points()
-	publish := func() {
-		t.Helper()
-		var c struct{ Ticket string }
-		e.do("POST", "/api/v1/reports", warga, report(in[0], in[1])).json(t, &c)
-		if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
-			t.Fatalf("verify = %d %s", v.Status, v.Body)
-		}
-	}
+	publish := func() { t.Helper(); e.verify(admin, e.submit(warga, report(in[0], in[1])), "dinas-pupr") }
 	publish()
 	publish()
 	anon := e.browser()

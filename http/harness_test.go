@@ -194,3 +194,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// submit posts a report as token and returns its ticket; any answer but
+// 201 fails the test.
+func (e *env) submit(token string, body map[string]any) string {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/reports", token, body)
+	var c struct{ Ticket string }
+	r.json(e.t, &c)
+	if r.Status != 201 || c.Ticket == "" {
+		e.t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	return c.Ticket
+}
+
+// verify verifies the report as admin and disposes it to agency, which
+// publishes it unless it is rahasia; any answer but 200 fails the test.
+func (e *env) verify(admin, ticket, agency string) {
+	e.t.Helper()
+	if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", admin, map[string]any{"action": "verify", "agency": agency}); r.Status != 200 {
+		e.t.Fatalf("verify %s = %d %s", ticket, r.Status, r.Body)
+	}
+}

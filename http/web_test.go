@@ -511,12 +511,9 @@ func TestListPaging(t *testing.T) {
 	in, _ := e.points()
 	var tickets []string
 	for _, title := range []string{"Jalan berlubang pertama", "Lampu jalan mati", "Jalan berlubang kedua"} {
-		var c struct{ Ticket string }
-		e.do("POST", "/api/v1/reports", warga, report(in[0], in[1], func(m map[string]any) { m["title"] = title })).json(t, &c)
-		if v := e.do("POST", "/api/v1/reports/"+c.Ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dinas-pupr"}); v.Status != 200 {
-			t.Fatalf("verify = %d %s", v.Status, v.Body)
-		}
-		tickets = append(tickets, c.Ticket)
+		ticket := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = title }))
+		e.verify(admin, ticket, "dinas-pupr")
+		tickets = append(tickets, ticket)
 	}
 	anon := e.browser()
 	p1 := anon.get("/laporan?q=berlubang&limit=1")

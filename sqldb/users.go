@@ -54,6 +54,29 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (*esambat.User, error)
 	return db.scanUser(db.readQueryRow(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
 }
 
+// UserNames returns the names of the accounts among ids; see
+// esambat.UserStore.
+func (db *DB) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	err := inChunks(ids, func(in string, args []any) error {
+		rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, name FROM users WHERE id IN (`+in+`)`), args...)
+		if err != nil {
+			return db.err(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return db.err(err)
+			}
+			out[id] = name
+		}
+		return db.err(rows.Err())
+	})
+	return out, err
+}
+
 // FindUserByLogin finds a user by email or E.164 phone.
 func (db *DB) FindUserByLogin(ctx context.Context, login string) (*esambat.User, error) {
 	if login == "" {

@@ -197,6 +197,19 @@ func testUsers(t *testing.T, open Opener) {
 	if err != nil || got.Name != "Siti" || got.Email != u.Email || got.Phone != u.Phone || !got.DomicileVerified || string(got.NIKSealed) != "sealed" {
 		t.Fatalf("FindUserByID = %+v, %v", got, err)
 	}
+	// Names of many accounts at once, more than one query's IN list
+	// holds, with IDs repeated and IDs of no account.
+	v := newUser(t, s, "Wahyu")
+	ids := []int64{v.ID, u.ID, v.ID}
+	for id := int64(1); len(ids) < 1500; id++ {
+		ids = append(ids, 900000+id)
+	}
+	if names, err := s.UserNames(ctx, ids); err != nil || len(names) != 2 || names[u.ID] != "Siti" || names[v.ID] != "Wahyu" {
+		t.Errorf("UserNames = %v, %v; want Siti and Wahyu only", names, err)
+	}
+	if names, err := s.UserNames(ctx, nil); err != nil || len(names) != 0 {
+		t.Errorf("UserNames of none = %v, %v", names, err)
+	}
 	for _, login := range []string{u.Email, u.Phone} {
 		if got, err := s.FindUserByLogin(ctx, login); err != nil || got.ID != u.ID {
 			t.Errorf("FindUserByLogin(%q) = %+v, %v", login, got, err)
