@@ -51,6 +51,14 @@ func TestAdminQueueFilters(t *testing.T) {
 	if !strings.Contains(p1.Body, `value="banjir"`) {
 		t.Error("the search is not kept in the queue's form")
 	}
+	// Flags read as words, not codes (the resident's phone is unconfirmed).
+	if !strings.Contains(p1.Body, ">nomor belum terkonfirmasi<") || strings.Contains(p1.Body, "nomor_belum_terkonfirmasi") {
+		t.Error("the queue shows the flag's code, or not the flag")
+	}
+	if p := admin.get("/admin?q=banjir&lang=en"); !strings.Contains(p.Body, ">phone unconfirmed<") {
+		t.Error("the English queue does not name the flag in English")
+	}
+	admin.get("/admin?lang=id")
 	p2 := admin.get("/admin" + nextPage(t, p1))
 	if !strings.Contains(p2.Body, flood[100]) || strings.Contains(p2.Body, road) || strings.Contains(p2.Body, flood[99]) {
 		t.Errorf("the queue's second page lost its search or its place:\n%s", p2.Body)

@@ -148,6 +148,23 @@ func (p *page) Due(t time.Time) string {
 	return p.Date(t.Add(-time.Nanosecond))
 }
 
+// flagLabels are the words the staff pages show for a report's flags
+// (esambat.Flag*), which are codes.
+var flagLabels = map[string]string{
+	esambat.FlagDomicileUnverified: "domisili belum terverifikasi",
+	esambat.FlagPhoneUnconfirmed:   "nomor belum terkonfirmasi",
+	esambat.FlagOnBehalf:           "atas nama",
+	esambat.FlagNearDuplicate:      "kemungkinan duplikat",
+}
+
+// FlagLabel is a flag in words; an unknown code as it is.
+func (p *page) FlagLabel(flag string) string {
+	if l, ok := flagLabels[flag]; ok {
+		return p.T(l)
+	}
+	return flag
+}
+
 // StatusLabel is the plain-language status.
 func (p *page) StatusLabel(s esambat.Status) string { return p.T(StatusLabels[s]) }
 
