@@ -30,6 +30,18 @@ func TestEveryTemplateTextTranslated(t *testing.T) {
 			t.Errorf("no English for status %q", label)
 		}
 	}
+	for _, labels := range []map[string]string{actionLabels, flagLabels} {
+		for code, label := range labels {
+			if _, ok := english[label]; !ok {
+				t.Errorf("no English for %q (%s)", label, code)
+			}
+		}
+	}
+	for role, label := range roleLabels {
+		if _, ok := english[label]; !ok {
+			t.Errorf("no English for role %q (%s)", label, role)
+		}
+	}
 	if n < 100 {
 		t.Errorf("found only %d texts: the pattern no longer matches the templates", n)
 	}

@@ -132,6 +132,16 @@ func TestAgencyInboxFilters(t *testing.T) {
 	if p := officer.get("/petugas?kelurahan=35.75.01.1001"); !strings.Contains(p.Body, "cocok dengan saringan") {
 		t.Errorf("an inbox filtered to nothing does not say so:\n%s", p.Body)
 	}
+	// The report's timeline names its steps and who took them in words.
+	p := officer.get("/kelola/" + accepted)
+	for _, want := range []string{"Laporan dikirim · Menunggu verifikasi", "Diverifikasi dan diteruskan · ", "Diterima dengan rencana · ", " · petugas<", " · admin<", " · warga<"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the staff timeline lacks %q", want)
+		}
+	}
+	if strings.Contains(p.Body, ">verify ·") || strings.Contains(p.Body, ">accept ·") {
+		t.Error("the staff timeline shows the actions' codes")
+	}
 }
 
 // countingReads counts the per-report reads a list must not make.

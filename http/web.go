@@ -157,6 +157,60 @@ var flagLabels = map[string]string{
 	esambat.FlagNearDuplicate:      "kemungkinan duplikat",
 }
 
+// actionLabels are the words the staff timeline shows for an event's
+// action (esambat.Action*, and the stores' own "photo" and "view").
+var actionLabels = map[string]string{
+	esambat.ActionSubmit:                "Laporan dikirim",
+	string(esambat.ActionVerify):        "Diverifikasi dan diteruskan",
+	string(esambat.ActionDispose):       "Dialihkan",
+	string(esambat.ActionReturn):        "Dikembalikan untuk dilengkapi",
+	string(esambat.ActionResubmit):      "Dikirim ulang",
+	string(esambat.ActionReject):        "Ditolak",
+	string(esambat.ActionDuplicate):     "Digabung sebagai duplikat",
+	string(esambat.ActionAccept):        "Diterima dengan rencana",
+	string(esambat.ActionAnswer):        "Dijawab",
+	string(esambat.ActionNote):          "Catatan internal",
+	string(esambat.ActionFinish):        "Diselesaikan",
+	string(esambat.ActionHandback):      "Bukan kewenangan",
+	string(esambat.ActionConfirm):       "Dikonfirmasi pelapor",
+	string(esambat.ActionDispute):       "Disanggah pelapor",
+	string(esambat.ActionSupport):       "Didukung warga",
+	string(esambat.ActionSetVisibility): "Kerahasiaan diubah",
+	string(esambat.ActionRecategorize):  "Kategori diubah",
+	string(esambat.ActionAutoClose):     "Ditutup otomatis",
+	string(esambat.ActionEscalate):      "Batas waktu terlewati",
+	string(esambat.ActionUndo):          "Dikembalikan ke antrean",
+	string(esambat.ActionPublish):       "Dipublikasikan",
+	"photo":                             "Foto ditambahkan",
+	"view":                              "Dibuka petugas",
+}
+
+// roleLabels name who acted on the staff timeline.
+var roleLabels = map[esambat.Role]string{
+	esambat.RoleWarga:    "warga",
+	esambat.RoleAdmin:    "admin",
+	esambat.RolePetugas:  "petugas",
+	esambat.RolePimpinan: "pimpinan",
+	esambat.RoleSystem:   "sistem",
+	esambat.RolePartner:  "aplikasi mitra",
+}
+
+// ActionLabel is an event's action in words; an unknown code as it is.
+func (p *page) ActionLabel(action string) string {
+	if l, ok := actionLabels[action]; ok {
+		return p.T(l)
+	}
+	return action
+}
+
+// RoleLabel is who acted, in words; an unknown role as it is.
+func (p *page) RoleLabel(r esambat.Role) string {
+	if l, ok := roleLabels[r]; ok {
+		return p.T(l)
+	}
+	return string(r)
+}
+
 // FlagLabel is a flag in words; an unknown code as it is.
 func (p *page) FlagLabel(flag string) string {
 	if l, ok := flagLabels[flag]; ok {
