@@ -315,6 +315,10 @@ func TestCategoryThresholdPage(t *testing.T) {
 	if page.Status != 200 || !strings.Contains(page.Body, "Air Bersih") {
 		t.Fatalf("categories page = %d", page.Status)
 	}
+	// Each category's default agency by name, not by code.
+	if !strings.Contains(page.Body, "<td>Perumdam Tirta Umbulan (BUMD air minum)</td>") || strings.Contains(page.Body, "<td>pdam</td>") {
+		t.Error("the categories page names a default agency by its code")
+	}
 	csrf := find(t, csrfRe, page.Body)
 	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "threshold": {"85"}}); p.Status != 303 {
 		t.Fatalf("set threshold = %d %s", p.Status, p.Body)

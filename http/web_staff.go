@@ -533,8 +533,27 @@ func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		p.setErrors(err)
 	}
-	p.Data = cats
+	ref, rerr := s.ref(r.Context())
+	if rerr != nil {
+		s.pageError(w, r, rerr)
+		return
+	}
+	rows := make([]categoryRow, len(cats))
+	for i, c := range cats {
+		rows[i] = categoryRow{Category: c, AgencyName: c.AgencyCode}
+		if ag, ok := ref.agByCode[c.AgencyCode]; ok {
+			rows[i].AgencyName = ag.Name
+		}
+	}
+	p.Data = rows
 	s.render(w, r, status, "staff_categories", p)
+}
+
+// categoryRow is a category on the admin's categories page, with its
+// default agency's name (its code when the agency is unknown).
+type categoryRow struct {
+	esambat.Category
+	AgencyName string
 }
 
 // handleCategoryThreshold switches automatic disposition of a category on
