@@ -196,27 +196,21 @@ var roleLabels = map[esambat.Role]string{
 }
 
 // ActionLabel is an event's action in words; an unknown code as it is.
-func (p *page) ActionLabel(action string) string {
-	if l, ok := actionLabels[action]; ok {
-		return p.T(l)
-	}
-	return action
-}
+func (p *page) ActionLabel(action string) string { return label(p, actionLabels, action) }
 
 // RoleLabel is who acted, in words; an unknown role as it is.
-func (p *page) RoleLabel(r esambat.Role) string {
-	if l, ok := roleLabels[r]; ok {
-		return p.T(l)
-	}
-	return string(r)
-}
+func (p *page) RoleLabel(r esambat.Role) string { return label(p, roleLabels, r) }
 
 // FlagLabel is a flag in words; an unknown code as it is.
-func (p *page) FlagLabel(flag string) string {
-	if l, ok := flagLabels[flag]; ok {
+func (p *page) FlagLabel(flag string) string { return label(p, flagLabels, flag) }
+
+// label is code's words in labels, in p's language; an unknown code as
+// it is.
+func label[K ~string](p *page, labels map[K]string, code K) string {
+	if l, ok := labels[code]; ok {
 		return p.T(l)
 	}
-	return flag
+	return string(code)
 }
 
 // StatusLabel is the plain-language status.
