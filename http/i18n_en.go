@@ -287,4 +287,8 @@ var english = map[string]string{
 	"Statistik sedang dihitung; muat ulang halaman ini sebentar lagi.": "The statistics are being computed; reload this page in a moment.",
 	"Jumlah laporan": "Reports", "Verifikasi": "Verification", "Penerimaan": "Acceptance", "Penyelesaian": "Completion", "Kepuasan": "Satisfaction",
 	"%s jam": "%s hours", "%s hari": "%s days",
+
+	// The sign-in page, reached from a page that needs it.
+	"Masuk dulu untuk membuat laporan. Belum punya akun? Daftar dengan NIK dan nomor HP Anda; setelah itu Anda bisa langsung melapor.": "Sign in first to make a report. No account yet? Sign up with your NIK and phone number; then you can report straight away.",
+	"Halaman itu hanya untuk pengguna yang sudah masuk. Masuk dulu; setelah itu Anda kembali ke halaman tadi.":                         "That page is for signed-in users only. Sign in first; you will then return to it.",
 }

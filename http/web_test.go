@@ -578,3 +578,30 @@ func TestLanguageSwitchKeepsPage(t *testing.T) {
 		t.Errorf("the switch back to Indonesian lost the page's search:\n%s", id.Body)
 	}
 }
+
+// TestLoginSaysWhy: a page that needs a login sends a visitor to the
+// sign-in page, which says why (the report form in its own words) and
+// returns there afterwards; the sign-in page opened by itself says
+// nothing of the kind.
+func TestLoginSaysWhy(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	for _, c := range []struct{ from, want string }{
+		{"/lapor", "Masuk dulu untuk membuat laporan."},
+		{"/laporan-saya", "Halaman itu hanya untuk pengguna yang sudah masuk."},
+	} {
+		p := b.get(c.from)
+		if p.Status != 303 || !strings.HasPrefix(p.Location, "/masuk?kembali=") {
+			t.Fatalf("GET %s anonymous = %d %s", c.from, p.Status, p.Location)
+		}
+		login := b.get(p.Location)
+		if login.Status != 200 || !strings.Contains(login.Body, c.want) ||
+			!strings.Contains(login.Body, `name="kembali" value="`+c.from+`"`) {
+			t.Errorf("sign-in page from %s = %d, want %q and the way back\n%s", c.from, login.Status, c.want, login.Body)
+		}
+	}
+	plain := b.get("/masuk")
+	if plain.Status != 200 || strings.Contains(plain.Body, "Masuk dulu") || strings.Contains(plain.Body, "Halaman itu hanya") {
+		t.Errorf("plain sign-in page = %d, explains a redirect that did not happen\n%s", plain.Status, plain.Body)
+	}
+}
