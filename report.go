@@ -230,6 +230,14 @@ func (r *Report) Published() bool {
 	return !r.PublishedAt.IsZero() && r.Visibility != VisibilityRahasia
 }
 
+// Late reports whether the city has let the report's current step pass
+// its due date at now: the admin's verification, the agency's acceptance
+// or its work (Status.AwaitsCity). A step the reporter owes (details
+// asked for, confirming the result) is never the city's delay.
+func (r *Report) Late(now time.Time) bool {
+	return r.Status.AwaitsCity() && !r.DueAt.IsZero() && !now.Before(r.DueAt)
+}
+
 // ValidateCoordinates returns EINVALID naming lat or lng for NaN, infinite
 // or out-of-range values.
 func ValidateCoordinates(lat, lng float64) error {

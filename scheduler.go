@@ -41,7 +41,7 @@ func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 	// Reports already escalated for their due date stay overdue and come
 	// first in every query, so walk the pages (bounded per tick) rather
 	// than looking at the oldest batch only.
-	f := ReportFilter{Statuses: []Status{StatusDiajukan, StatusDidisposisi, StatusDiproses}, DueBefore: now, Limit: tickBatch, OldestFirst: true}
+	f := ReportFilter{Statuses: CityStatuses, DueBefore: now, Limit: tickBatch, OldestFirst: true}
 	for pages := 0; pages < 100; pages++ {
 		page, err := s.Reports.FindReports(ctx, f)
 		if err != nil {

@@ -1,5 +1,7 @@
 package esambat
 
+import "slices"
+
 // Status is where a report is in its lifecycle (DESIGN.md "Report lifecycle"):
 //
 //	diajukan ──verify──> didisposisi ──accept──> diproses ──finish──> selesai ──confirm──> ditutup
@@ -52,6 +54,15 @@ func (s Status) Open() bool {
 	}
 	return true
 }
+
+// CityStatuses are the statuses in which the report's next step is the
+// city's: the admin's verification (diajukan), the agency's acceptance
+// (didisposisi) or its work (diproses). The report's due date is then a
+// promise the city made to the reporter; past it the step escalates.
+var CityStatuses = []Status{StatusDiajukan, StatusDidisposisi, StatusDiproses}
+
+// AwaitsCity reports whether s is one of CityStatuses.
+func (s Status) AwaitsCity() bool { return slices.Contains(CityStatuses, s) }
 
 // Role is what an actor is to the system.
 type Role string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -168,6 +169,26 @@ func TestAuthorize(t *testing.T) {
 	for _, tt := range tests {
 		if code := esambat.ErrorCode(esambat.Authorize(tt.actor, tt.r, tt.action)); code != tt.code {
 			t.Errorf("%s: code %q, want %q", tt.name, code, tt.code)
+		}
+	}
+}
+
+// TestReportLate: late only while the city owes the step, from its due
+// time on.
+func TestReportLate(t *testing.T) {
+	due := time.Date(2026, 3, 6, 0, 0, 0, 0, esambat.WIB)
+	for _, s := range esambat.Statuses {
+		r := &esambat.Report{Status: s, DueAt: due}
+		city := s == esambat.StatusDiajukan || s == esambat.StatusDidisposisi || s == esambat.StatusDiproses
+		if got := r.Late(due.Add(-time.Second)); got {
+			t.Errorf("%s a second before its due time: late", s)
+		}
+		if got := r.Late(due); got != city {
+			t.Errorf("%s at its due time: late %v, want %v", s, got, city)
+		}
+		r.DueAt = time.Time{}
+		if r.Late(due.Add(time.Hour)) {
+			t.Errorf("%s without a due date: late", s)
 		}
 	}
 }

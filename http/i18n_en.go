@@ -288,6 +288,9 @@ var english = map[string]string{
 	"Jumlah laporan": "Reports", "Verifikasi": "Verification", "Penerimaan": "Acceptance", "Penyelesaian": "Completion", "Kepuasan": "Satisfaction",
 	"%s jam": "%s hours", "%s hari": "%s days",
 
+	// A step the city let pass its due date, on the resident's pages.
+	"lewat batas waktu": "past its due date",
+
 	// The sign-in page, reached from a page that needs it.
 	"Masuk dulu untuk membuat laporan. Belum punya akun? Daftar dengan NIK dan nomor HP Anda; setelah itu Anda bisa langsung melapor.": "Sign in first to make a report. No account yet? Sign up with your NIK and phone number; then you can report straight away.",
 	"Halaman itu hanya untuk pengguna yang sudah masuk. Masuk dulu; setelah itu Anda kembali ke halaman tadi.":                         "That page is for signed-in users only. Sign in first; you will then return to it.",

@@ -40,6 +40,8 @@ type page struct {
 	Data            any
 	// query is the request URL's query, kept by the language switch.
 	query url.Values
+	// now is the service's clock when the page was begun (Late).
+	now time.Time
 }
 
 type fieldError struct{ Field, Message string }
@@ -147,6 +149,10 @@ func (p *page) Due(t time.Time) string {
 	}
 	return p.Date(t.Add(-time.Nanosecond))
 }
+
+// Late reports whether the city is late with r's current step
+// (esambat.Report.Late): the resident's pages say so beside the date.
+func (p *page) Late(r *esambat.Report) bool { return r.Late(p.now) }
 
 // flagLabels are the words the staff pages show for a report's flags
 // (esambat.Flag*), which are codes.
@@ -353,7 +359,7 @@ func (s *Server) csp() string {
 // newPage prepares the common page data.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *page {
 	p := &page{Lang: langOf(w, r), Path: r.URL.Path, Values: url.Values{}, Fields: map[string]string{},
-		TileURL: s.TileURL, TileAttribution: s.TileAttribution, query: r.URL.Query()}
+		TileURL: s.TileURL, TileAttribution: s.TileAttribution, query: r.URL.Query(), now: s.Service.Time()}
 	p.Title = p.T(title)
 	if a := actorFrom(r.Context()); a != nil {
 		if u, err := s.Service.Users.FindUserByID(r.Context(), a.UserID); err == nil {

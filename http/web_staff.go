@@ -96,7 +96,7 @@ func (s *Server) queue(ctx context.Context, f esambat.ReportFilter, viewer *esam
 			return nil, "", err
 		}
 		v.Access = a
-		it := queueItem{reportView: v, Overdue: !rep.DueAt.IsZero() && !now.Before(rep.DueAt),
+		it := queueItem{reportView: v, Overdue: rep.Late(now),
 			AgeDays: int(now.Sub(rep.CreatedAt).Hours() / 24)}
 		out = append(out, it)
 	}
@@ -287,7 +287,7 @@ func (s *Server) staffReportPage(w http.ResponseWriter, r *http.Request, a *esam
 	for _, reason := range esambat.RejectReasons {
 		d.Reasons = append(d.Reasons, option{reason, esambat.RejectReasonLabel(reason)})
 	}
-	d.Overdue = !rep.DueAt.IsZero() && !s.Service.Time().Before(rep.DueAt)
+	d.Overdue = rep.Late(s.Service.Time())
 	if a.Role == esambat.RolePetugas && s.Service.Templates != nil {
 		d.Templates, _ = s.Service.Templates.ListTemplates(ctx, a.AgencyCode, rep.CategoryCode)
 	}

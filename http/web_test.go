@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/media"
@@ -604,4 +605,54 @@ func TestLoginSaysWhy(t *testing.T) {
 	if plain.Status != 200 || strings.Contains(plain.Body, "Masuk dulu") || strings.Contains(plain.Body, "Halaman itu hanya") {
 		t.Errorf("plain sign-in page = %d, explains a redirect that did not happen\n%s", plain.Status, plain.Body)
 	}
+}
+
+// TestResidentSeesLateStep: once the city lets a report's step pass its
+// due date, the report's page and "Laporan saya" say so beside the date;
+// a step the reporter owes (the answer to a finished report) is never the
+// city's delay.
+func TestResidentSeesLateStep(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Reports = e.db
+	e.server.Media = media.DirStore{Dir: t.TempDir()}
+	b := e.browser()
+	b.signUp("3575011203900001", "081234567801")
+	p := b.submitForm(formFields())
+	if p.Status != 303 {
+		t.Fatalf("submit = %d\n%s", p.Status, p.Body)
+	}
+	ticket := strings.TrimSuffix(strings.TrimPrefix(p.Location, "/laporan/"), "?baru=1")
+	const late = "lewat batas waktu"
+	check := func(when string, want bool) {
+		t.Helper()
+		for _, path := range []string{"/laporan/" + ticket, "/laporan-saya"} {
+			pg := b.get(path)
+			if pg.Status != 200 || strings.Contains(pg.Body, late) != want {
+				t.Errorf("%s, %s = %d, shows %q: %v, want %v\n%s", when, path, pg.Status, late, !want, want, pg.Body)
+			}
+		}
+	}
+	check("on time", false)
+	e.clock.Advance(10 * 24 * time.Hour) // past 3 working days
+	check("verification overdue", true)
+
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.verify(admin, ticket, "dinas-pupr")
+	check("just forwarded", false)
+	pupr := e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	for _, body := range []map[string]any{{"action": "accept", "plan": "Tambal sulam minggu ini"}, {"action": "finish", "text": "Lubang sudah ditambal."}} {
+		if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", pupr, body); r.Status != 200 {
+			t.Fatalf("%s = %d %s", body["action"], r.Status, r.Body)
+		}
+	}
+	// Finished: the reporter has 10 working days to answer; past them the
+	// report waits for the reporter (or the auto-close), not the city.
+	e.clock.Advance(30 * 24 * time.Hour)
+	if p := b.post("/masuk", url.Values{"login": {"081234567801"}, "password": {"kata-sandi-rahasia"}}); p.Status != 303 {
+		t.Fatalf("sign in again after the session ended = %d\n%s", p.Status, p.Body)
+	}
+	if rep, _ := e.db.FindReportByTicket(t.Context(), ticket); rep.Status != esambat.StatusSelesai || !e.clock.Now().After(rep.DueAt) {
+		t.Fatalf("report %s due %v at %v, want selesai and past its due date", rep.Status, rep.DueAt, e.clock.Now())
+	}
+	check("finished, the reporter's answer overdue", false)
 }
