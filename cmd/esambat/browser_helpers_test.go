@@ -319,6 +319,20 @@ func (b *browserTab) disableJavaScript() {
 	}
 }
 
+// emulatePhone gives the tab a phone's screen: its width in CSS pixels,
+// touch-sized text and the page's viewport meta tag honoured.
+func (b *browserTab) emulatePhone(width, height int64) {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: width, Height: height, DeviceScaleFactor: 2, Mobile: true,
+	})
+	if err != nil {
+		b.fatalf("emulate a phone: %v", err)
+	}
+}
+
 // grantGeolocation lets the server's pages use navigator.geolocation
 // without a prompt.
 func (b *browserTab) grantGeolocation() {

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -262,4 +263,59 @@ func TestBrowserNoJavaScript(t *testing.T) {
 		b.fatalf("report heading = %q, want %q", h, title)
 	}
 	t.Logf("submitted %s without JavaScript", ticket)
+}
+
+// TestBrowserPhoneWidth: on a phone's screen (360 px) no public page
+// scrolls sideways, and the statistics tables show every column of every
+// row, each value with its column's name, instead of hiding four of six
+// columns behind a horizontal scroll.
+func TestBrowserPhoneWidth(t *testing.T) {
+	requireChromium(t)
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	if code := run(context.Background(), []string{"seed-demo", "--reports", "200", "--seed", "3"}, nil, io.Discard, io.Discard, getenv); code != 0 {
+		t.Fatalf("seed-demo = %d", code)
+	}
+	base := bootForBrowser(t, dir)
+	b := newBrowserTab(t, base)
+	b.emulatePhone(360, 740)
+
+	var list struct {
+		Reports []struct {
+			Ticket string `json:"ticket"`
+		} `json:"reports"`
+	}
+	browserAPI(t, "GET", base+"/api/v1/reports", "", nil, &list)
+	if len(list.Reports) == 0 {
+		t.Fatal("no public report after seeding")
+	}
+	for _, p := range []string{"/", "/laporan", "/laporan/" + list.Reports[0].Ticket, "/lacak", "/masuk", "/daftar", "/statistik"} {
+		b.open(p)
+		if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+			b.screenshot("phone-overflow" + fileSafe(p) + ".png")
+			b.fatalf("%s is %v px wider than the phone's screen", p, w)
+		}
+	}
+
+	// The statistics are computed in the background; reload until they are.
+	b.waitUntil("statistics tables with rows", `(() => {
+		if (document.querySelector('.table-stack tbody tr')) return true;
+		if (!window.__reloading) { window.__reloading = true; setTimeout(() => location.reload(), 300); }
+		return false; })()`)
+	hidden := evalJS[[]string](b, "statistics cells", `(() => {
+		const bad = [];
+		for (const td of document.querySelectorAll('.table-stack td')) {
+			const r = td.getBoundingClientRect();
+			const label = getComputedStyle(td, '::before').content;
+			if (r.width === 0 || r.right > window.innerWidth || r.left < 0 || !label || label === 'none' || label === '""') {
+				bad.push(td.dataset.label + ' = ' + td.innerText + ' (' + Math.round(r.left) + '..' + Math.round(r.right) + ', label ' + label + ')');
+			}
+		}
+		return bad; })()`)
+	cells := evalJS[int](b, "statistics cells", `document.querySelectorAll('.table-stack td').length`)
+	if cells == 0 || len(hidden) > 0 {
+		b.fatalf("%d statistics cells, %d not shown whole with their column's name on a phone, among them: %v", cells, len(hidden), hidden[:min(len(hidden), 5)])
+	}
+	t.Logf("%d statistics cells shown whole at 360 px", cells)
+	b.screenshot("phone-statistics.png")
 }
