@@ -294,4 +294,12 @@ var english = map[string]string{
 	// The sign-in page, reached from a page that needs it.
 	"Masuk dulu untuk membuat laporan. Belum punya akun? Daftar dengan NIK dan nomor HP Anda; setelah itu Anda bisa langsung melapor.": "Sign in first to make a report. No account yet? Sign up with your NIK and phone number; then you can report straight away.",
 	"Halaman itu hanya untuk pengguna yang sudah masuk. Masuk dulu; setelah itu Anda kembali ke halaman tadi.":                         "That page is for signed-in users only. Sign in first; you will then return to it.",
+
+	// The account page's list of sessions and tokens.
+	"%s di %s":               "%s on %s",
+	"Peramban di %s":         "A browser on %s",
+	"Peramban tidak dikenal": "Unknown browser",
+	"perangkat ini":          "this device",
+	"Cabut (keluar)":         "Revoke (sign out)",
+	"Tidak ada.":             "None.",
 }

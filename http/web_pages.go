@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/media"
@@ -711,7 +712,44 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountData struct {
-	Tokens []esambat.Token
+	Tokens []accountToken
+}
+
+// accountToken is a row of the account page's list of sessions and tokens.
+type accountToken struct {
+	esambat.Token
+	Label   string // the session's browser and system, or the API token's name
+	Current bool   // the session of this very browser
+}
+
+// accountTokens lists the tokens that can still sign in, each with the
+// name a resident recognises: a session's browser and system read from
+// the User-Agent saved at sign-in, an API token's own name.
+func (p *page) accountTokens(toks []esambat.Token, current string, now time.Time) []accountToken {
+	var out []accountToken
+	for _, t := range toks {
+		if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+			continue // expired: it cannot sign in any more
+		}
+		row := accountToken{Token: t, Label: t.Name, Current: current != "" && t.Hash == current}
+		if t.Kind == esambat.TokenSession {
+			switch d := parseDevice(t.Name); {
+			case d.Browser != "" && d.OS != "":
+				row.Label = p.Tf("%s di %s", d.Browser, d.OS)
+			case d.Browser != "":
+				row.Label = d.Browser
+			case d.OS != "":
+				row.Label = p.Tf("Peramban di %s", d.OS)
+			default:
+				row.Label = p.T("Peramban tidak dikenal")
+			}
+		}
+		if row.Label == "" {
+			row.Label = "-"
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
@@ -725,7 +763,11 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p.Data = accountData{Tokens: toks}
+	var current string
+	if sess := sessionFrom(r.Context()); sess != "" {
+		current = esambat.TokenHash(sess)
+	}
+	p.Data = accountData{Tokens: p.accountTokens(toks, current, s.Service.Time())}
 	s.render(w, r, http.StatusOK, "account", p)
 }
 

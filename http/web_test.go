@@ -656,3 +656,47 @@ func TestResidentSeesLateStep(t *testing.T) {
 	}
 	check("finished, the reporter's answer overdue", false)
 }
+
+// TestAccountNamesDevices: the account page names each browser session by
+// its browser and system, marks the one in use, and leaves out sessions
+// that have expired and can no longer sign in.
+func TestAccountNamesDevices(t *testing.T) {
+	e := newEnv(t)
+	const (
+		phone   = "081234567821"
+		android = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+		iphone  = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+		windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+	)
+	e.browser().signUp("3575024506920021", phone)
+	login := func(ua string) *browser {
+		b := e.browser()
+		if p := b.post("/masuk", url.Values{"login": {phone}, "password": {"kata-sandi-rahasia"}}, "User-Agent", ua); p.Status != 303 {
+			t.Fatalf("sign-in from %q = %d\n%s", ua, p.Status, p.Body)
+		}
+		return b
+	}
+	login(iphone)
+	e.clock.Advance(20 * 24 * time.Hour)
+	phoneTab := login(android)
+	login(windows)
+	e.clock.Advance(11 * 24 * time.Hour) // the sign-up's and the iPhone's sessions (30 days) have expired
+
+	p := phoneTab.get("/akun")
+	if p.Status != 200 {
+		t.Fatalf("GET /akun = %d", p.Status)
+	}
+	for _, want := range []string{`Chrome di Android <span class="badge badge-current">perangkat ini</span>`, "Firefox di Windows", "Cabut (keluar)"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("account page lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"Safari di iPhone", "Peramban tidak dikenal", "Mozilla/5.0"} {
+		if strings.Contains(p.Body, unwanted) {
+			t.Errorf("account page shows %q (expired or raw)", unwanted)
+		}
+	}
+	if n := strings.Count(p.Body, "perangkat ini"); n != 1 {
+		t.Errorf("%d sessions marked as this device, want 1", n)
+	}
+}
