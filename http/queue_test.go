@@ -69,6 +69,14 @@ func TestAdminQueueFilters(t *testing.T) {
 	if p := admin.get("/admin?status=didisposisi&q=banjir"); !strings.Contains(p.Body, oldFlood) || strings.Contains(p.Body, flood[0]) {
 		t.Errorf("queue of disposed reports searched for banjir:\n%s", p.Body)
 	}
+	// The status shown is the one marked among the queue's statuses; with
+	// none asked for, that is the reports waiting for verification.
+	for path, current := range map[string]string{"/admin?status=didisposisi": "didisposisi", "/admin": "diajukan"} {
+		p := admin.get(path)
+		if !strings.Contains(p.Body, `href="/admin?status=`+current+`" aria-current="page"`) || strings.Count(p.Body, `aria-current="page"`) != 2 { // and the site menu's "Antrean"
+			t.Errorf("%s does not mark %s alone as the status shown", path, current)
+		}
+	}
 	if p := admin.get("/admin?q=banjir&kelurahan=35.75.01.1001"); p.Status != 200 || strings.Contains(p.Body, flood[0]) || !strings.Contains(p.Body, "cocok dengan saringan") {
 		t.Errorf("queue filtered to another kelurahan = %d:\n%s", p.Status, p.Body)
 	}
