@@ -265,10 +265,10 @@ func TestBrowserNoJavaScript(t *testing.T) {
 	t.Logf("submitted %s without JavaScript", ticket)
 }
 
-// TestBrowserPhoneWidth: on a phone's screen (360 px) no public page
-// scrolls sideways, and the statistics tables show every column of every
-// row, each value with its column's name, instead of hiding four of six
-// columns behind a horizontal scroll.
+// TestBrowserPhoneWidth: on a phone's screen (360 px) no page scrolls
+// sideways, and tables that would (the statistics, an officer's inbox, the
+// account's sessions) show every cell of every row whole, each value with
+// its column's name, instead of hiding columns behind a horizontal scroll.
 func TestBrowserPhoneWidth(t *testing.T) {
 	requireChromium(t)
 	dir := t.TempDir()
@@ -291,31 +291,61 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	}
 	for _, p := range []string{"/", "/laporan", "/laporan/" + list.Reports[0].Ticket, "/lacak", "/masuk", "/daftar", "/statistik"} {
 		b.open(p)
-		if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
-			b.screenshot("phone-overflow" + fileSafe(p) + ".png")
-			b.fatalf("%s is %v px wider than the phone's screen", p, w)
-		}
+		b.checkPhoneWidth(p)
 	}
-
 	// The statistics are computed in the background; reload until they are.
 	b.waitUntil("statistics tables with rows", `(() => {
 		if (document.querySelector('.table-stack tbody tr')) return true;
 		if (!window.__reloading) { window.__reloading = true; setTimeout(() => location.reload(), 300); }
 		return false; })()`)
-	hidden := evalJS[[]string](b, "statistics cells", `(() => {
+	b.checkStackedCells("/statistik")
+	b.screenshot("phone-statistics.png")
+
+	// An officer in the field: the seeded agency's account (seed-demo's
+	// password for every demo account is "demo").
+	b.open("/masuk")
+	b.fill([][2]string{{"#f-login", "petugas.dinas-pupr.1@demo.esambat.test"}, {"#f-password", "demo"}})
+	b.clickNav("form[action='/masuk'] button[type=submit]")
+	for _, p := range []string{"/petugas", "/akun"} {
+		b.open(p)
+		b.checkPhoneWidth(p)
+		b.checkStackedCells(p)
+	}
+	b.screenshot("phone-inbox.png")
+}
+
+// checkPhoneWidth fails when the page is wider than the screen.
+func (b *browserTab) checkPhoneWidth(path string) {
+	b.t.Helper()
+	if w := evalJS[float64](b, "page width", `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		b.screenshot("phone-overflow" + fileSafe(path) + ".png")
+		b.fatalf("%s is %v px wider than the phone's screen", path, w)
+	}
+}
+
+// checkStackedCells fails unless the page has a stacked table whose every
+// cell, and everything in it, lies within the screen, each cell with its
+// column's name shown before it.
+func (b *browserTab) checkStackedCells(path string) {
+	b.t.Helper()
+	bad := evalJS[[]string](b, "stacked cells", `(() => {
 		const bad = [];
 		for (const td of document.querySelectorAll('.table-stack td')) {
-			const r = td.getBoundingClientRect();
 			const label = getComputedStyle(td, '::before').content;
-			if (r.width === 0 || r.right > window.innerWidth || r.left < 0 || !label || label === 'none' || label === '""') {
-				bad.push(td.dataset.label + ' = ' + td.innerText + ' (' + Math.round(r.left) + '..' + Math.round(r.right) + ', label ' + label + ')');
+			const named = td.dataset.label === undefined || (label && label !== 'none' && label !== '""');
+			for (const e of [td, ...td.querySelectorAll('*')]) {
+				const r = e.getBoundingClientRect();
+				const spills = e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1; // text running out of its box
+				if ((e === td && r.width === 0) || r.right > window.innerWidth || r.left < 0 || spills || !named) {
+					bad.push((td.dataset.label || '') + ' = ' + td.innerText + ' (' + Math.round(r.left) + '..' + Math.round(r.right) + ', label ' + label + ')');
+					break;
+				}
 			}
 		}
 		return bad; })()`)
-	cells := evalJS[int](b, "statistics cells", `document.querySelectorAll('.table-stack td').length`)
-	if cells == 0 || len(hidden) > 0 {
-		b.fatalf("%d statistics cells, %d not shown whole with their column's name on a phone, among them: %v", cells, len(hidden), hidden[:min(len(hidden), 5)])
+	cells := evalJS[int](b, "stacked cells", `document.querySelectorAll('.table-stack td').length`)
+	if cells == 0 || len(bad) > 0 {
+		b.fatalf("%s: %d cells, %d not shown whole with their column's name on a phone, among them: %v", path, cells, len(bad), bad[:min(len(bad), 5)])
 	}
-	t.Logf("%d statistics cells shown whole at 360 px", cells)
-	b.screenshot("phone-statistics.png")
+	b.t.Logf("%s: %d cells shown whole at the phone's width", path, cells)
 }
