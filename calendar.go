@@ -291,6 +291,17 @@ func (c *Calendar) Covers(from time.Time, months int) bool {
 	return true
 }
 
+// CalendarNoticeDays is how long before the holiday table runs out the
+// admins' queue says so. The SKB for the next year is usually signed in
+// September or October, so from early November a table without it is late.
+const CalendarNoticeDays = 60
+
+// RunsOutBy reports whether t falls after the holiday table's last year:
+// from then on the clocks know only weekends and the fixed-date holidays.
+func (c *Calendar) RunsOutBy(t time.Time) bool {
+	return t.In(WIB).Year() > c.last
+}
+
 // EndOfDay returns the end of t's WIB calendar day: 00:00 WIB of the next
 // day, in UTC. It turns a date picked in a form (an agency's target date,
 // "done by 31 March") into the instant that CheckTarget and the due dates

@@ -327,6 +327,15 @@ func TestCalendarCovers(t *testing.T) {
 			t.Errorf("Covers(%v, %d) = %v, want %v", tt.from.In(esambat.WIB), tt.months, got, tt.want)
 		}
 	}
+	for at, want := range map[time.Time]bool{
+		utc(t, "2026-12-31T16:59:00Z"): false, // 31 Dec 23:59 WIB
+		utc(t, "2026-12-31T17:00:00Z"): true,  // 1 Jan 2027 00:00 WIB
+		wib(2024, 1, 1, 0, 0):          false,
+	} {
+		if got := cal.RunsOutBy(at); got != want {
+			t.Errorf("RunsOutBy(%v) = %v, want %v", at.In(esambat.WIB), got, want)
+		}
+	}
 
 	// A missing year in the middle is not covered.
 	gap := esambat.NewCalendar([]esambat.Holiday{
@@ -342,7 +351,7 @@ func TestCalendarCovers(t *testing.T) {
 
 	// No table: nothing covered, only weekends known.
 	empty := esambat.NewCalendar(nil)
-	if !empty.CoveredUntil().IsZero() || empty.Covers(wib(2026, 1, 1, 0, 0), 0) {
+	if !empty.CoveredUntil().IsZero() || empty.Covers(wib(2026, 1, 1, 0, 0), 0) || !empty.RunsOutBy(wib(2026, 1, 1, 0, 0)) {
 		t.Errorf("empty calendar: CoveredUntil %v, Covers true", empty.CoveredUntil())
 	}
 	if !empty.IsWorkingDay(wib(2026, 3, 19, 9, 0)) || empty.IsWorkingDay(wib(2026, 3, 21, 9, 0)) {

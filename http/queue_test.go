@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/media"
@@ -240,5 +241,30 @@ func TestAPIListReadsOnce(t *testing.T) {
 	if one.Load() != 0 || uone.Load() != 0 || many.Load() != 1 || umany.Load() != 1 {
 		t.Errorf("the list read photos %d times one report at a time and %d for all, names %d and %d; want 0, 1, 0, 1",
 			one.Load(), many.Load(), uone.Load(), umany.Load())
+	}
+}
+
+// TestAdminQueueWarnsCalendar: from CalendarNoticeDays before the holiday
+// table runs out (the embedded one ends with 2026), the admins' queue says
+// until when due dates count the holidays and what to ask the operator for.
+func TestAdminQueueWarnsCalendar(t *testing.T) {
+	e := newEnv(t) // 3 March 2026
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	admin := e.browser()
+	if p := admin.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}}); p.Location != "/admin" {
+		t.Fatalf("admin login goes to %q", p.Location)
+	}
+	const warning = "Kalender hari libur hanya sampai"
+	if p := admin.get("/admin"); p.Status != 200 || strings.Contains(p.Body, warning) {
+		t.Fatalf("in March the queue = %d, warns about a calendar that covers the year", p.Status)
+	}
+	e.clock.Advance(255 * 24 * time.Hour) // 13 November 2026: 48 days left
+	admin.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}}) // the March session has expired
+	p := admin.get("/admin")
+	if !strings.Contains(p.Body, warning+" 31 Desember 2026.") || !strings.Contains(p.Body, "libur_nasional.csv") {
+		t.Errorf("in mid-November the queue does not name the calendar's end and the fix:\n%s", p.Body)
+	}
+	if p := admin.get("/admin?lang=en"); !strings.Contains(p.Body, "The holiday calendar only runs until 31 December 2026.") {
+		t.Errorf("the English queue does not warn in English:\n%s", p.Body)
 	}
 }

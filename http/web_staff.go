@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -65,6 +66,10 @@ type queueData struct {
 	// Categories and Kelurahan are the admin queue's filters' choices.
 	Categories []esambat.Category
 	Kelurahan  []option
+	// CalendarUntil is the holiday table's last day when it runs out
+	// within esambat.CalendarNoticeDays (zero otherwise): the admins are
+	// the ones who notice wrong due dates and can ask for the new SKB.
+	CalendarUntil time.Time
 }
 
 // queueOnPage is queue for a staff page: a cursor the store refuses is
@@ -134,7 +139,11 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	p.Data = queueData{Items: items, Agencies: ref.agencies, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
+	d := queueData{Items: items, Agencies: ref.agencies, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
+	if cal := s.Service.Clocks.Calendar; cal != nil && cal.RunsOutBy(s.Service.Time().AddDate(0, 0, esambat.CalendarNoticeDays)) {
+		d.CalendarUntil = cal.CoveredUntil()
+	}
+	p.Data = d
 	s.render(w, r, http.StatusOK, "staff_queue", p)
 }
 
