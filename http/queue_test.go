@@ -258,8 +258,10 @@ func TestAdminQueueWarnsCalendar(t *testing.T) {
 	if p := admin.get("/admin"); p.Status != 200 || strings.Contains(p.Body, warning) {
 		t.Fatalf("in March the queue = %d, warns about a calendar that covers the year", p.Status)
 	}
-	e.clock.Advance(255 * 24 * time.Hour) // 13 November 2026: 48 days left
-	admin.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}}) // the March session has expired
+	// 13 November 2026, 48 days before the table ends; the March
+	// session has expired by then.
+	e.clock.Advance(255 * 24 * time.Hour)
+	admin.post("/masuk", url.Values{"login": {"admin@example.org"}, "password": {"kata-sandi-staf"}})
 	p := admin.get("/admin")
 	if !strings.Contains(p.Body, warning+" 31 Desember 2026.") || !strings.Contains(p.Body, "libur_nasional.csv") {
 		t.Errorf("in mid-November the queue does not name the calendar's end and the fix:\n%s", p.Body)
