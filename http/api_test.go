@@ -466,7 +466,7 @@ func TestReadEndpoints(t *testing.T) {
 		{"/api/v1/reports?cursor=!!", 400, `"cursor"`},
 		{"/api/v1/reports?q=lubang&bbox=112.8,-7.7,113.0,-7.6&status=diproses,selesai", 200, `"reports":[]`},
 		{"/api/v1/does-not-exist", 404, `ENOTFOUND`},
-		{"/healthz", 200, `"ok"`},
+		{"/healthz", 200, `"holidays_until":"2026-12-31"`},
 		{"/readyz", 200, `"ready"`},
 		{"/metrics", 200, `esambat_http_requests_total`},
 	}

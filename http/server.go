@@ -160,8 +160,17 @@ func (s *Server) apiRoutes() []apiRoute {
 	}
 }
 
+// handleHealthz says the process runs, with facts a monitor may alert on:
+// holidays_until is the holiday table's last day, after which due dates
+// miss the lunar holidays and cuti bersama until next year's SKB is added.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+	out := map[string]string{"status": "ok", "version": s.Version}
+	if s.Service != nil && s.Service.Clocks.Calendar != nil {
+		if until := s.Service.Clocks.Calendar.CoveredUntil(); !until.IsZero() {
+			out["holidays_until"] = until.Format(time.DateOnly)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
