@@ -64,6 +64,11 @@ var CityStatuses = []Status{StatusDiajukan, StatusDidisposisi, StatusDiproses}
 // AwaitsCity reports whether s is one of CityStatuses.
 func (s Status) AwaitsCity() bool { return slices.Contains(CityStatuses, s) }
 
+// AutoCloses reports whether a report in s closes by itself at its DueAt:
+// a finished report waits for the reporter to confirm or object, and
+// closes when they do not, so its DueAt is the reporter's, not the city's.
+func (s Status) AutoCloses() bool { return s == StatusSelesai }
+
 // Role is what an actor is to the system.
 type Role string
 

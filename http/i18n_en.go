@@ -306,4 +306,9 @@ var english = map[string]string{
 	// The admins' queue, when the holiday table runs out soon.
 	"Kalender hari libur hanya sampai %s. Setelah itu batas waktu hanya mengenal akhir pekan dan hari libur bertanggal tetap (Tahun Baru, Jumat Agung, 1 Mei, Kenaikan Isa Almasih, 1 Juni, 17 Agustus, Natal); hari raya lain dan cuti bersama belum dihitung, sehingga batas waktu di sekitarnya terlalu cepat.": "The holiday calendar only runs until %s. After that, due dates know only weekends and the fixed-date holidays (New Year, Good Friday, 1 May, Ascension Day, 1 June, 17 August, Christmas); the other holidays and collective leave days are not counted, so due dates around them come out too early.",
 	"Minta pengelola server menambahkan hari libur dan cuti bersama dari SKB tahun berikutnya ke libur_nasional.csv (opsi --refdata).":                                                                                                                                                                             "Ask the server's operator to add the holidays and collective leave days of next year's SKB to libur_nasional.csv (the --refdata option).",
+
+	// A finished report's date is the reporter's, not the city's.
+	"Ditutup otomatis pada":         "Closes automatically on",
+	"bila pelapor tidak menanggapi": "unless the reporter responds",
+	"ditutup otomatis":              "closes automatically",
 }

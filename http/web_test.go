@@ -645,8 +645,20 @@ func TestResidentSeesLateStep(t *testing.T) {
 			t.Fatalf("%s = %d %s", body["action"], r.Status, r.Body)
 		}
 	}
-	// Finished: the reporter has 10 working days to answer; past them the
-	// report waits for the reporter (or the auto-close), not the city.
+	// Finished: the date shown is the auto-close, not a step of the city's.
+	if pg := b.get("/laporan/" + ticket); !strings.Contains(pg.Body, "Ditutup otomatis pada") || strings.Contains(pg.Body, "Batas waktu langkah ini") {
+		t.Errorf("a finished report's page does not name its date the auto-close:\n%s", pg.Body)
+	}
+	if pg := b.get("/laporan-saya"); !strings.Contains(pg.Body, "ditutup otomatis") {
+		t.Errorf("\"Laporan saya\" does not name a finished report's date the auto-close:\n%s", pg.Body)
+	}
+	officer := e.browser()
+	officer.post("/masuk", url.Values{"login": {"pupr@example.org"}, "password": {"kata-sandi-staf"}})
+	if pg := officer.get("/kelola/" + ticket); pg.Status != 200 || !strings.Contains(pg.Body, "Ditutup otomatis pada") {
+		t.Errorf("the agency's page of a finished report does not name its date the auto-close:\n%s", pg.Body)
+	}
+	// The reporter has 10 working days to answer; past them the report
+	// waits for the reporter (or the auto-close), not the city.
 	e.clock.Advance(30 * 24 * time.Hour)
 	if p := b.post("/masuk", url.Values{"login": {"081234567801"}, "password": {"kata-sandi-rahasia"}}); p.Status != 303 {
 		t.Fatalf("sign in again after the session ended = %d\n%s", p.Status, p.Body)
