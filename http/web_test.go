@@ -657,6 +657,9 @@ func TestResidentSeesLateStep(t *testing.T) {
 	if pg := officer.get("/kelola/" + ticket); pg.Status != 200 || !strings.Contains(pg.Body, "Ditutup otomatis pada") {
 		t.Errorf("the agency's page of a finished report does not name its date the auto-close:\n%s", pg.Body)
 	}
+	if pg := officer.get("/petugas?status=selesai"); pg.Status != 200 || !strings.Contains(pg.Body, "ditutup otomatis") {
+		t.Errorf("the agency's inbox does not name a finished report's date the auto-close:\n%s", pg.Body)
+	}
 	// The reporter has 10 working days to answer; past them the report
 	// waits for the reporter (or the auto-close), not the city.
 	e.clock.Advance(30 * 24 * time.Hour)
