@@ -311,4 +311,10 @@ var english = map[string]string{
 	"Ditutup otomatis pada":         "Closes automatically on",
 	"bila pelapor tidak menanggapi": "unless the reporter responds",
 	"ditutup otomatis":              "closes automatically",
+
+	// Signing the other devices out.
+	"Kehilangan HP atau lupa keluar di komputer umum? Keluarkan semua perangkat lain; perangkat ini tetap masuk.": "Lost your phone, or forgot to sign out on a shared computer? Sign out every other device; this one stays signed in.",
+	"Keluar dari semua perangkat lain":                 "Sign out of all other devices",
+	"Tidak ada perangkat lain yang masuk ke akun ini.": "No other device is signed in to this account.",
+	"Perangkat lain sudah dikeluarkan dari akun ini.":  "The other devices have been signed out of this account.",
 }

@@ -36,6 +36,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lacak", s.handleTrack)
 	mux.HandleFunc("GET /akun", s.handleAccount)
 	mux.HandleFunc("POST /akun/token/{id}/cabut", s.handleAccountRevoke)
+	mux.HandleFunc("POST /akun/keluar-lainnya", s.handleAccountRevokeOthers)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -785,6 +786,45 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flash(w, "Akses dicabut.")
+	http.Redirect(w, r, "/akun", http.StatusSeeOther)
+}
+
+// handleAccountRevokeOthers signs every other browser out of the account:
+// what a resident does after losing a phone or using a shared computer.
+// API tokens stay; each is revoked on its own.
+func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLogin(w, r)
+	if a == nil {
+		return
+	}
+	if !s.formOK(w, r) {
+		return
+	}
+	var current string
+	if sess := sessionFrom(r.Context()); sess != "" {
+		current = esambat.TokenHash(sess)
+	}
+	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	n := 0
+	for _, t := range toks {
+		if t.Kind != esambat.TokenSession || t.Hash == current {
+			continue
+		}
+		if err := s.Service.Auth.Tokens.RevokeToken(r.Context(), a.UserID, t.ID); err != nil && esambat.ErrorCode(err) != esambat.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
+		}
+		n++
+	}
+	if n == 0 {
+		flash(w, "Tidak ada perangkat lain yang masuk ke akun ini.")
+	} else {
+		flash(w, "Perangkat lain sudah dikeluarkan dari akun ini.")
+	}
 	http.Redirect(w, r, "/akun", http.StatusSeeOther)
 }
 

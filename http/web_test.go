@@ -711,7 +711,35 @@ func TestAccountNamesDevices(t *testing.T) {
 			t.Errorf("account page shows %q (expired or raw)", unwanted)
 		}
 	}
-	if n := strings.Count(p.Body, "perangkat ini"); n != 1 {
+	if n := strings.Count(p.Body, "badge-current"); n != 1 {
 		t.Errorf("%d sessions marked as this device, want 1", n)
+	}
+
+	// "Keluar dari semua perangkat lain": the Windows browser is signed
+	// out, this phone and the API token stay.
+	r := e.do("POST", "/api/v1/auth/token", "", map[string]any{"login": phone, "password": "kata-sandi-rahasia", "name": "Aplikasi RT 04"})
+	if r.Status != 200 && r.Status != 201 {
+		t.Fatalf("POST /api/v1/auth/token = %d %s", r.Status, r.Body)
+	}
+	windowsTab := login(windows)
+	if p := phoneTab.post("/akun/keluar-lainnya", url.Values{"csrf": {find(t, csrfRe, phoneTab.get("/akun").Body)}}); p.Status != 303 || p.Location != "/akun" {
+		t.Fatalf("sign the other devices out = %d %s", p.Status, p.Location)
+	}
+	after := phoneTab.get("/akun")
+	if after.Status != 200 || !strings.Contains(after.Body, "Perangkat lain sudah dikeluarkan") || strings.Contains(after.Body, "Firefox di Windows") ||
+		!strings.Contains(after.Body, "Aplikasi RT 04") || !strings.Contains(after.Body, "badge-current") {
+		t.Errorf("after signing the others out the account page = %d:\n%s", after.Status, after.Body)
+	}
+	if p := windowsTab.get("/akun"); p.Status != 303 || !strings.HasPrefix(p.Location, "/masuk") {
+		t.Errorf("the signed-out Windows browser still opens /akun: %d %s", p.Status, p.Location)
+	}
+	if p := phoneTab.post("/akun/keluar-lainnya", url.Values{"csrf": {find(t, csrfRe, phoneTab.get("/akun").Body)}}); p.Status != 303 {
+		t.Fatalf("sign the other devices out again = %d", p.Status)
+	}
+	if p := phoneTab.get("/akun"); !strings.Contains(p.Body, "Tidak ada perangkat lain") {
+		t.Errorf("with no other device the account page does not say so:\n%s", p.Body)
+	}
+	if p := phoneTab.post("/akun/keluar-lainnya", url.Values{}); p.Status == 303 && p.Location == "/akun" {
+		t.Error("signing the other devices out without the form's CSRF token was accepted")
 	}
 }
