@@ -454,6 +454,16 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "error", p)
 }
 
+// requireLoginForm is requireLogin for a form's POST: it also checks the
+// form's CSRF token (formOK); nil when either has answered.
+func (s *Server) requireLoginForm(w http.ResponseWriter, r *http.Request) *esambat.Actor {
+	a := s.requireLogin(w, r)
+	if a == nil || !s.formOK(w, r) {
+		return nil
+	}
+	return a
+}
+
 // requireLogin redirects to the login page, coming back afterwards.
 func (s *Server) requireLogin(w http.ResponseWriter, r *http.Request) *esambat.Actor {
 	a := actorFrom(r.Context())

@@ -219,11 +219,8 @@ func (s *Server) handleVerifyPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleVerifyResend(w http.ResponseWriter, r *http.Request) {
-	a := s.requireLogin(w, r)
+	a := s.requireLoginForm(w, r)
 	if a == nil {
-		return
-	}
-	if !s.formOK(w, r) {
 		return
 	}
 	key := "otp:" + strconv.FormatInt(a.UserID, 10)
@@ -773,11 +770,8 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
-	a := s.requireLogin(w, r)
+	a := s.requireLoginForm(w, r)
 	if a == nil {
-		return
-	}
-	if !s.formOK(w, r) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -793,11 +787,8 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
 // what a resident does after losing a phone or using a shared computer.
 // API tokens stay; each is revoked on its own.
 func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Request) {
-	a := s.requireLogin(w, r)
+	a := s.requireLoginForm(w, r)
 	if a == nil {
-		return
-	}
-	if !s.formOK(w, r) {
 		return
 	}
 	var current string
