@@ -317,4 +317,7 @@ var english = map[string]string{
 	"Keluar dari semua perangkat lain":                 "Sign out of all other devices",
 	"Tidak ada perangkat lain yang masuk ke akun ini.": "No other device is signed in to this account.",
 	"Perangkat lain sudah dikeluarkan dari akun ini.":  "The other devices have been signed out of this account.",
+
+	// The admins' list of another status than the verification queue.
+	"Laporan: %s": "Reports: %s",
 }

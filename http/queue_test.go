@@ -74,6 +74,13 @@ func TestAdminQueueFilters(t *testing.T) {
 	// none asked for, that is the reports waiting for verification.
 	for path, current := range map[string]string{"/admin?status=didisposisi": "didisposisi", "/admin": "diajukan"} {
 		p := admin.get(path)
+		title := "<h1>Antrean verifikasi</h1>"
+		if current != "diajukan" {
+			title = "<h1>Laporan: Diteruskan ke perangkat daerah</h1>"
+		}
+		if !strings.Contains(p.Body, title) {
+			t.Errorf("%s lacks its title %s", path, title)
+		}
 		if !strings.Contains(p.Body, `href="/admin?status=`+current+`" aria-current="page"`) || strings.Count(p.Body, `aria-current="page"`) != 2 { // and the site menu's "Antrean"
 			t.Errorf("%s does not mark %s alone as the status shown", path, current)
 		}

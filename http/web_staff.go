@@ -120,6 +120,10 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		status = esambat.StatusDiajukan
 	}
 	p.Values.Set("status", string(status))
+	if status != esambat.StatusDiajukan {
+		// The same page lists the other statuses: its title says which.
+		p.Title = p.Tf("Laporan: %s", p.StatusLabel(status))
+	}
 	// The queue's filters (words, category, kelurahan) narrow a flood
 	// of reports to the ones to decide together; the queue stays one
 	// status, oldest first.
