@@ -188,24 +188,38 @@ func (s *Service) SendPhoneCode(ctx context.Context, u *User) error {
 	if u.Phone == "" {
 		return FieldError("phone", "Akun ini tidak punya nomor HP.")
 	}
+	return s.sendCode(ctx, u, codeConfirm, "Kode konfirmasi E-Sambat Anda: %s. Berlaku 15 menit. Jangan berikan kode ini kepada siapa pun.")
+}
+
+// A one-time code is hashed with its purpose, so that a code sent to
+// confirm a phone cannot set a password, nor the other way round.
+const (
+	codeConfirm = "otp:"
+	codeReset   = "reset:"
+)
+
+// sendCode creates a new six-digit code for purpose, replacing any code
+// pending for u, and sends it to u's phone in message (one %s).
+func (s *Service) sendCode(ctx context.Context, u *User, purpose, message string) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1000000))
 	if err != nil {
 		return Internal(err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	if err := s.Auth.PhoneCodes.SetPhoneCode(ctx, u.ID, s.Auth.Sealer.Hash([]byte("otp:"+code)), s.now().Add(PhoneCodeTTL)); err != nil {
+	if err := s.Auth.PhoneCodes.SetPhoneCode(ctx, u.ID, s.Auth.Sealer.Hash([]byte(purpose+code)), s.now().Add(PhoneCodeTTL)); err != nil {
 		return err
 	}
 	if s.Auth.Notifier == nil {
 		return nil
 	}
-	return s.Auth.Notifier.Notify(ctx, u.Phone, "Kode E-Sambat",
-		fmt.Sprintf("Kode konfirmasi E-Sambat Anda: %s. Berlaku 15 menit. Jangan berikan kode ini kepada siapa pun.", code))
+	return s.Auth.Notifier.Notify(ctx, u.Phone, "Kode E-Sambat", fmt.Sprintf(message, code))
 }
 
-// VerifyPhone confirms u's phone with code. Wrong codes are counted; after
-// five the code is void and a new one must be requested.
-func (s *Service) VerifyPhone(ctx context.Context, userID int64, code string) error {
+// checkCode checks code against the code pending for userID for purpose.
+// Wrong codes are counted; after five the code is void and a new one must
+// be requested. The code stays pending: the caller deletes it once what
+// it allowed is done.
+func (s *Service) checkCode(ctx context.Context, userID int64, purpose, code string) error {
 	code = strings.TrimSpace(code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return FieldError("code", "Kode terdiri dari 6 angka.")
@@ -219,12 +233,21 @@ func (s *Service) VerifyPhone(ctx context.Context, userID int64, code string) er
 	if !s.now().Before(expires) || attempts >= maxCodeAttempts {
 		return FieldError("code", "Kode sudah kedaluwarsa. Minta kode baru.")
 	}
-	want := s.Auth.Sealer.Hash([]byte("otp:" + code))
+	want := s.Auth.Sealer.Hash([]byte(purpose + code))
 	if subtle.ConstantTimeCompare([]byte(want), []byte(hash)) != 1 {
 		if err := s.Auth.PhoneCodes.AddPhoneCodeAttempt(ctx, userID); err != nil {
 			return err
 		}
 		return FieldError("code", "Kode salah.")
+	}
+	return nil
+}
+
+// VerifyPhone confirms u's phone with code. Wrong codes are counted; after
+// five the code is void and a new one must be requested.
+func (s *Service) VerifyPhone(ctx context.Context, userID int64, code string) error {
+	if err := s.checkCode(ctx, userID, codeConfirm, code); err != nil {
+		return err
 	}
 	u, err := s.Users.FindUserByID(ctx, userID)
 	if err != nil {

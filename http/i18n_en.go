@@ -320,4 +320,21 @@ var english = map[string]string{
 
 	// The admins' list of another status than the verification queue.
 	"Laporan: %s": "Reports: %s",
+
+	// A forgotten password.
+	"Lupa kata sandi?": "Forgot your password?",
+	"Lupa kata sandi":  "Forgotten password",
+	"Masukkan nomor HP akun Anda. Kami kirim kode lewat SMS ke nomor itu bila sudah terkonfirmasi; dengan kode itu Anda memilih kata sandi baru.": "Enter your account's mobile number. If it has been confirmed, we send a code to it by SMS; with that code you choose a new password.",
+	"Kirim kode": "Send the code",
+	"Petugas dan admin yang masuk dengan email: minta pengelola server E-Sambat mengatur ulang kata sandi Anda.": "Officers and admins who sign in with an email address: ask the E-Sambat server's operator to reset your password.",
+	"Kembali ke halaman masuk": "Back to sign in",
+	"Kata sandi baru":          "New password",
+	"Masukkan kode 6 angka dari SMS dan kata sandi baru Anda. Setelah diganti, semua perangkat lain dikeluarkan dari akun ini.": "Enter the 6-digit code from the SMS and your new password. Once it is changed, every other device is signed out of this account.",
+	"Kode dari SMS":                   "Code from the SMS",
+	"Simpan kata sandi baru":          "Save the new password",
+	"Belum menerima kode? Minta lagi": "No code yet? Ask again",
+	"Bila nomor itu milik akun dengan nomor HP terkonfirmasi, kode sudah dikirim lewat SMS. Kode berlaku 15 menit.": "If that number belongs to an account whose number is confirmed, a code has been sent by SMS. It is valid for 15 minutes.",
+	"Kata sandi sudah diganti dan Anda sudah masuk. Perangkat lain sudah dikeluarkan dari akun ini.":                "Your password has been changed and you are signed in. Other devices have been signed out of this account.",
+	"Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.":                                                    "Enter the registered mobile number, e.g. 0812 3456 7890.",
+	"Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti.":                                              "Too many code requests for this number. Try again later.",
 }

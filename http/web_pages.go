@@ -22,6 +22,10 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /masuk", s.handleLoginPage)
 	mux.HandleFunc("POST /masuk", s.handleLoginPost)
 	mux.HandleFunc("POST /keluar", s.handleLogout)
+	mux.HandleFunc("GET /lupa-sandi", s.handleForgotPage)
+	mux.HandleFunc("POST /lupa-sandi", s.handleForgotPost)
+	mux.HandleFunc("GET /lupa-sandi/atur", s.handleResetPage)
+	mux.HandleFunc("POST /lupa-sandi/atur", s.handleResetPost)
 	mux.HandleFunc("GET /verifikasi-hp", s.handleVerifyPage)
 	mux.HandleFunc("POST /verifikasi-hp", s.handleVerifyPost)
 	mux.HandleFunc("POST /verifikasi-hp/kirim-ulang", s.handleVerifyResend)
@@ -176,6 +180,110 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// handleForgotPage asks for the phone number of an account whose
+// password is forgotten (esambat.Service.SendResetCode).
+func (s *Server) handleForgotPage(w http.ResponseWriter, r *http.Request) {
+	s.passwordPage(w, r, "Lupa kata sandi", "forgot")
+}
+
+// passwordPage shows a page of the forgotten-password forms, its number
+// filled in from the link.
+func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, title, tpl string) {
+	p := s.newPage(w, r, title)
+	p.Values.Set("login", r.URL.Query().Get("login"))
+	s.render(w, r, http.StatusOK, tpl, p)
+}
+
+// passwordForm begins the answer to a forgotten-password form: the page,
+// with the number typed kept, and that number; a nil page when the form
+// could not be read and the error page has answered.
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, title string) (*page, string) {
+	p := s.newPage(w, r, title)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, esambat.FieldError("body", "Formulir tidak dapat dibaca."))
+		return nil, ""
+	}
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	p.Values.Set("login", login)
+	return p, login
+}
+
+// handleForgotPost sends the code, at most otpLimit's codes an hour per
+// number and loginLimit's requests per address, and answers the same
+// whether the number is registered or not.
+func (s *Server) handleForgotPost(w http.ResponseWriter, r *http.Request) {
+	p, login := s.passwordForm(w, r, "Lupa kata sandi")
+	if p == nil {
+		return
+	}
+	phone, err := esambat.NormalizePhone(login)
+	if err != nil {
+		p.setErrors(esambat.FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890."))
+		s.render(w, r, http.StatusBadRequest, "forgot", p)
+		return
+	}
+	keyPhone, keyIP := "reset:"+phone, "ip:"+remoteIP(r)
+	if blocked, _ := s.otpLimit.blocked(keyPhone); blocked {
+		p.setErrors(esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti."))
+		s.render(w, r, http.StatusTooManyRequests, "forgot", p)
+		return
+	}
+	if err := limited(w, s.ipLimit, keyIP); err != nil {
+		p.setErrors(err)
+		s.render(w, r, http.StatusTooManyRequests, "forgot", p)
+		return
+	}
+	s.otpLimit.add(keyPhone)
+	s.ipLimit.add(keyIP)
+	if err := s.Service.SendResetCode(r.Context(), phone); err != nil {
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "forgot", p)
+		return
+	}
+	flash(w, "Bila nomor itu milik akun dengan nomor HP terkonfirmasi, kode sudah dikirim lewat SMS. Kode berlaku 15 menit.")
+	http.Redirect(w, r, "/lupa-sandi/atur?login="+url.QueryEscape(phone), http.StatusSeeOther)
+}
+
+// handleResetPage asks for the code and the new password.
+func (s *Server) handleResetPage(w http.ResponseWriter, r *http.Request) {
+	s.passwordPage(w, r, "Kata sandi baru", "reset")
+}
+
+// handleResetPost sets the new password and signs the resident in on this
+// browser; every other session of the account has ended.
+func (s *Server) handleResetPost(w http.ResponseWriter, r *http.Request) {
+	p, login := s.passwordForm(w, r, "Kata sandi baru")
+	if p == nil {
+		return
+	}
+	// Guesses are bounded per code (five) and per number, as logins are.
+	key := "reset:" + strings.ToLower(login)
+	if phone, err := esambat.NormalizePhone(login); err == nil {
+		key = "reset:" + phone // 0812…, +62812… and 62812… are one number
+	}
+	if err := limited(w, s.loginLimit, key); err != nil {
+		p.setErrors(err)
+		s.render(w, r, http.StatusTooManyRequests, "reset", p)
+		return
+	}
+	u, err := s.Service.ResetPassword(r.Context(), login, r.PostFormValue("code"), r.PostFormValue("password"))
+	if err != nil {
+		if esambat.ErrorCode(err) == esambat.EINVALID {
+			s.loginLimit.add(key)
+		}
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "reset", p)
+		return
+	}
+	s.loginLimit.reset(key)
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	flash(w, "Kata sandi sudah diganti dan Anda sudah masuk. Perangkat lain sudah dikeluarkan dari akun ini.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

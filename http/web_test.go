@@ -743,3 +743,96 @@ func TestAccountNamesDevices(t *testing.T) {
 		t.Error("signing the other devices out without the form's CSRF token was accepted")
 	}
 }
+
+// TestForgotPassword: a resident who forgot the password gets a code on
+// the confirmed phone and chooses a new one; the old password and every
+// other session stop working, the new password signs in. The form answers
+// alike for registered and unknown numbers, refuses a confirmation code, an
+// unconfirmed phone, a weak password and wrong codes, and stops after five
+// wrong guesses at one code.
+func TestForgotPassword(t *testing.T) {
+	e := newEnv(t)
+	const phone, intl = "081234567841", "+6281234567841"
+	old := e.browser()
+	old.signUp("3575024506920041", phone)
+	// Not yet confirmed: no code for a new password.
+	if p := e.browser().post("/lupa-sandi", url.Values{"login": {phone}}); p.Status != 303 {
+		t.Fatalf("forgot, unconfirmed phone = %d\n%s", p.Status, p.Body)
+	}
+	confirm := e.lastCode(intl)
+	if msgs := e.sent.Messages(); strings.Contains(msgs[len(msgs)-1].Body, "kata sandi") {
+		t.Fatal("a code for a new password was sent to an unconfirmed phone")
+	}
+	if p := old.post("/verifikasi-hp", url.Values{"csrf": {find(t, csrfRe, old.get("/verifikasi-hp").Body)}, "code": {confirm}}); p.Status != 303 {
+		t.Fatalf("confirm phone = %d\n%s", p.Status, p.Body)
+	}
+
+	b := e.browser()
+	if p := b.get("/masuk"); !strings.Contains(p.Body, `href="/lupa-sandi"`) {
+		t.Error("the sign-in page has no link for a forgotten password")
+	}
+	if p := b.post("/lupa-sandi", url.Values{"login": {"bukan nomor"}}); p.Status != 400 || !strings.Contains(p.Body, "Masukkan nomor HP yang terdaftar") {
+		t.Errorf("forgot with a non-number = %d", p.Status)
+	}
+	unknown := b.post("/lupa-sandi", url.Values{"login": {"081299990000"}})
+	known := b.post("/lupa-sandi", url.Values{"login": {"+62 812-3456-7841"}})
+	if unknown.Status != 303 || known.Status != 303 || known.Location != "/lupa-sandi/atur?login=%2B6281234567841" ||
+		strings.Replace(unknown.Location, "6281299990000", "6281234567841", 1) != known.Location {
+		t.Fatalf("forgot: unknown number %d %s, known %d %s: want the same answer", unknown.Status, unknown.Location, known.Status, known.Location)
+	}
+	code := e.lastCode(intl)
+	if msgs := e.sent.Messages(); !strings.Contains(msgs[len(msgs)-1].Body, "mengganti kata sandi") {
+		t.Fatalf("the code's SMS does not say what it is for: %q", msgs[len(msgs)-1].Body)
+	}
+	reset := func(login, code, pw string) page {
+		return b.post("/lupa-sandi/atur", url.Values{"login": {login}, "code": {code}, "password": {pw}})
+	}
+	if p := reset(phone, code, "pendek"); p.Status != 400 || !strings.Contains(p.Body, `id="e-password"`) {
+		t.Errorf("a weak new password = %d", p.Status)
+	}
+	if p := reset("081299990000", code, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, "Tidak ada kode yang menunggu") {
+		t.Errorf("a code for an unknown number = %d", p.Status)
+	}
+	wrong := "000000"
+	if wrong == code {
+		wrong = "111111"
+	}
+	if p := reset(phone, wrong, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, "Kode salah.") {
+		t.Errorf("a wrong code = %d", p.Status)
+	}
+	if p := reset(phone, code, "kata-sandi-baru-sekali"); p.Status != 303 || p.Location != "/" {
+		t.Fatalf("reset = %d %s\n%s", p.Status, p.Location, p.Body)
+	}
+	if p := b.get("/akun"); p.Status != 200 {
+		t.Errorf("not signed in after the reset: /akun = %d %s", p.Status, p.Location)
+	}
+	if p := old.get("/akun"); p.Status != 303 {
+		t.Errorf("the session from before the reset still works: /akun = %d", p.Status)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {phone}, "password": {"kata-sandi-rahasia"}}); p.Status == 303 {
+		t.Error("the old password still signs in")
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {phone}, "password": {"kata-sandi-baru-sekali"}}); p.Status != 303 {
+		t.Errorf("the new password does not sign in: %d", p.Status)
+	}
+	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 {
+		t.Errorf("a used code works again: %d", p.Status)
+	}
+
+	// A code sent to confirm a phone cannot set a password, and five wrong
+	// guesses end a code.
+	if p := b.post("/verifikasi-hp/kirim-ulang", url.Values{"csrf": {find(t, csrfRe, b.get("/akun").Body)}}); p.Status != 303 {
+		t.Fatalf("resend confirmation code = %d", p.Status)
+	}
+	if p := reset(phone, e.lastCode(intl), "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, "Kode salah.") {
+		t.Errorf("a phone confirmation code set a password: %d", p.Status)
+	}
+	b.post("/lupa-sandi", url.Values{"login": {phone}})
+	code = e.lastCode(intl)
+	for range 5 {
+		reset(phone, wrong, "kata-sandi-lain-lagi")
+	}
+	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, "kedaluwarsa") {
+		t.Errorf("the right code after five wrong guesses = %d", p.Status)
+	}
+}
