@@ -58,6 +58,8 @@ Usage:
   esambat migrate [flags]      apply database migrations and exit
   esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE] [flags]
                                create a staff account (password from stdin, or generated)
+  esambat user password --login EMAIL|PHONE [flags]
+                               set a forgotten password (stdin or generated); its sessions end
   esambat apikey add --name N [--scopes reports:write,reports:read]
                                issue a partner API key (printed once, stored hashed)
   esambat apikey list | esambat apikey revoke --id N
@@ -86,11 +88,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "user":
-		if len(args) < 2 || args[1] != "add" {
-			fmt.Fprint(stderr, "usage: esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE]\n")
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "password":
+			err = cmdUserPassword(ctx, args[2:], stdin, stdout, stderr, getenv)
+		default:
+			fmt.Fprint(stderr, "usage: esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE]\n"+
+				"       esambat user password --login EMAIL|PHONE\n")
 			return 2
 		}
-		err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
 	case "routing":
 		err = cmdRouting(ctx, args[1:], stdout, stderr, getenv)
 	case "apikey":
@@ -526,6 +533,71 @@ func fieldsErr(err error) error {
 
 // readPassword reads one line from stdin when it is not a terminal; with
 // nothing to read it generates a password.
+// cmdUserPassword sets a new password for an account (password from
+// stdin, or generated and printed once) and signs every browser out of it:
+// how an operator helps a staff member who forgot the password (residents
+// reset theirs with a code on their phone, /lupa-sandi).
+func cmdUserPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	var login string
+	rest, err := ownFlags(args, map[string]*string{"login": &login})
+	if err != nil {
+		return err
+	}
+	c, _, err := parseConfig("user password", rest, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	login = strings.TrimSpace(login)
+	if strings.Contains(login, "@") {
+		login, err = esambat.NormalizeEmail(login)
+	} else {
+		login, err = esambat.NormalizePhone(login)
+	}
+	if err != nil || login == "" {
+		return fieldsErr(esambat.FieldError("login", "--login must be the account's email address or mobile number"))
+	}
+	pw, generated, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if err := password.Validate(pw); err != nil {
+		return errors.New(esambat.ErrorMessage(err))
+	}
+	a, err := openApp(ctx, c, newLogger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	u, err := a.db.FindUserByLogin(ctx, login)
+	if err != nil {
+		return fmt.Errorf("--login %s: %s", login, esambat.ErrorMessage(err))
+	}
+	if u.PasswordHash, err = password.Hash(pw, password.Default); err != nil {
+		return err
+	}
+	if err := a.db.UpdateUser(ctx, u); err != nil {
+		return errors.New(esambat.ErrorMessage(err))
+	}
+	toks, err := a.db.ListTokens(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	ended := 0
+	for _, t := range toks {
+		if t.Kind == esambat.TokenSession {
+			if err := a.db.RevokeToken(ctx, u.ID, t.ID); err != nil {
+				return err
+			}
+			ended++
+		}
+	}
+	fmt.Fprintf(stdout, "password of %s account %d (%s) changed; %d browser sessions signed out\n", u.Role, u.ID, login, ended)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n(shown once)\n", pw)
+	}
+	return nil
+}
+
 func readPassword(stdin io.Reader) (pw string, generated bool, err error) {
 	if f, ok := stdin.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {

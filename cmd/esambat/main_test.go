@@ -313,6 +313,75 @@ func TestUserAdd(t *testing.T) {
 	}
 }
 
+// TestUserPassword: an operator sets a forgotten staff password; the
+// account's browser sessions end, the old password stops working and the
+// new one signs in.
+func TestUserPassword(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	ctx := context.Background()
+	if code := run(ctx, []string{"user", "add", "--role", "admin", "--email", "operator@example.org", "--name", "Operator"},
+		strings.NewReader("kata-sandi-lama\n"), io.Discard, io.Discard, getenv); code != 0 {
+		t.Fatalf("user add = %d", code)
+	}
+	base, stop := boot(t, getenv)
+	if code, _ := postStatus(t, base+"/masuk", "login=operator%40example.org&password=kata-sandi-lama"); code != 303 {
+		t.Fatalf("web sign-in with the old password = %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"user", "password", "--login", "Operator@Example.org"}, strings.NewReader("kata-sandi-baru\n"), &out, &errb, getenv); code != 0 ||
+		!strings.Contains(out.String(), "changed; 1 browser sessions signed out") || strings.Contains(out.String(), "password:") {
+		t.Fatalf("user password = %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"user", "password", "--login", "operator@example.org"}, strings.NewReader(""), &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "password: ") {
+		t.Fatalf("user password, generated = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	generated := strings.TrimSpace(strings.SplitN(strings.SplitN(out.String(), "password: ", 2)[1], "\n", 2)[0])
+	base, _ = boot(t, getenv)
+	for pw, want := range map[string]bool{"kata-sandi-lama": false, "kata-sandi-baru": false, generated: true} {
+		code, _ := postStatus(t, base+"/api/v1/auth/token", fmt.Sprintf(`{"login":"operator@example.org","password":%q}`, pw))
+		if (code == 200 || code == 201) != want {
+			t.Errorf("sign-in with %q = %d, want success %v", pw, code, want)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--login", "bukan-apa-apa"}, "--login"},
+		{[]string{"--login", "tidak.ada@example.org"}, "tidak.ada@example.org"},
+	} {
+		errb.Reset()
+		if code := run(ctx, append([]string{"user", "password"}, tt.args...), strings.NewReader("kata-sandi-kuat\n"), io.Discard, &errb, getenv); code == 0 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("user password %v = %d, stderr %q; want failure mentioning %q", tt.args, code, errb.String(), tt.want)
+		}
+	}
+}
+
+// postStatus posts body (JSON when it starts with "{", a form otherwise)
+// without following redirects and returns the status and body.
+func postStatus(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	if strings.HasPrefix(body, "{") {
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, nil, &out, io.Discard, env()); code != 0 || !strings.Contains(out.String(), "go1.") {
