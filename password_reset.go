@@ -32,20 +32,27 @@ func (s *Service) SendResetCode(ctx context.Context, login string) error {
 // of the account (whoever knew the old password loses the session it
 // gave). It returns the account, to sign the resident in.
 //
-// Errors: EINVALID naming code (wrong, expired, none pending, or no such
-// account: the same words, so they do not tell who is registered) or
-// password (too weak).
+// Errors: EINVALID naming password (too weak) or code: not six digits,
+// or else one message for wrong, expired, none pending and no such
+// account, so that the answers do not tell who is registered.
 func (s *Service) ResetPassword(ctx context.Context, login, code, password string) (*User, error) {
 	if err := s.Auth.Hasher.Validate(password); err != nil {
 		return nil, FieldError("password", ErrorMessage(err))
 	}
+	code = strings.TrimSpace(code)
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return nil, FieldError("code", "Kode terdiri dari 6 angka.")
+	}
+	badCode := FieldError("code", "Kode salah atau sudah tidak berlaku. Minta kode baru bila perlu.")
 	u, err := s.resetAccount(ctx, login)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, FieldError("code", "Tidak ada kode yang menunggu. Minta kode baru.")
+		return nil, badCode
 	} else if err != nil {
 		return nil, err
 	}
-	if err := s.checkCode(ctx, u.ID, codeReset, code); err != nil {
+	if err := s.checkCode(ctx, u.ID, codeReset, code); ErrorCode(err) == EINVALID {
+		return nil, badCode
+	} else if err != nil {
 		return nil, err
 	}
 	hash, err := s.Auth.Hasher.Hash(password)

@@ -337,4 +337,5 @@ var english = map[string]string{
 	"Kata sandi sudah diganti dan Anda sudah masuk. Perangkat lain sudah dikeluarkan dari akun ini.":                "Your password has been changed and you are signed in. Other devices have been signed out of this account.",
 	"Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.":                                                    "Enter the registered mobile number, e.g. 0812 3456 7890.",
 	"Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti.":                                              "Too many code requests for this number. Try again later.",
+	"Kode salah atau sudah tidak berlaku. Minta kode baru bila perlu.":                                              "The code is wrong or no longer valid. Ask for a new one if needed.",
 }

@@ -790,14 +790,15 @@ func TestForgotPassword(t *testing.T) {
 	if p := reset(phone, code, "pendek"); p.Status != 400 || !strings.Contains(p.Body, `id="e-password"`) {
 		t.Errorf("a weak new password = %d", p.Status)
 	}
-	if p := reset("081299990000", code, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, "Tidak ada kode yang menunggu") {
+	const badCode = "Kode salah atau sudah tidak berlaku."
+	if p := reset("081299990000", code, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, badCode) {
 		t.Errorf("a code for an unknown number = %d", p.Status)
 	}
 	wrong := "000000"
 	if wrong == code {
 		wrong = "111111"
 	}
-	if p := reset(phone, wrong, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, "Kode salah.") {
+	if p := reset(phone, wrong, "kata-sandi-baru-sekali"); p.Status != 400 || !strings.Contains(p.Body, badCode) {
 		t.Errorf("a wrong code = %d", p.Status)
 	}
 	if p := reset(phone, code, "kata-sandi-baru-sekali"); p.Status != 303 || p.Location != "/" {
@@ -815,8 +816,14 @@ func TestForgotPassword(t *testing.T) {
 	if p := e.browser().post("/masuk", url.Values{"login": {phone}, "password": {"kata-sandi-baru-sekali"}}); p.Status != 303 {
 		t.Errorf("the new password does not sign in: %d", p.Status)
 	}
-	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 {
+	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, badCode) {
 		t.Errorf("a used code works again: %d", p.Status)
+	}
+	// A malformed code gets the same answer for a registered and an
+	// unknown number.
+	if a, b := reset(phone, "12ab", "kata-sandi-lain-lagi"), reset("081299990000", "12ab", "kata-sandi-lain-lagi"); a.Status != 400 || b.Status != 400 ||
+		!strings.Contains(a.Body, "6 angka") || !strings.Contains(b.Body, "6 angka") {
+		t.Errorf("a malformed code: registered %d, unknown %d; want the same refusal", a.Status, b.Status)
 	}
 
 	// A code sent to confirm a phone cannot set a password, and five wrong
@@ -824,7 +831,7 @@ func TestForgotPassword(t *testing.T) {
 	if p := b.post("/verifikasi-hp/kirim-ulang", url.Values{"csrf": {find(t, csrfRe, b.get("/akun").Body)}}); p.Status != 303 {
 		t.Fatalf("resend confirmation code = %d", p.Status)
 	}
-	if p := reset(phone, e.lastCode(intl), "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, "Kode salah.") {
+	if p := reset(phone, e.lastCode(intl), "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, badCode) {
 		t.Errorf("a phone confirmation code set a password: %d", p.Status)
 	}
 	b.post("/lupa-sandi", url.Values{"login": {phone}})
@@ -832,7 +839,7 @@ func TestForgotPassword(t *testing.T) {
 	for range 5 {
 		reset(phone, wrong, "kata-sandi-lain-lagi")
 	}
-	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, "kedaluwarsa") {
+	if p := reset(phone, code, "kata-sandi-lain-lagi"); p.Status != 400 || !strings.Contains(p.Body, badCode) {
 		t.Errorf("the right code after five wrong guesses = %d", p.Status)
 	}
 }
