@@ -508,3 +508,46 @@ func TestNearDuplicateAndMerge(t *testing.T) {
 		t.Errorf("duplicate of itself = %d", r.Status)
 	}
 }
+
+// TestPasswordResetAPI: the forgotten-password flow for apps. The request
+// answers 202 alike for a registered and an unknown number; the code sets
+// the new password once, the old one stops working; a wrong code is
+// EINVALID on "code".
+func TestPasswordResetAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.resident("3575024506920051", "081234567851")
+	if r := e.do("POST", "/api/v1/auth/verify-phone", tok, map[string]string{"code": e.lastCode("+6281234567851")}); r.Status != 200 {
+		t.Fatalf("verify phone = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"login": "bukan nomor"}); r.Status != 400 || !strings.Contains(string(r.Body), `"login"`) {
+		t.Errorf("reset for a non-number = %d %s", r.Status, r.Body)
+	}
+	unknown := e.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"login": "081299990051"})
+	known := e.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"login": "0812-3456-7851"})
+	if unknown.Status != 202 || known.Status != 202 || string(unknown.Body) != string(known.Body) {
+		t.Fatalf("reset: unknown %d %s, known %d %s; want the same 202", unknown.Status, unknown.Body, known.Status, known.Body)
+	}
+	code := e.lastCode("+6281234567851")
+	confirm := func(code, pw string) response {
+		return e.do("POST", "/api/v1/auth/password-reset/confirm", "", map[string]string{"login": "081234567851", "code": code, "password": pw})
+	}
+	wrong := "000000"
+	if wrong == code {
+		wrong = "111111"
+	}
+	if r := confirm(wrong, "kata-sandi-baru-sekali"); r.Status != 400 || !strings.Contains(string(r.Body), `"code"`) || !strings.Contains(string(r.Body), esambat.EINVALID) {
+		t.Errorf("confirm with a wrong code = %d %s", r.Status, r.Body)
+	}
+	if r := confirm(code, "kata-sandi-baru-sekali"); r.Status != 200 || !strings.Contains(string(r.Body), "changed") {
+		t.Fatalf("confirm = %d %s", r.Status, r.Body)
+	}
+	if r := confirm(code, "kata-sandi-ketiga-kali"); r.Status != 400 {
+		t.Errorf("the code worked twice: %d", r.Status)
+	}
+	for pw, want := range map[string]int{"kata-sandi-rahasia": 401, "kata-sandi-baru-sekali": 201} {
+		r := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "081234567851", "password": pw})
+		if r.Status != want && !(want == 201 && r.Status == 200) {
+			t.Errorf("token with %q = %d, want %d", pw, r.Status, want)
+		}
+	}
+}

@@ -94,6 +94,73 @@ func (s *Server) handleResendCode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"sent": true})
 }
 
+// handlePasswordResetAPI is /lupa-sandi for apps: it sends a code to the
+// account's confirmed phone and answers the same whether the number is
+// registered or not.
+func (s *Server) handlePasswordResetAPI(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login string `json:"login"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	phone, err := esambat.NormalizePhone(strings.TrimSpace(in.Login))
+	if err != nil {
+		s.Error(w, r, esambat.FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890."))
+		return
+	}
+	keyPhone, keyIP := "reset:"+phone, "ip:"+remoteIP(r)
+	if !s.allow(w, r, s.otpLimit, keyPhone) || !s.allow(w, r, s.ipLimit, keyIP) {
+		return
+	}
+	s.otpLimit.add(keyPhone)
+	s.ipLimit.add(keyIP)
+	if err := s.Service.SendResetCode(r.Context(), phone); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted"})
+}
+
+// handlePasswordResetConfirmAPI sets the new password with the code; the
+// account's browser sessions end. The app then signs in with the new
+// password (POST /api/v1/auth/token).
+func (s *Server) handlePasswordResetConfirmAPI(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Login    string `json:"login"`
+		Code     string `json:"code"`
+		Password string `json:"password"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	key := resetKey(in.Login)
+	if !s.allow(w, r, s.loginLimit, key) {
+		return
+	}
+	if _, err := s.Service.ResetPassword(r.Context(), in.Login, in.Code, in.Password); err != nil {
+		if esambat.ErrorCode(err) == esambat.EINVALID {
+			s.loginLimit.add(key)
+		}
+		s.Error(w, r, err)
+		return
+	}
+	s.loginLimit.reset(key)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
+}
+
+// resetKey is the limiter key of the guesses at a number's reset code:
+// 0812…, +62812… and 62812… are one number.
+func resetKey(login string) string {
+	login = strings.TrimSpace(login)
+	if phone, err := esambat.NormalizePhone(login); err == nil {
+		return "reset:" + phone
+	}
+	return "reset:" + strings.ToLower(login)
+}
+
 // allow writes ERATELIMIT with Retry-After when key is over the limit.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
 	if err := limited(w, l, key); err != nil {

@@ -148,6 +148,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/auth/verify-phone", s.handleVerifyPhone},
 		{"POST", "/api/v1/auth/resend-code", s.handleResendCode},
 		{"POST", "/api/v1/auth/token", s.handleToken},
+		{"POST", "/api/v1/auth/password-reset", s.handlePasswordResetAPI},
+		{"POST", "/api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirmAPI},
 		{"GET", "/api/v1/me", s.handleMe},
 		{"GET", "/api/v1/me/tokens", s.handleTokenList},
 		{"DELETE", "/api/v1/me/tokens/{id}", s.handleTokenRevoke},

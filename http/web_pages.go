@@ -259,10 +259,7 @@ func (s *Server) handleResetPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Guesses are bounded per code (five) and per number, as logins are.
-	key := "reset:" + strings.ToLower(login)
-	if phone, err := esambat.NormalizePhone(login); err == nil {
-		key = "reset:" + phone // 0812…, +62812… and 62812… are one number
-	}
+	key := resetKey(login)
 	if err := limited(w, s.loginLimit, key); err != nil {
 		p.setErrors(err)
 		s.render(w, r, http.StatusTooManyRequests, "reset", p)
