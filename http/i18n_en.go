@@ -338,4 +338,11 @@ var english = map[string]string{
 	"Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.":                                                    "Enter the registered mobile number, e.g. 0812 3456 7890.",
 	"Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti.":                                              "Too many code requests for this number. Try again later.",
 	"Kode salah atau sudah tidak berlaku. Minta kode baru bila perlu.":                                              "The code is wrong or no longer valid. Ask for a new one if needed.",
+
+	// Changing the password on the account page.
+	"Ganti kata sandi":                                  "Change your password",
+	"Kata sandi sekarang":                               "Current password",
+	"Kata sandi sekarang salah.":                        "The current password is wrong.",
+	"Kata sandi baru harus berbeda dari yang sekarang.": "The new password must differ from the current one.",
+	"Kata sandi sudah diganti. Perangkat lain sudah dikeluarkan dari akun ini.": "Your password has been changed. Other devices have been signed out of this account.",
 }

@@ -41,6 +41,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /akun", s.handleAccount)
 	mux.HandleFunc("POST /akun/token/{id}/cabut", s.handleAccountRevoke)
 	mux.HandleFunc("POST /akun/keluar-lainnya", s.handleAccountRevokeOthers)
+	mux.HandleFunc("POST /akun/sandi", s.handleAccountPassword)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -861,17 +862,25 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "Akun saya")
-	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
-	if err != nil {
+	if err := s.accountPage(r, p, a); err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, "account", p)
+}
+
+// accountPage fills in the account page's list of sessions and tokens.
+func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
+	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
+	if err != nil {
+		return err
 	}
 	var current string
 	if sess := sessionFrom(r.Context()); sess != "" {
 		current = esambat.TokenHash(sess)
 	}
 	p.Data = accountData{Tokens: p.accountTokens(toks, current, s.Service.Time())}
-	s.render(w, r, http.StatusOK, "account", p)
+	return nil
 }
 
 func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
@@ -888,6 +897,40 @@ func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/akun", http.StatusSeeOther)
 }
 
+// handleAccountPassword changes the password of the signed-in user, who
+// types the current one; the other browsers are signed out. Wrong current
+// passwords count as failed sign-ins of the account.
+func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLoginForm(w, r)
+	if a == nil {
+		return
+	}
+	key := "change:" + strconv.FormatInt(a.UserID, 10)
+	var err error
+	if err = limited(w, s.loginLimit, key); err == nil {
+		var current string
+		if sess := sessionFrom(r.Context()); sess != "" {
+			current = esambat.TokenHash(sess)
+		}
+		err = s.Service.ChangePassword(r.Context(), a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), current)
+		if esambat.ErrorCode(err) == esambat.EINVALID {
+			s.loginLimit.add(key)
+		}
+	}
+	if err != nil {
+		p := s.newPage(w, r, "Akun saya")
+		if err := s.accountPage(r, p, a); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "account", p)
+		return
+	}
+	flash(w, "Kata sandi sudah diganti. Perangkat lain sudah dikeluarkan dari akun ini.")
+	http.Redirect(w, r, "/akun", http.StatusSeeOther)
+}
+
 // handleAccountRevokeOthers signs every other browser out of the account:
 // what a resident does after losing a phone or using a shared computer.
 // API tokens stay; each is revoked on its own.
@@ -900,21 +943,10 @@ func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Reques
 	if sess := sessionFrom(r.Context()); sess != "" {
 		current = esambat.TokenHash(sess)
 	}
-	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
+	n, err := s.Service.EndSessions(r.Context(), a.UserID, current)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
-	}
-	n := 0
-	for _, t := range toks {
-		if t.Kind != esambat.TokenSession || t.Hash == current {
-			continue
-		}
-		if err := s.Service.Auth.Tokens.RevokeToken(r.Context(), a.UserID, t.ID); err != nil && esambat.ErrorCode(err) != esambat.ENOTFOUND {
-			s.pageError(w, r, err)
-			return
-		}
-		n++
 	}
 	if n == 0 {
 		flash(w, "Tidak ada perangkat lain yang masuk ke akun ini.")

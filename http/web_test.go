@@ -843,3 +843,49 @@ func TestForgotPassword(t *testing.T) {
 		t.Errorf("the right code after five wrong guesses = %d", p.Status)
 	}
 }
+
+// TestChangePassword: a signed-in resident changes the password by typing
+// the current one; the other browsers are signed out, this one stays, the
+// new password signs in and the old one does not. A wrong current
+// password, a weak or unchanged new one and a missing CSRF token are
+// refused with the page still whole.
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t)
+	const phone = "081234567861"
+	b := e.browser()
+	b.signUp("3575024506920061", phone)
+	other := e.browser()
+	if p := other.post("/masuk", url.Values{"login": {phone}, "password": {"kata-sandi-rahasia"}}); p.Status != 303 {
+		t.Fatalf("second sign-in = %d", p.Status)
+	}
+	change := func(current, pw string) page {
+		return b.post("/akun/sandi", url.Values{"csrf": {find(t, csrfRe, b.get("/akun").Body)}, "current": {current}, "password": {pw}})
+	}
+	for _, c := range []struct{ current, pw, field, msg string }{
+		{"salah-sekali-ini", "kata-sandi-baru-sekali", "e-current", "Kata sandi sekarang salah."},
+		{"kata-sandi-rahasia", "pendek", "e-password", ""},
+		{"kata-sandi-rahasia", "kata-sandi-rahasia", "e-password", "harus berbeda"},
+	} {
+		p := change(c.current, c.pw)
+		if p.Status != 400 || !strings.Contains(p.Body, `id="`+c.field+`"`) || !strings.Contains(p.Body, c.msg) || !strings.Contains(p.Body, "badge-current") {
+			t.Errorf("change %q → %q = %d: want 400 naming %s %q on the whole account page", c.current, c.pw, p.Status, c.field, c.msg)
+		}
+	}
+	if p := b.post("/akun/sandi", url.Values{"current": {"kata-sandi-rahasia"}, "password": {"kata-sandi-baru-sekali"}}); p.Status == 303 && p.Location == "/akun" {
+		t.Fatal("a change without the form's CSRF token was accepted")
+	}
+	if p := change("kata-sandi-rahasia", "kata-sandi-baru-sekali"); p.Status != 303 || p.Location != "/akun" {
+		t.Fatalf("change = %d %s\n%s", p.Status, p.Location, p.Body)
+	}
+	if p := b.get("/akun"); p.Status != 200 || !strings.Contains(p.Body, "Kata sandi sudah diganti") {
+		t.Errorf("after the change this browser's /akun = %d", p.Status)
+	}
+	if p := other.get("/akun"); p.Status != 303 {
+		t.Errorf("the other browser is still signed in: /akun = %d", p.Status)
+	}
+	for pw, ok := range map[string]bool{"kata-sandi-rahasia": false, "kata-sandi-baru-sekali": true} {
+		if p := e.browser().post("/masuk", url.Values{"login": {phone}, "password": {pw}}); (p.Status == 303) != ok {
+			t.Errorf("sign-in with %q = %d, want success %v", pw, p.Status, ok)
+		}
+	}
+}

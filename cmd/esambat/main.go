@@ -578,18 +578,9 @@ func cmdUserPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err := a.db.UpdateUser(ctx, u); err != nil {
 		return errors.New(esambat.ErrorMessage(err))
 	}
-	toks, err := a.db.ListTokens(ctx, u.ID)
+	ended, err := a.service.EndSessions(ctx, u.ID, "")
 	if err != nil {
 		return err
-	}
-	ended := 0
-	for _, t := range toks {
-		if t.Kind == esambat.TokenSession {
-			if err := a.db.RevokeToken(ctx, u.ID, t.ID); err != nil {
-				return err
-			}
-			ended++
-		}
 	}
 	fmt.Fprintf(stdout, "password of %s account %d (%s) changed; %d browser sessions signed out\n", u.Role, u.ID, login, ended)
 	if generated {

@@ -66,17 +66,8 @@ func (s *Service) ResetPassword(ctx context.Context, login, code, password strin
 	if err := s.Auth.PhoneCodes.DeletePhoneCode(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	toks, err := s.Auth.Tokens.ListTokens(ctx, u.ID)
-	if err != nil {
+	if _, err := s.EndSessions(ctx, u.ID, ""); err != nil {
 		return nil, err
-	}
-	for _, t := range toks {
-		if t.Kind != TokenSession {
-			continue
-		}
-		if err := s.Auth.Tokens.RevokeToken(ctx, u.ID, t.ID); err != nil && ErrorCode(err) != ENOTFOUND {
-			return nil, err
-		}
 	}
 	return u, nil
 }
@@ -96,4 +87,57 @@ func (s *Service) resetAccount(ctx context.Context, login string) (*User, error)
 		return nil, Errorf(ENOTFOUND, "Akun tidak ditemukan.")
 	}
 	return u, nil
+}
+
+// ChangePassword sets a new password for a signed-in user who knows the
+// current one, and ends the user's other browser sessions (keep, the
+// session making the change, stays; "" ends them all). API tokens stay:
+// each is revoked on its own.
+//
+// Errors: EINVALID naming current (wrong) or password (too weak, or the
+// same as the current one).
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, password, keep string) error {
+	u, err := s.Users.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if current == "" || len(current) > 1024 || s.Auth.Hasher.Check(u.PasswordHash, current) != nil {
+		return FieldError("current", "Kata sandi sekarang salah.")
+	}
+	if err := s.Auth.Hasher.Validate(password); err != nil {
+		return FieldError("password", ErrorMessage(err))
+	}
+	if password == current {
+		return FieldError("password", "Kata sandi baru harus berbeda dari yang sekarang.")
+	}
+	hash, err := s.Auth.Hasher.Hash(password)
+	if err != nil {
+		return Internal(err)
+	}
+	u.PasswordHash = hash
+	if err := s.Users.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	_, err = s.EndSessions(ctx, u.ID, keep)
+	return err
+}
+
+// EndSessions revokes userID's browser sessions except the one whose
+// hash is keep ("" for none) and returns how many ended. API tokens stay.
+func (s *Service) EndSessions(ctx context.Context, userID int64, keep string) (int, error) {
+	toks, err := s.Auth.Tokens.ListTokens(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range toks {
+		if t.Kind != TokenSession || (keep != "" && t.Hash == keep) {
+			continue
+		}
+		if err := s.Auth.Tokens.RevokeToken(ctx, userID, t.ID); err != nil && ErrorCode(err) != ENOTFOUND {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
