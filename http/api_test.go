@@ -551,3 +551,29 @@ func TestPasswordResetAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordChangeAPI: an app changes the caller's password with the
+// current one; a wrong current password is EINVALID on "current", and
+// afterwards only the new password signs in.
+func TestPasswordChangeAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.resident("3575024506920071", "081234567871")
+	if r := e.do("POST", "/api/v1/me/password", "", map[string]string{"current": "kata-sandi-rahasia", "password": "kata-sandi-baru-sekali"}); r.Status != 401 {
+		t.Errorf("change without a token = %d", r.Status)
+	}
+	if r := e.do("POST", "/api/v1/me/password", tok, map[string]string{"current": "salah-sekali-ini", "password": "kata-sandi-baru-sekali"}); r.Status != 400 || !strings.Contains(string(r.Body), `"current"`) {
+		t.Errorf("change with a wrong current password = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/me/password", tok, map[string]string{"current": "kata-sandi-rahasia", "password": "kata-sandi-baru-sekali"}); r.Status != 200 {
+		t.Fatalf("change = %d %s", r.Status, r.Body)
+	}
+	for pw, want := range map[string]bool{"kata-sandi-rahasia": false, "kata-sandi-baru-sekali": true} {
+		r := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "081234567871", "password": pw})
+		if (r.Status < 300) != want {
+			t.Errorf("token with %q = %d, want success %v", pw, r.Status, want)
+		}
+	}
+	if r := e.do("GET", "/api/v1/me", tok, nil); r.Status != 200 {
+		t.Errorf("the bearer token used for the change stopped working: %d", r.Status)
+	}
+}

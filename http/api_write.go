@@ -151,6 +151,36 @@ func (s *Server) handlePasswordResetConfirmAPI(w http.ResponseWriter, r *http.Re
 	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
 }
 
+// handlePasswordChangeAPI changes the caller's password: the current one
+// is required, the account's browser sessions end (bearer tokens stay),
+// and wrong current passwords count as failed sign-ins.
+func (s *Server) handlePasswordChangeAPI(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var in struct {
+		Current  string `json:"current"`
+		Password string `json:"password"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	key := "change:" + strconv.FormatInt(a.UserID, 10)
+	if !s.allow(w, r, s.loginLimit, key) {
+		return
+	}
+	if err := s.Service.ChangePassword(r.Context(), a.UserID, in.Current, in.Password, ""); err != nil {
+		if esambat.ErrorCode(err) == esambat.EINVALID {
+			s.loginLimit.add(key)
+		}
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
+}
+
 // resetKey is the limiter key of the guesses at a number's reset code:
 // 0812…, +62812… and 62812… are one number.
 func resetKey(login string) string {

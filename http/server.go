@@ -151,6 +151,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/auth/password-reset", s.handlePasswordResetAPI},
 		{"POST", "/api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirmAPI},
 		{"GET", "/api/v1/me", s.handleMe},
+		{"POST", "/api/v1/me/password", s.handlePasswordChangeAPI},
 		{"GET", "/api/v1/me/tokens", s.handleTokenList},
 		{"DELETE", "/api/v1/me/tokens/{id}", s.handleTokenRevoke},
 		{"GET", "/api/v1/templates", s.handleTemplateListAPI},
