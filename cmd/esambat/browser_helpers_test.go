@@ -326,7 +326,7 @@ func (b *browserTab) emulatePhone(width, height int64) {
 	ctx, cancel := b.step()
 	defer cancel()
 	_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-		Width: width, Height: height, DeviceScaleFactor: 2, Mobile: true,
+		Width: width, Height: height, DeviceScaleFactor: 1, Mobile: true,
 	})
 	if err != nil {
 		b.fatalf("emulate a phone: %v", err)

@@ -266,31 +266,15 @@ func TestBrowserNoJavaScript(t *testing.T) {
 	t.Logf("submitted %s without JavaScript", ticket)
 }
 
-// TestBrowserPhoneWidth: on a phone's screen (360 px) no page scrolls
-// sideways, and tables that would (the statistics, an officer's inbox, the
-// account's sessions) show every cell of every row whole, each value with
-// its column's name, instead of hiding columns behind a horizontal scroll.
+// TestBrowserPhoneWidth: on a phone's screen (360 px) no public page
+// scrolls sideways, and the statistics tables show every cell of every row
+// whole, each value with its column's name, instead of hiding columns
+// behind a horizontal scroll.
 func TestBrowserPhoneWidth(t *testing.T) {
-	requireChromium(t)
-	dir := t.TempDir()
-	getenv := env("ESAMBAT_DATA_DIR", dir)
-	if code := run(context.Background(), []string{"seed-demo", "--reports", "200", "--seed", "3"}, nil, io.Discard, io.Discard, getenv); code != 0 {
-		t.Fatalf("seed-demo = %d", code)
-	}
-	base := bootForBrowser(t, dir)
+	base, ticket := bootSeededForPhone(t)
 	b := newBrowserTab(t, base)
 	b.emulatePhone(360, 740)
-
-	var list struct {
-		Reports []struct {
-			Ticket string `json:"ticket"`
-		} `json:"reports"`
-	}
-	browserAPI(t, "GET", base+"/api/v1/reports", "", nil, &list)
-	if len(list.Reports) == 0 {
-		t.Fatal("no public report after seeding")
-	}
-	for _, p := range []string{"/", "/laporan", "/laporan/" + list.Reports[0].Ticket, "/lacak", "/masuk", "/daftar", "/statistik"} {
+	for _, p := range []string{"/", "/laporan", "/laporan/" + ticket, "/lacak", "/masuk", "/daftar", "/statistik"} {
 		b.open(p)
 		b.checkPhoneWidth(p)
 	}
@@ -300,11 +284,15 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		if (!window.__reloading) { window.__reloading = true; setTimeout(() => location.reload(), 300); }
 		return false; })()`)
 	b.checkStackedCells("/statistik")
-	b.screenshot("phone-statistics.png")
+}
 
-	// Signed in, as seed-demo's accounts (password "demo"): a resident, an
-	// officer in the field, an admin on the go. Tables that stack are
-	// checked cell by cell; the admin's queue may scroll inside its box.
+// TestBrowserPhoneWidthSignedIn: the same for the pages of seed-demo's
+// accounts (password "demo"): a resident, an officer in the field, an
+// admin on the go. An officer's inbox and the account's sessions are
+// checked cell by cell; the admin's queue may scroll inside its box.
+func TestBrowserPhoneWidthSignedIn(t *testing.T) {
+	base, ticket := bootSeededForPhone(t)
+	b := newBrowserTab(t, base)
 	for _, who := range []struct {
 		login, home string
 		pages       []string
@@ -312,7 +300,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	}{
 		{"warga1@demo.esambat.test", "/", []string{"/lapor", "/laporan-saya", "/akun"}, []string{"/akun"}},
 		{"petugas.dinas-pupr.1@demo.esambat.test", "/petugas", []string{"/petugas", "/akun"}, []string{"/petugas"}},
-		{"admin1@demo.esambat.test", "/admin", []string{"/admin", "/admin/kategori", "/kelola/" + list.Reports[0].Ticket}, nil},
+		{"admin1@demo.esambat.test", "/admin", []string{"/admin", "/kelola/" + ticket}, nil},
 	} {
 		s := b.newSession()
 		s.emulatePhone(360, 740)
@@ -325,6 +313,29 @@ func TestBrowserPhoneWidth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bootSeededForPhone serves 200 seeded reports and returns the address and
+// the ticket of a published one.
+func bootSeededForPhone(t *testing.T) (base, ticket string) {
+	t.Helper()
+	requireChromium(t)
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	if code := run(context.Background(), []string{"seed-demo", "--reports", "200", "--seed", "3"}, nil, io.Discard, io.Discard, getenv); code != 0 {
+		t.Fatalf("seed-demo = %d", code)
+	}
+	base = bootForBrowser(t, dir)
+	var list struct {
+		Reports []struct {
+			Ticket string `json:"ticket"`
+		} `json:"reports"`
+	}
+	browserAPI(t, "GET", base+"/api/v1/reports", "", nil, &list)
+	if len(list.Reports) == 0 {
+		t.Fatal("no public report after seeding")
+	}
+	return base, list.Reports[0].Ticket
 }
 
 // checkPhoneWidth fails when the page is wider than the screen.
