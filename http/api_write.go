@@ -172,13 +172,21 @@ func (s *Server) handlePasswordChangeAPI(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	if err := s.Service.ChangePassword(r.Context(), a.UserID, in.Current, in.Password, ""); err != nil {
-		if esambat.ErrorCode(err) == esambat.EINVALID {
+		if wrongCurrent(err) {
 			s.loginLimit.add(key)
 		}
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
+}
+
+// wrongCurrent reports whether a password change failed on the current
+// password: a guess, counted like a failed sign-in. A new password that
+// is too weak is not.
+func wrongCurrent(err error) bool {
+	var e *esambat.Error
+	return errors.As(err, &e) && e.Fields["current"] != ""
 }
 
 // resetKey is the limiter key of the guesses at a number's reset code:

@@ -913,7 +913,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 			current = esambat.TokenHash(sess)
 		}
 		err = s.Service.ChangePassword(r.Context(), a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), current)
-		if esambat.ErrorCode(err) == esambat.EINVALID {
+		if wrongCurrent(err) {
 			s.loginLimit.add(key)
 		}
 	}

@@ -874,6 +874,11 @@ func TestChangePassword(t *testing.T) {
 	if p := b.post("/akun/sandi", url.Values{"current": {"kata-sandi-rahasia"}, "password": {"kata-sandi-baru-sekali"}}); p.Status == 303 && p.Location == "/akun" {
 		t.Fatal("a change without the form's CSRF token was accepted")
 	}
+	// Fumbling with the rules for a new password is not guessing the
+	// current one: it never locks the account's form.
+	for range 12 {
+		change("kata-sandi-rahasia", "pendek")
+	}
 	if p := change("kata-sandi-rahasia", "kata-sandi-baru-sekali"); p.Status != 303 || p.Location != "/akun" {
 		t.Fatalf("change = %d %s\n%s", p.Status, p.Location, p.Body)
 	}
@@ -887,5 +892,12 @@ func TestChangePassword(t *testing.T) {
 		if p := e.browser().post("/masuk", url.Values{"login": {phone}, "password": {pw}}); (p.Status == 303) != ok {
 			t.Errorf("sign-in with %q = %d, want success %v", pw, p.Status, ok)
 		}
+	}
+	// Guessing the current password is throttled like signing in.
+	for range 10 {
+		change("tebakan-yang-salah", "kata-sandi-ketiga-kali")
+	}
+	if p := change("kata-sandi-baru-sekali", "kata-sandi-ketiga-kali"); p.Status != 429 || !strings.Contains(p.Body, "Terlalu banyak percobaan") {
+		t.Errorf("the change after ten wrong current passwords = %d, want 429", p.Status)
 	}
 }
