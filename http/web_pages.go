@@ -869,17 +869,22 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "account", p)
 }
 
+// sessionHash is the stored hash of this browser's session, "" without one:
+// the session the account page marks and a change of password keeps.
+func sessionHash(r *http.Request) string {
+	if sess := sessionFrom(r.Context()); sess != "" {
+		return esambat.TokenHash(sess)
+	}
+	return ""
+}
+
 // accountPage fills in the account page's list of sessions and tokens.
 func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 	toks, err := s.Service.Auth.Tokens.ListTokens(r.Context(), a.UserID)
 	if err != nil {
 		return err
 	}
-	var current string
-	if sess := sessionFrom(r.Context()); sess != "" {
-		current = esambat.TokenHash(sess)
-	}
-	p.Data = accountData{Tokens: p.accountTokens(toks, current, s.Service.Time())}
+	p.Data = accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time())}
 	return nil
 }
 
@@ -908,11 +913,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	key := "change:" + strconv.FormatInt(a.UserID, 10)
 	var err error
 	if err = limited(w, s.loginLimit, key); err == nil {
-		var current string
-		if sess := sessionFrom(r.Context()); sess != "" {
-			current = esambat.TokenHash(sess)
-		}
-		err = s.Service.ChangePassword(r.Context(), a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), current)
+		err = s.Service.ChangePassword(r.Context(), a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), sessionHash(r))
 		if wrongCurrent(err) {
 			s.loginLimit.add(key)
 		}
@@ -939,11 +940,7 @@ func (s *Server) handleAccountRevokeOthers(w http.ResponseWriter, r *http.Reques
 	if a == nil {
 		return
 	}
-	var current string
-	if sess := sessionFrom(r.Context()); sess != "" {
-		current = esambat.TokenHash(sess)
-	}
-	n, err := s.Service.EndSessions(r.Context(), a.UserID, current)
+	n, err := s.Service.EndSessions(r.Context(), a.UserID, sessionHash(r))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
