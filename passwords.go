@@ -73,12 +73,23 @@ func (s *Service) ResetPassword(ctx context.Context, login, code, password strin
 	return u, nil
 }
 
+// ResetPhone is the number login names for a password reset, in the
+// form accounts store it; EINVALID naming login when it is not a mobile
+// number.
+func ResetPhone(login string) (string, error) {
+	phone, err := NormalizePhone(strings.TrimSpace(login))
+	if err != nil {
+		return "", FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.")
+	}
+	return phone, nil
+}
+
 // resetAccount returns the active account whose confirmed phone is login;
 // ENOTFOUND when there is none.
 func (s *Service) resetAccount(ctx context.Context, login string) (*User, error) {
-	phone, err := NormalizePhone(strings.TrimSpace(login))
+	phone, err := ResetPhone(login)
 	if err != nil {
-		return nil, FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.")
+		return nil, err
 	}
 	u, err := s.Users.FindUserByLogin(ctx, phone)
 	if err != nil {

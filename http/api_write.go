@@ -105,18 +105,7 @@ func (s *Server) handlePasswordResetAPI(w http.ResponseWriter, r *http.Request) 
 		s.Error(w, r, err)
 		return
 	}
-	phone, err := esambat.NormalizePhone(strings.TrimSpace(in.Login))
-	if err != nil {
-		s.Error(w, r, esambat.FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890."))
-		return
-	}
-	keyPhone, keyIP := "reset:"+phone, "ip:"+remoteIP(r)
-	if !s.allow(w, r, s.otpLimit, keyPhone) || !s.allow(w, r, s.ipLimit, keyIP) {
-		return
-	}
-	s.otpLimit.add(keyPhone)
-	s.ipLimit.add(keyIP)
-	if err := s.Service.SendResetCode(r.Context(), phone); err != nil {
+	if _, err := s.requestReset(w, r, in.Login); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -136,18 +125,10 @@ func (s *Server) handlePasswordResetConfirmAPI(w http.ResponseWriter, r *http.Re
 		s.Error(w, r, err)
 		return
 	}
-	key := resetKey(in.Login)
-	if !s.allow(w, r, s.loginLimit, key) {
-		return
-	}
-	if _, err := s.Service.ResetPassword(r.Context(), in.Login, in.Code, in.Password); err != nil {
-		if esambat.ErrorCode(err) == esambat.EINVALID {
-			s.loginLimit.add(key)
-		}
+	if _, err := s.resetPassword(w, r, in.Login, in.Code, in.Password); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.loginLimit.reset(key)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
 }
 
@@ -167,36 +148,70 @@ func (s *Server) handlePasswordChangeAPI(w http.ResponseWriter, r *http.Request)
 		s.Error(w, r, err)
 		return
 	}
-	key := "change:" + strconv.FormatInt(a.UserID, 10)
-	if !s.allow(w, r, s.loginLimit, key) {
-		return
-	}
-	if err := s.Service.ChangePassword(r.Context(), a.UserID, in.Current, in.Password, ""); err != nil {
-		if wrongCurrent(err) {
-			s.loginLimit.add(key)
-		}
+	if err := s.changePassword(w, r, a.UserID, in.Current, in.Password, ""); err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "changed"})
 }
 
-// wrongCurrent reports whether a password change failed on the current
-// password: a guess, counted like a failed sign-in. A new password that
-// is too weak is not.
-func wrongCurrent(err error) bool {
-	var e *esambat.Error
-	return errors.As(err, &e) && e.Fields["current"] != ""
+// The password operations of the pages and the API go through the
+// three methods below, so that both are throttled alike.
+
+// requestReset sends a reset code for the number login names (see
+// esambat.Service.SendResetCode): at most otpLimit's codes per number and
+// ipLimit's requests per address, ERATELIMIT (with Retry-After) past them.
+func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, login string) (phone string, err error) {
+	phone, err = esambat.ResetPhone(login)
+	if err != nil {
+		return "", err
+	}
+	keyPhone, keyIP := "reset:"+phone, "ip:"+remoteIP(r)
+	if blocked, wait := s.otpLimit.blocked(keyPhone); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+		return "", esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti.")
+	}
+	if err := limited(w, s.ipLimit, keyIP); err != nil {
+		return "", err
+	}
+	s.otpLimit.add(keyPhone)
+	s.ipLimit.add(keyIP)
+	return phone, s.Service.SendResetCode(r.Context(), phone)
 }
 
-// resetKey is the limiter key of the guesses at a number's reset code:
-// 0812…, +62812… and 62812… are one number.
-func resetKey(login string) string {
-	login = strings.TrimSpace(login)
-	if phone, err := esambat.NormalizePhone(login); err == nil {
-		return "reset:" + phone
+// resetPassword sets a new password with a reset code; refused guesses
+// are counted per number (0812…, +62812… and 62812… are one), as failed
+// sign-ins are per account.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, login, code, password string) (*esambat.User, error) {
+	key := "reset:" + strings.ToLower(strings.TrimSpace(login))
+	if phone, err := esambat.ResetPhone(login); err == nil {
+		key = "reset:" + phone
 	}
-	return "reset:" + strings.ToLower(login)
+	if err := limited(w, s.loginLimit, key); err != nil {
+		return nil, err
+	}
+	u, err := s.Service.ResetPassword(r.Context(), login, code, password)
+	if esambat.ErrorCode(err) == esambat.EINVALID {
+		s.loginLimit.add(key)
+	} else if err == nil {
+		s.loginLimit.reset(key)
+	}
+	return u, err
+}
+
+// changePassword changes userID's password, keeping the session whose
+// hash is keep. A wrong current password is a guess, counted like a
+// failed sign-in; a new password that breaks the rules is not.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, userID int64, current, password, keep string) error {
+	key := "change:" + strconv.FormatInt(userID, 10)
+	if err := limited(w, s.loginLimit, key); err != nil {
+		return err
+	}
+	err := s.Service.ChangePassword(r.Context(), userID, current, password, keep)
+	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
+		s.loginLimit.add(key)
+	}
+	return err
 }
 
 // allow writes ERATELIMIT with Retry-After when key is over the limit.

@@ -219,26 +219,8 @@ func (s *Server) handleForgotPost(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	phone, err := esambat.NormalizePhone(login)
+	phone, err := s.requestReset(w, r, login)
 	if err != nil {
-		p.setErrors(esambat.FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890."))
-		s.render(w, r, http.StatusBadRequest, "forgot", p)
-		return
-	}
-	keyPhone, keyIP := "reset:"+phone, "ip:"+remoteIP(r)
-	if blocked, _ := s.otpLimit.blocked(keyPhone); blocked {
-		p.setErrors(esambat.Errorf(esambat.ERATELIMIT, "Terlalu banyak permintaan kode untuk nomor ini. Coba lagi nanti."))
-		s.render(w, r, http.StatusTooManyRequests, "forgot", p)
-		return
-	}
-	if err := limited(w, s.ipLimit, keyIP); err != nil {
-		p.setErrors(err)
-		s.render(w, r, http.StatusTooManyRequests, "forgot", p)
-		return
-	}
-	s.otpLimit.add(keyPhone)
-	s.ipLimit.add(keyIP)
-	if err := s.Service.SendResetCode(r.Context(), phone); err != nil {
 		p.setErrors(err)
 		s.render(w, r, statusFor(err), "forgot", p)
 		return
@@ -260,22 +242,12 @@ func (s *Server) handleResetPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Guesses are bounded per code (five) and per number, as logins are.
-	key := resetKey(login)
-	if err := limited(w, s.loginLimit, key); err != nil {
-		p.setErrors(err)
-		s.render(w, r, http.StatusTooManyRequests, "reset", p)
-		return
-	}
-	u, err := s.Service.ResetPassword(r.Context(), login, r.PostFormValue("code"), r.PostFormValue("password"))
+	u, err := s.resetPassword(w, r, login, r.PostFormValue("code"), r.PostFormValue("password"))
 	if err != nil {
-		if esambat.ErrorCode(err) == esambat.EINVALID {
-			s.loginLimit.add(key)
-		}
 		p.setErrors(err)
 		s.render(w, r, statusFor(err), "reset", p)
 		return
 	}
-	s.loginLimit.reset(key)
 	if err := s.startSession(w, r, u); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -910,15 +882,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	key := "change:" + strconv.FormatInt(a.UserID, 10)
-	var err error
-	if err = limited(w, s.loginLimit, key); err == nil {
-		err = s.Service.ChangePassword(r.Context(), a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), sessionHash(r))
-		if wrongCurrent(err) {
-			s.loginLimit.add(key)
-		}
-	}
-	if err != nil {
+	if err := s.changePassword(w, r, a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), sessionHash(r)); err != nil {
 		p := s.newPage(w, r, "Akun saya")
 		if err := s.accountPage(r, p, a); err != nil {
 			s.pageError(w, r, err)
