@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esambat/esambat"
@@ -113,3 +115,58 @@ func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
 	}
 	return db.err(err)
 }
+
+var _ esambat.UserLister = (*DB)(nil)
+
+// ListUsers returns the accounts f selects; see esambat.UserLister. The
+// admins' page is rare and the staff few: the residents' list scans the
+// users table, which a city's residents keep in the tens of thousands.
+func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.User, error) {
+	var where []string
+	var args []any
+	if f.Staff {
+		where = append(where, `role IN ('admin', 'petugas', 'pimpinan')`)
+	} else {
+		where = append(where, `role = 'warga'`)
+		if f.PendingDomicile {
+			where = append(where, `domicile_verified = 0`)
+		}
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+		cond := `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(COALESCE(email, '')) LIKE ? ESCAPE '\'`
+		args = append(args, like, like)
+		if phone, err := esambat.NormalizePhone(q); err == nil {
+			cond += ` OR phone = ?`
+			args = append(args, phone)
+		}
+		where = append(where, cond+`)`)
+	}
+	order := ` ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'pimpinan' THEN 1 ELSE 2 END, COALESCE(agency_code, ''), LOWER(name), id`
+	if !f.Staff {
+		order = ` ORDER BY id`
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = esambat.MaxUserList
+	}
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT `+userCols+` FROM users WHERE `+strings.Join(where, ` AND `)+order+
+		` LIMIT `+strconv.Itoa(limit)), args...)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.User
+	for rows.Next() {
+		u, err := db.scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, db.err(rows.Err())
+}
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\') so that a typed
+// "%" or "_" matches itself.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Reference", testReference},
 		{"Users", testUsers},
+		{"UserList", testUserList},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
