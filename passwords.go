@@ -9,8 +9,8 @@ import (
 // phone, as at sign-up: a one-time code sent there lets them choose a new
 // password. Only a confirmed phone qualifies (an unconfirmed one was never
 // shown to be the resident's), and the answers never say whether a number
-// is registered. Staff sign in with an email address; the operator sets
-// a forgotten one (esambat user password). Signed in, anyone changes it
+// is registered. Staff sign in with an email address; an admin gives them
+// a new one (SetStaffPassword), or the operator (esambat user password). Signed in, anyone changes it
 // with the current one (ChangePassword).
 
 // SendResetCode sends a code for choosing a new password to the phone

@@ -98,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.staffRoutes(mux)
+	s.userRoutes(mux)
 	s.webRoutes(mux)
 	root := methodNotAllowed(mux, s)
 	s.limits.now = time.Now

@@ -1,0 +1,199 @@
+package http_test
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/esambat/esambat"
+)
+
+var shownRe = regexp.MustCompile(`id="shown-password">([^<]+)<`)
+
+// TestAdminManagesAccounts walks the admins' accounts page: who may see
+// it, a staff account made with a password shown once, a forgotten staff
+// password replaced, an account turned off and on, and a resident's
+// domicile confirmed.
+func TestAdminManagesAccounts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RolePetugas, "lama@example.org", "dinas-pupr")
+	luar := e.resident(nikLuar, "081234567871")
+	e.resident(nikKota, "081234567872")
+	signIn := func(login, pw string) *browser {
+		t.Helper()
+		b := e.browser()
+		if p := b.post("/masuk", url.Values{"login": {login}, "password": {pw}}); p.Status != 303 {
+			t.Fatalf("sign-in as %s = %d", login, p.Status)
+		}
+		return b
+	}
+	admin := signIn("admin@example.org", "kata-sandi-staf")
+	csrf := find(t, csrfRe, admin.get("/admin/pengguna").Body)
+	userID := func(login string) int64 {
+		t.Helper()
+		u, err := e.db.FindUserByLogin(ctx, login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	post := func(path string, form url.Values) page {
+		t.Helper()
+		form.Set("csrf", csrf)
+		return admin.post(path, form)
+	}
+
+	// Officers and residents do not learn the page exists.
+	if p := signIn("lama@example.org", "kata-sandi-staf").get("/admin/pengguna"); p.Status != 404 {
+		t.Errorf("an officer's /admin/pengguna = %d, want 404", p.Status)
+	}
+	if p := signIn("081234567871", "kata-sandi-rahasia").get("/admin/pengguna"); p.Status != 404 {
+		t.Errorf("a resident's /admin/pengguna = %d, want 404", p.Status)
+	}
+	if p := e.browser().get("/admin/pengguna"); p.Status != 303 || !strings.HasPrefix(p.Location, "/masuk") {
+		t.Errorf("a visitor's /admin/pengguna = %d %s, want the sign-in page", p.Status, p.Location)
+	}
+	list := admin.get("/admin/pengguna")
+	if list.Status != 200 || !strings.Contains(list.Body, "lama@example.org") || strings.Contains(list.Body, "Warga "+nikLuar[12:]) {
+		t.Fatalf("staff list = %d: want the officer and no resident\n%s", list.Status, list.Body)
+	}
+	if !strings.Contains(admin.get("/admin").Body, `href="/admin/pengguna"`) {
+		t.Error("the admin queue does not link to the accounts page")
+	}
+
+	// A staff account: every mistake named at once, the form kept.
+	p := post("/admin/pengguna", url.Values{"role": {"petugas"}, "name": {"Rina Wulandari"}, "email": {"bukan-email"}})
+	if p.Status != 400 || !strings.Contains(p.Body, `id="e-email"`) || !strings.Contains(p.Body, `id="e-agency"`) || !strings.Contains(p.Body, `value="Rina Wulandari"`) {
+		t.Errorf("bad staff form = %d: want 400 naming email and agency with the name kept", p.Status)
+	}
+	p = post("/admin/pengguna", url.Values{"role": {"petugas"}, "name": {"Rina"}, "email": {"LAMA@example.org"}, "agency": {"dinkes"}})
+	if p.Status != 400 || !strings.Contains(p.Body, "sudah dipakai akun lain") {
+		t.Errorf("staff with a taken email = %d, want 400 saying the email is taken", p.Status)
+	}
+	if p := post("/admin/pengguna", url.Values{"role": {"warga"}, "name": {"X"}, "email": {"x@example.org"}}); p.Status != 400 || !strings.Contains(p.Body, `id="e-role"`) {
+		t.Errorf("a resident made on the staff form = %d, want 400 naming the role", p.Status)
+	}
+	if p := admin.post("/admin/pengguna", url.Values{"role": {"admin"}, "name": {"Tanpa CSRF"}, "email": {"csrf@example.org"}}); p.Status != 403 {
+		t.Errorf("staff form without CSRF = %d, want 403", p.Status)
+	}
+	if _, err := e.db.FindUserByLogin(ctx, "csrf@example.org"); esambat.ErrorCode(err) != esambat.ENOTFOUND {
+		t.Error("the form without CSRF created an account")
+	}
+	p = post("/admin/pengguna", url.Values{"role": {"petugas"}, "name": {"Rina Wulandari"}, "email": {"Rina@Dinkes.example.org"}, "agency": {"dinkes"}})
+	pw := find(t, shownRe, p.Body)
+	if p.Status != 201 || len(pw) != 16 || !strings.Contains(p.Body, "rina@dinkes.example.org") {
+		t.Fatalf("create staff = %d, password %q", p.Status, pw)
+	}
+	if strings.Contains(admin.get("/admin/pengguna").Body, pw) {
+		t.Error("the password is shown again on the next view")
+	}
+	rina := e.browser()
+	if p := rina.post("/masuk", url.Values{"login": {"rina@dinkes.example.org"}, "password": {pw}}); p.Status != 303 || p.Location != "/petugas" {
+		t.Fatalf("the new officer's sign-in = %d %s", p.Status, p.Location)
+	}
+	rinaID := userID("rina@dinkes.example.org")
+	if u, _ := e.db.FindUserByID(ctx, rinaID); u.Role != esambat.RolePetugas || u.AgencyCode != "dinkes" {
+		t.Errorf("new account = %+v", u)
+	}
+
+	// A forgotten staff password: a new one, shown once; the old one and
+	// the browsers signed in with it are done.
+	p = post("/admin/pengguna/"+strconv.FormatInt(rinaID, 10)+"/sandi", url.Values{})
+	pw2 := find(t, shownRe, p.Body)
+	if p.Status != 200 || pw2 == pw {
+		t.Fatalf("new password = %d %q", p.Status, pw2)
+	}
+	if p := rina.get("/petugas"); p.Status != 303 {
+		t.Errorf("the officer's browser is still signed in after the new password: %d", p.Status)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {"rina@dinkes.example.org"}, "password": {pw}}); p.Status == 303 {
+		t.Error("the old password still signs in")
+	}
+	signIn("rina@dinkes.example.org", pw2)
+	adminID := userID("admin@example.org")
+	for _, action := range []string{"sandi", "nonaktifkan"} {
+		if p := post("/admin/pengguna/"+strconv.FormatInt(adminID, 10)+"/"+action, url.Values{}); p.Status != 403 {
+			t.Errorf("%s on the admin's own account = %d, want 403", action, p.Status)
+		}
+	}
+	if p := post("/admin/pengguna/"+strconv.FormatInt(userID("+6281234567871"), 10)+"/sandi", url.Values{}); p.Status != 404 {
+		t.Errorf("a new password for a resident = %d, want 404 (residents reset theirs by phone)", p.Status)
+	}
+	if p := post("/admin/pengguna/999999/nonaktifkan", url.Values{}); p.Status != 404 {
+		t.Errorf("turning off no account = %d, want 404", p.Status)
+	}
+
+	// Turned off: no sign-in, no session, no API token; on again: the
+	// password works, the tokens stay revoked.
+	rina = signIn("rina@dinkes.example.org", pw2)
+	token := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "rina@dinkes.example.org", "password": pw2})
+	var tok struct{ Token string }
+	token.json(t, &tok)
+	off := post("/admin/pengguna/"+strconv.FormatInt(rinaID, 10)+"/nonaktifkan", url.Values{})
+	if off.Status != 303 || off.Location != "/admin/pengguna" {
+		t.Fatalf("turn off = %d %s", off.Status, off.Location)
+	}
+	if p := admin.get("/admin/pengguna?q=rina"); !strings.Contains(p.Body, "badge-ditolak") || !strings.Contains(p.Body, "/aktifkan") || strings.Contains(p.Body, "lama@example.org") {
+		t.Error("the search for the officer does not show her alone, turned off")
+	}
+	if p := rina.get("/petugas"); p.Status != 303 {
+		t.Errorf("a turned-off officer's browser still works: %d", p.Status)
+	}
+	if r := e.do("GET", "/api/v1/me", tok.Token, nil); r.Status != 401 {
+		t.Errorf("a turned-off officer's API token = %d, want 401", r.Status)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {"rina@dinkes.example.org"}, "password": {pw2}}); p.Status == 303 {
+		t.Error("a turned-off account signs in")
+	}
+	if p := post("/admin/pengguna/"+strconv.FormatInt(rinaID, 10)+"/aktifkan", url.Values{}); p.Status != 303 {
+		t.Fatalf("turn on = %d", p.Status)
+	}
+	signIn("rina@dinkes.example.org", pw2)
+	if r := e.do("GET", "/api/v1/me", tok.Token, nil); r.Status != 401 {
+		t.Errorf("the token of before is back after turning on: %d", r.Status)
+	}
+
+	// Residents, and the domicile an admin confirms.
+	if p := admin.get("/admin/pengguna?tab=warga"); !strings.Contains(p.Body, "Warga "+nikLuar[12:]) || !strings.Contains(p.Body, "Warga "+nikKota[12:]) || strings.Contains(p.Body, "lama@example.org") {
+		t.Error("the residents' tab does not list both residents, without staff")
+	}
+	pending := admin.get("/admin/pengguna?tab=domisili")
+	if !strings.Contains(pending.Body, "Warga "+nikLuar[12:]) || strings.Contains(pending.Body, "Warga "+nikKota[12:]) || strings.Contains(pending.Body, nikLuar) {
+		t.Error("the domicile tab must list the resident with a NIK from elsewhere only, the NIK masked")
+	}
+	luarID := userID("+6281234567871")
+	in, _ := e.points()
+	flags := func() []string {
+		t.Helper()
+		r, err := e.db.FindReportByTicket(ctx, e.submit(luar, report(in[0], in[1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Flags
+	}
+	if !slices.Contains(flags(), esambat.FlagDomicileUnverified) {
+		t.Fatal("a report before the confirmation is not flagged")
+	}
+	p = post("/admin/pengguna/"+strconv.FormatInt(luarID, 10)+"/domisili", url.Values{"tab": {"domisili"}})
+	if p.Status != 303 || p.Location != "/admin/pengguna?tab=domisili" {
+		t.Fatalf("confirm domicile = %d %s", p.Status, p.Location)
+	}
+	if p := admin.get("/admin/pengguna?tab=domisili"); strings.Contains(p.Body, "Warga "+nikLuar[12:]) || !strings.Contains(p.Body, "Tidak ada warga yang menunggu") {
+		t.Error("the confirmed resident is still waiting")
+	}
+	if slices.Contains(flags(), esambat.FlagDomicileUnverified) {
+		t.Error("a report after the confirmation is still flagged")
+	}
+	if p := admin.get("/admin/pengguna?q=" + strings.Repeat("x", 101)); p.Status != 400 || !strings.Contains(p.Body, `id="e-q"`) {
+		t.Errorf("a search too long = %d, want 400 naming it", p.Status)
+	}
+	if p := admin.get("/admin/pengguna?lang=en"); !strings.Contains(p.Body, "Manage accounts") {
+		t.Error("the page is not in English")
+	}
+}

@@ -1,0 +1,211 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/password"
+)
+
+// The admins' accounts page (/admin/pengguna): staff accounts, residents,
+// and residents whose domicile waits for an admin. The rules are in
+// esambat.Service (CreateStaff, SetStaffPassword, SetDisabled,
+// VerifyDomicile); these handlers turn forms into calls.
+func (s *Server) userRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/pengguna", s.handleUsers)
+	mux.HandleFunc("POST /admin/pengguna", s.handleUserCreate)
+	mux.HandleFunc("POST /admin/pengguna/{id}/sandi", s.handleUserPassword)
+	mux.HandleFunc("POST /admin/pengguna/{id}/nonaktifkan", s.handleUserDisable)
+	mux.HandleFunc("POST /admin/pengguna/{id}/aktifkan", s.handleUserDisable)
+	mux.HandleFunc("POST /admin/pengguna/{id}/domisili", s.handleUserDomicile)
+}
+
+// Tabs of the accounts page.
+const (
+	usersStaff    = "petugas"
+	usersResident = "warga"
+	usersDomicile = "domisili"
+)
+
+// usersData is what staff_users shows.
+type usersData struct {
+	Tab, Query string
+	Users      []userRow
+	Agencies   []esambat.Agency
+	Full       bool // the list stopped at esambat.MaxUserList
+	// Shown is a password just made, shown this once (nil otherwise).
+	Shown *shownPassword
+}
+
+// userRow is an account in the list, with its agency's name.
+type userRow struct {
+	esambat.User
+	AgencyName string
+}
+
+// shownPassword is a generated password and whose it is.
+type shownPassword struct {
+	Name, Email, Password string
+	New                   bool // a new account (else a reset)
+}
+
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil {
+		return
+	}
+	s.usersPage(w, r, a, http.StatusOK, nil, nil)
+}
+
+// usersPage renders the accounts page for the tab and words of the
+// address (or of the form that led here), with err on the form and shown
+// when a password was just made.
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, status int, err error, shown *shownPassword) {
+	p := s.newPage(w, r, "Kelola akun")
+	q := r.URL.Query()
+	d := usersData{Tab: q.Get("tab"), Query: strings.TrimSpace(q.Get("q")), Shown: shown}
+	if d.Tab != usersResident && d.Tab != usersDomicile {
+		d.Tab = usersStaff
+	}
+	f := esambat.UserFilter{Staff: d.Tab == usersStaff, PendingDomicile: d.Tab == usersDomicile, Query: d.Query}
+	users, lerr := s.Service.ListUsers(r.Context(), a, f)
+	if esambat.ErrorCode(lerr) == esambat.EINVALID {
+		p.setErrors(lerr)
+		status = http.StatusBadRequest
+	} else if lerr != nil {
+		s.pageError(w, r, lerr)
+		return
+	}
+	ref, rerr := s.ref(r.Context())
+	if rerr != nil {
+		s.pageError(w, r, rerr)
+		return
+	}
+	d.Agencies = ref.agencies
+	d.Full = len(users) >= esambat.MaxUserList
+	for _, u := range users {
+		row := userRow{User: u, AgencyName: u.AgencyCode}
+		if ag, ok := ref.agByCode[u.AgencyCode]; ok {
+			row.AgencyName = ag.Name
+		}
+		d.Users = append(d.Users, row)
+	}
+	if err != nil {
+		p.setErrors(err)
+		for _, k := range []string{"role", "name", "email", "agency"} {
+			p.Values.Set(k, r.PostFormValue(k))
+		}
+	}
+	p.Data = d
+	s.render(w, r, status, "staff_users", p)
+}
+
+// handleUserCreate creates a staff account with a generated password and
+// shows the password once, on the answer itself: it is never put in a
+// cookie, an address or the log.
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil || !s.formOK(w, r) {
+		return
+	}
+	in := esambat.StaffInput{Role: esambat.Role(r.PostFormValue("role")), Name: r.PostFormValue("name"),
+		Email: r.PostFormValue("email"), AgencyCode: r.PostFormValue("agency")}
+	pw := password.Generate(16)
+	u, err := s.Service.CreateStaff(r.Context(), a, in, pw)
+	if err != nil {
+		s.usersPage(w, r, a, statusFor(err), err, nil)
+		return
+	}
+	s.Logger.Info("staff account created", "by", a.UserID, "user", u.ID, "role", u.Role, "agency", u.AgencyCode)
+	s.usersPage(w, r, a, http.StatusCreated, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw, New: true})
+}
+
+// userForm checks an admin's form about the account the address names
+// and returns the admin and the account's ID; a nil actor when the answer
+// has been given (sign-in, 404, a stale form).
+func (s *Server) userForm(w http.ResponseWriter, r *http.Request) (*esambat.Actor, int64) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil || !s.formOK(w, r) {
+		return nil, 0
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan."))
+		return nil, 0
+	}
+	return a, id
+}
+
+// handleUserPassword gives a staff account a new generated password,
+// shown once, and signs it out of every browser.
+func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
+	a, id := s.userForm(w, r)
+	if a == nil {
+		return
+	}
+	pw := password.Generate(16)
+	u, err := s.Service.SetStaffPassword(r.Context(), a, id, pw)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.Logger.Info("staff password set", "by", a.UserID, "user", u.ID)
+	s.usersPage(w, r, a, http.StatusOK, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw})
+}
+
+// handleUserDisable turns an account off (…/nonaktifkan) or on again
+// (…/aktifkan).
+func (s *Server) handleUserDisable(w http.ResponseWriter, r *http.Request) {
+	a, id := s.userForm(w, r)
+	if a == nil {
+		return
+	}
+	off := strings.HasSuffix(r.URL.Path, "/nonaktifkan")
+	u, err := s.Service.SetDisabled(r.Context(), a, id, off)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.Logger.Info("account switched", "by", a.UserID, "user", u.ID, "disabled", off)
+	if off {
+		flash(w, "Akun dinonaktifkan: tidak dapat masuk lagi, dan semua sesi serta token API-nya sudah berakhir.")
+	} else {
+		flash(w, "Akun diaktifkan kembali.")
+	}
+	s.backToUsers(w, r)
+}
+
+// handleUserDomicile records that an admin checked a resident's domicile.
+func (s *Server) handleUserDomicile(w http.ResponseWriter, r *http.Request) {
+	a, id := s.userForm(w, r)
+	if a == nil {
+		return
+	}
+	u, err := s.Service.VerifyDomicile(r.Context(), a, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.Logger.Info("domicile verified", "by", a.UserID, "user", u.ID)
+	flash(w, "Domisili dikonfirmasi. Laporan berikutnya dari akun ini tidak lagi ditandai.")
+	s.backToUsers(w, r)
+}
+
+// backToUsers returns to the list the form was sent from.
+func (s *Server) backToUsers(w http.ResponseWriter, r *http.Request) {
+	v := url.Values{}
+	if t := r.PostFormValue("tab"); t == usersResident || t == usersDomicile {
+		v.Set("tab", t)
+	}
+	if q := strings.TrimSpace(r.PostFormValue("q")); q != "" && len(q) <= 100 {
+		v.Set("q", q)
+	}
+	to := "/admin/pengguna"
+	if len(v) > 0 {
+		to += "?" + v.Encode()
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
