@@ -364,7 +364,7 @@ var english = map[string]string{
 	"Anda":                           "you",
 	"nonaktif":                       "disabled",
 	"aktif":                          "active",
-	"Buat kata sandi baru":           "Make a new password",
+	"Sandi baru":                     "New password",
 	"untuk":                          "for",
 	"Konfirmasi domisili":            "Confirm domicile",
 	"Aktifkan":                       "Enable",
