@@ -498,18 +498,10 @@ func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer a.db.Close()
-	if agency != "" {
-		if _, err := a.db.FindAgency(ctx, agency); err != nil {
-			return fmt.Errorf("--agency: %s", esambat.ErrorMessage(err))
-		}
-	}
-	hash, err := password.Hash(pw, password.Default)
+	// The same rules as the admins' accounts page.
+	u, err := a.service.CreateStaff(ctx, nil, esambat.StaffInput{Role: r, Name: name, Email: em, AgencyCode: agency}, pw)
 	if err != nil {
-		return err
-	}
-	u := &esambat.User{Role: r, Name: strings.TrimSpace(name), Email: em, AgencyCode: agency, PasswordHash: hash, DomicileVerified: true}
-	if err := a.db.CreateUser(ctx, u); err != nil {
-		return errors.New(esambat.ErrorMessage(err))
+		return fieldsErr(err)
 	}
 	fmt.Fprintf(stdout, "created %s account %d for %s\n", r, u.ID, em)
 	if generated {
@@ -518,17 +510,22 @@ func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return nil
 }
 
-// fieldsErr turns a validation error into one line per field.
+// fieldsErr turns a validation error into one line per field, and any
+// other refusal into its message; an internal error stays whole, for the
+// operator to read.
 func fieldsErr(err error) error {
 	var e *esambat.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
+	if !errors.As(err, &e) || e.Code == esambat.EINTERNAL {
+		return err
+	}
+	if len(e.Fields) > 0 {
 		var lines []string
 		for _, m := range e.Fields {
 			lines = append(lines, m)
 		}
 		return errors.New(strings.Join(lines, "; "))
 	}
-	return err
+	return errors.New(e.Message)
 }
 
 // readPassword reads one line from stdin when it is not a terminal; with

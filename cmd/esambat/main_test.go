@@ -303,7 +303,7 @@ func TestUserAdd(t *testing.T) {
 		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B"}, "--agency"},
 		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B", "--agency", "tidak-ada"}, "tidak dikenal"},
 		{[]string{"--role", "admin", "--email", "bukan email", "--name", "C"}, "--email"},
-		{[]string{"--role", "admin", "--email", "operator@example.org", "--name", "D"}, "sudah terdaftar"},
+		{[]string{"--role", "admin", "--email", "operator@example.org", "--name", "D"}, "sudah dipakai"},
 	} {
 		errb.Reset()
 		code := run(context.Background(), append([]string{"user", "add"}, tt.args...), strings.NewReader("kata-sandi-kuat\n"), io.Discard, &errb, getenv)
