@@ -13,7 +13,7 @@ import (
 func TestRateLimits(t *testing.T) {
 	e := newEnv(t)
 	// A second server on the same store with small limits.
-	small := &esambathttp.Server{Service: e.svc, DB: e.db, RateLimits: esambathttp.RateLimits{PerIP: 5, PerUser: 8, PerKey: 12}}
+	small := &esambathttp.Server{Service: e.svc, DB: e.db, RateLimits: esambathttp.RateLimits{PerIP: 5, PerUser: 8, PerKey: 12}, Later: func(work func()) { work() }}
 	e.srv.Config.Handler = small.Handler()
 	tok := e.resident(nikKota, "081234567801")
 	key, _, err := e.svc.IssueAPIKey(t.Context(), "Mitra", nil)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -176,7 +177,21 @@ func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, login stri
 	}
 	s.otpLimit.add(keyPhone)
 	s.ipLimit.add(keyIP)
-	return phone, s.Service.SendResetCode(r.Context(), phone)
+	// The answer is the same, and as quick, for every number: the lookup,
+	// the code and the SMS happen after it.
+	ctx := context.WithoutCancel(r.Context())
+	later := s.Later
+	if later == nil {
+		later = func(work func()) { go work() }
+	}
+	later(func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := s.Service.SendResetCode(ctx, phone); err != nil {
+			s.Logger.Warn("password reset code not sent", "err", err)
+		}
+	})
+	return phone, nil
 }
 
 // resetPassword sets a new password with a reset code; refused guesses

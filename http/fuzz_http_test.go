@@ -60,8 +60,8 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	}
 	logs := &errorLog{}
 	srv := &esambathttp.Server{Service: svc, DB: db, Outbox: db, Version: "fuzz", Media: media.DirStore{Dir: tb.TempDir()},
-		RateLimits: esambathttp.RateLimits{PerIP: 1 << 30, PerUser: 1 << 30, PerKey: 1 << 30},
-		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))}
+		RateLimits: esambathttp.RateLimits{PerIP: 1 << 30, PerUser: 1 << 30, PerKey: 1 << 30}, Later: func(work func()) { work() },
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))}
 	fs := &fuzzServer{handler: srv.Handler(), serverErrorLog: logs}
 
 	u, err := svc.Register(ctx, esambat.RegisterInput{NIK: nikKota, Name: "Warga Uji", Phone: "081234567801",

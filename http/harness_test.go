@@ -74,7 +74,7 @@ func newEnv(t *testing.T) *env {
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
 		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent},
 	}
-	server := &esambathttp.Server{Service: svc, DB: db, Outbox: db, Version: "test", Logger: testLogger(t)}
+	server := &esambathttp.Server{Service: svc, DB: db, Outbox: db, Version: "test", Logger: testLogger(t), Later: func(work func()) { work() }}
 	srv := httptest.NewServer(server.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, db: db, svc: svc, sent: sent, clock: clock, loc: loc, server: server}

@@ -886,7 +886,7 @@ func (h *hostile) run(t *testing.T, c hostileCase) page {
 	t.Helper()
 	logs := &errorLog{}
 	srv := &esambathttp.Server{Service: h.e.svc, DB: h.e.db, Outbox: h.e.db, Version: "test",
-		Media: media.DirStore{Dir: h.mediaDir}, RateLimits: c.limits, MaxBody: c.maxBody,
+		Media: media.DirStore{Dir: h.mediaDir}, RateLimits: c.limits, MaxBody: c.maxBody, Later: func(work func()) { work() },
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))}
 	h.e.srv.Config.Handler = srv.Handler()
 	t.Cleanup(func() { h.e.srv.Config.Handler = h.e.server.Handler() })

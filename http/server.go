@@ -62,6 +62,12 @@ type Server struct {
 	Open311Error func(w http.ResponseWriter, r *http.Request, status int, err error)
 	// Open311 serves /open311/ (package open311); nil = not mounted.
 	Open311 http.Handler
+	// Later runs work whose duration must not show in the answer: the
+	// sending of a password-reset code, which only a registered number
+	// gets (its database write and SMS would otherwise tell a registered
+	// number by a slower answer). nil = a goroutine of its own; tests run
+	// it in place.
+	Later func(work func())
 
 	tpl      templates
 	photoSem chan struct{}

@@ -193,7 +193,7 @@ func (e *env) instance(svc *esambat.Service) *env {
 	e.t.Helper()
 	o := *e
 	o.svc = svc
-	o.server = &esambathttp.Server{Service: svc, DB: e.db, Outbox: e.db, Version: "test", Logger: testLogger(e.t)}
+	o.server = &esambathttp.Server{Service: svc, DB: e.db, Outbox: e.db, Version: "test", Logger: testLogger(e.t), Later: func(work func()) { work() }}
 	o.srv = httptest.NewServer(o.server.Handler())
 	e.t.Cleanup(o.srv.Close)
 	return &o

@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	esambathttp "github.com/esambat/esambat/http"
 	"github.com/esambat/esambat/media"
 )
 
@@ -899,5 +901,61 @@ func TestChangePassword(t *testing.T) {
 	}
 	if p := change("kata-sandi-baru-sekali", "kata-sandi-ketiga-kali"); p.Status != 429 || !strings.Contains(p.Body, "Terlalu banyak percobaan") {
 		t.Errorf("the change after ten wrong current passwords = %d, want 429", p.Status)
+	}
+}
+
+// blockingNotifier holds every message until release is closed.
+type blockingNotifier struct {
+	release chan struct{}
+	sent    chan string
+}
+
+func (n *blockingNotifier) Notify(ctx context.Context, to, subject, body string) error {
+	<-n.release
+	n.sent <- to
+	return nil
+}
+
+// TestResetAnswersBeforeSending: the answer to a forgotten-password form
+// does not wait for the code's SMS (only a registered number gets one, so
+// a slow gateway would otherwise tell registered numbers apart by time);
+// the code still goes out after the answer.
+func TestResetAnswersBeforeSending(t *testing.T) {
+	e := newEnv(t)
+	const phone, intl = "081234567851", "+6281234567851"
+	b := e.browser()
+	b.signUp("3575024506920051", phone)
+	if p := b.post("/verifikasi-hp", url.Values{"csrf": {find(t, csrfRe, b.get("/verifikasi-hp").Body)}, "code": {e.lastCode(intl)}}); p.Status != 303 {
+		t.Fatalf("confirm phone = %d", p.Status)
+	}
+	n := &blockingNotifier{release: make(chan struct{}), sent: make(chan string, 1)}
+	svc := *e.svc
+	svc.Auth.Notifier = n
+	srv := &esambathttp.Server{Service: &svc, DB: e.db, Version: "test", Logger: testLogger(t)} // Later unset: a goroutine
+	h := srv.Handler()
+	for _, login := range []string{phone, "081299990001"} {
+		req := httptest.NewRequest("POST", "/lupa-sandi", strings.NewReader(url.Values{"login": {login}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() { h.ServeHTTP(rec, req); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			close(n.release)
+			t.Fatalf("POST /lupa-sandi for %s waited for the SMS", login)
+		}
+		if rec.Code != 303 || !strings.HasPrefix(rec.Header().Get("Location"), "/lupa-sandi/atur") {
+			t.Errorf("POST /lupa-sandi for %s = %d %s", login, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+	close(n.release)
+	select {
+	case to := <-n.sent:
+		if to != intl {
+			t.Errorf("code sent to %s, want %s", to, intl)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the code was never sent after the answer")
 	}
 }
