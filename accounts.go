@@ -3,6 +3,7 @@ package esambat
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Admins manage the accounts of the people who work the reports (DESIGN:
@@ -14,6 +15,73 @@ import (
 //
 // Every method takes the acting admin; nil stands for the operator at the
 // command line, who may do the same.
+
+// AccountEvent records that an admin (or the operator, ActorID 0) changed
+// an account: the accounts page shows who did what to whom.
+type AccountEvent struct {
+	ID        int64
+	UserID    int64
+	ActorID   int64 // 0: the operator at the command line
+	Action    string
+	CreatedAt time.Time
+}
+
+// The actions of AccountEvent.
+const (
+	AccountCreated          = "dibuat"
+	AccountPasswordSet      = "sandi_baru"
+	AccountDisabled         = "dinonaktifkan"
+	AccountEnabled          = "diaktifkan"
+	AccountDomicileVerified = "domisili_dikonfirmasi"
+)
+
+// AccountLog is implemented by user stores that record account events
+// in the same transaction as the change they describe, so that no change
+// goes unrecorded.
+type AccountLog interface {
+	// CreateUserLogged is CreateUser and the event (its UserID set to
+	// the new account's) in one transaction.
+	CreateUserLogged(ctx context.Context, u *User, ev *AccountEvent) error
+	// UpdateUserLogged is UpdateUser and the event in one transaction.
+	UpdateUserLogged(ctx context.Context, u *User, ev *AccountEvent) error
+	// ListAccountEvents returns the latest events, newest first: of
+	// account userID, or of every account when userID is 0.
+	ListAccountEvents(ctx context.Context, userID int64, limit int) ([]AccountEvent, error)
+}
+
+// saveAccount stores u (new when create) with an event naming action and
+// the acting admin (a nil a: the operator), where the store keeps them.
+func (s *Service) saveAccount(ctx context.Context, a *Actor, u *User, action string, create bool) error {
+	l, ok := s.Users.(AccountLog)
+	if !ok {
+		if create {
+			return s.Users.CreateUser(ctx, u)
+		}
+		return s.Users.UpdateUser(ctx, u)
+	}
+	ev := &AccountEvent{UserID: u.ID, Action: action, CreatedAt: s.now().UTC()}
+	if a != nil {
+		ev.ActorID = a.UserID
+	}
+	if create {
+		return l.CreateUserLogged(ctx, u, ev)
+	}
+	return l.UpdateUserLogged(ctx, u, ev)
+}
+
+// AccountHistory returns the latest account events, newest first (of
+// account userID, or of all when 0), for an admin; nil when the store
+// keeps none.
+func (s *Service) AccountHistory(ctx context.Context, a *Actor, userID int64, limit int) ([]AccountEvent, error) {
+	if err := mayManageUsers(a); err != nil {
+		return nil, err
+	}
+	l, ok := s.Users.(AccountLog)
+	if !ok {
+		return nil, nil
+	}
+	return l.ListAccountEvents(ctx, userID, limit)
+}
 
 // UserFilter selects accounts for the admins' list (UserStore.ListUsers).
 type UserFilter struct {
@@ -125,7 +193,7 @@ func (s *Service) CreateStaff(ctx context.Context, a *Actor, in StaffInput, pw s
 	}
 	u := &User{Role: in.Role, Name: in.Name, Email: email, AgencyCode: in.AgencyCode, PasswordHash: hash,
 		DomicileVerified: true, Lang: "id"}
-	if err := s.Users.CreateUser(ctx, u); ErrorCode(err) == ECONFLICT {
+	if err := s.saveAccount(ctx, a, u, AccountCreated, true); ErrorCode(err) == ECONFLICT {
 		return nil, FieldError("email", "Email ini sudah dipakai akun lain.")
 	} else if err != nil {
 		return nil, err
@@ -133,40 +201,43 @@ func (s *Service) CreateStaff(ctx context.Context, a *Actor, in StaffInput, pw s
 	return u, nil
 }
 
-// SetStaffPassword gives staff account userID the password pw and signs
-// every browser out of it: how an admin helps a staff member who forgot
-// the password (residents reset theirs with a code sent to their phone).
-// An admin's own password is changed with the current one, at /akun.
+// SetPassword gives account userID the password pw and signs every
+// browser out of it, returning the account and how many sessions ended:
+// how an admin helps a staff member who forgot the password. Admins set
+// staff passwords only (residents reset theirs with a code sent to their
+// phone), and not their own (that is changed with the current one, at
+// /akun); the operator (a nil a) sets anyone's.
 //
-// Errors: ENOTFOUND for no such staff account; EINVALID naming password;
-// EFORBIDDEN for the admin's own account.
-func (s *Service) SetStaffPassword(ctx context.Context, a *Actor, userID int64, pw string) (*User, error) {
+// Errors: ENOTFOUND for no such account (or a resident's, for an admin);
+// EINVALID naming password; EFORBIDDEN for the admin's own account.
+func (s *Service) SetPassword(ctx context.Context, a *Actor, userID int64, pw string) (*User, int, error) {
 	if err := mayManageUsers(a); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if a != nil && a.UserID == userID {
-		return nil, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
+		return nil, 0, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
 	}
 	u, err := s.Users.FindUserByID(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if !u.Role.Staff() {
-		return nil, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
+	if a != nil && !u.Role.Staff() {
+		return nil, 0, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
 	}
 	if err := s.Auth.Hasher.Validate(pw); err != nil {
-		return nil, FieldError("password", ErrorMessage(err))
+		return nil, 0, FieldError("password", ErrorMessage(err))
 	}
 	if u.PasswordHash, err = s.Auth.Hasher.Hash(pw); err != nil {
-		return nil, Internal(err)
+		return nil, 0, Internal(err)
 	}
-	if err := s.Users.UpdateUser(ctx, u); err != nil {
-		return nil, err
+	if err := s.saveAccount(ctx, a, u, AccountPasswordSet, false); err != nil {
+		return nil, 0, err
 	}
-	if _, err := s.EndSessions(ctx, u.ID, ""); err != nil {
-		return nil, err
+	ended, err := s.EndSessions(ctx, u.ID, "")
+	if err != nil {
+		return nil, 0, err
 	}
-	return u, nil
+	return u, ended, nil
 }
 
 // SetDisabled turns account userID off, or on again. An account that is
@@ -189,7 +260,11 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, userID int64, disab
 		return u, nil
 	}
 	u.Disabled = disabled
-	if err := s.Users.UpdateUser(ctx, u); err != nil {
+	action := AccountEnabled
+	if disabled {
+		action = AccountDisabled
+	}
+	if err := s.saveAccount(ctx, a, u, action, false); err != nil {
 		return nil, err
 	}
 	if !disabled {
@@ -225,7 +300,7 @@ func (s *Service) VerifyDomicile(ctx context.Context, a *Actor, userID int64) (*
 		return u, nil
 	}
 	u.DomicileVerified = true
-	if err := s.Users.UpdateUser(ctx, u); err != nil {
+	if err := s.saveAccount(ctx, a, u, AccountDomicileVerified, false); err != nil {
 		return nil, err
 	}
 	return u, nil

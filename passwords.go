@@ -10,7 +10,7 @@ import (
 // password. Only a confirmed phone qualifies (an unconfirmed one was never
 // shown to be the resident's), and the answers never say whether a number
 // is registered. Staff sign in with an email address; an admin gives them
-// a new one (SetStaffPassword), or the operator (esambat user password). Signed in, anyone changes it
+// a new one (SetPassword), or the operator (esambat user password). Signed in, anyone changes it
 // with the current one (ChangePassword).
 
 // SendResetCode sends a code for choosing a new password to the phone

@@ -12,7 +12,18 @@ import (
 	"github.com/esambat/esambat"
 )
 
-var shownRe = regexp.MustCompile(`id="shown-password">([^<]+)<`)
+var (
+	shownRe   = regexp.MustCompile(`id="shown-password">([^<]+)<`)
+	historyRe = regexp.MustCompile(`<td data-label="Akun">([^<]*)</td><td data-label="Perubahan">([^<]*)</td><td data-label="Oleh">([^<]*)</td>`)
+)
+
+// listPart is the accounts page before its history of changes.
+func listPart(body string) string {
+	if i := strings.Index(body, `id="account-history"`); i >= 0 {
+		return body[:i]
+	}
+	return body
+}
 
 // TestAdminManagesAccounts walks the admins' accounts page: who may see
 // it, a staff account made with a password shown once, a forgotten staff
@@ -184,8 +195,25 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if p.Status != 303 || p.Location != "/admin/pengguna?tab=domisili" {
 		t.Fatalf("confirm domicile = %d %s", p.Status, p.Location)
 	}
-	if p := admin.get("/admin/pengguna?tab=domisili"); strings.Contains(p.Body, "Warga "+nikLuar[12:]) || !strings.Contains(p.Body, "Tidak ada warga yang menunggu") {
+	if p := admin.get("/admin/pengguna?tab=domisili"); strings.Contains(listPart(p.Body), "Warga "+nikLuar[12:]) || !strings.Contains(p.Body, "Tidak ada warga yang menunggu") {
 		t.Error("the confirmed resident is still waiting")
+	}
+	// Every change is in the history, newest first, with who made it.
+	history := historyRe.FindAllStringSubmatch(admin.get("/admin/pengguna").Body, -1)
+	var got []string
+	for _, h := range history {
+		got = append(got, h[1]+" | "+h[2]+" | "+h[3])
+	}
+	by := "Staf admin@example.org"
+	want := []string{
+		"Warga " + nikLuar[12:] + " | domisili dikonfirmasi | " + by,
+		"Rina Wulandari | diaktifkan kembali | " + by,
+		"Rina Wulandari | dinonaktifkan | " + by,
+		"Rina Wulandari | kata sandi baru dibuat | " + by,
+		"Rina Wulandari | akun dibuat | " + by,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("account history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if slices.Contains(flags(), esambat.FlagDomicileUnverified) {
 		t.Error("a report after the confirmation is still flagged")

@@ -38,7 +38,30 @@ type usersData struct {
 	Full       bool // the list stopped at esambat.MaxUserList
 	// Shown is a password just made, shown this once (nil otherwise).
 	Shown *shownPassword
+	// History is the latest changes of accounts, with names.
+	History []accountChange
 }
+
+// accountChange is an account event as the page shows it.
+type accountChange struct {
+	esambat.AccountEvent
+	User, Actor string // Actor "" for the operator
+}
+
+// accountActions names the account events on the page.
+var accountActions = map[string]string{
+	esambat.AccountCreated:          "akun dibuat",
+	esambat.AccountPasswordSet:      "kata sandi baru dibuat",
+	esambat.AccountDisabled:         "dinonaktifkan",
+	esambat.AccountEnabled:          "diaktifkan kembali",
+	esambat.AccountDomicileVerified: "domisili dikonfirmasi",
+}
+
+// AccountAction is the page's name for an account event's action.
+func (p *page) AccountAction(action string) string { return label(p, accountActions, action) }
+
+// historyLen is how many account changes the page lists.
+const historyLen = 30
 
 // userRow is an account in the list, with its agency's name.
 type userRow struct {
@@ -92,6 +115,10 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Ac
 			row.AgencyName = ag.Name
 		}
 		d.Users = append(d.Users, row)
+	}
+	if d.History, lerr = s.accountHistory(r, a); lerr != nil {
+		s.pageError(w, r, lerr)
+		return
 	}
 	if err != nil {
 		p.setErrors(err)
@@ -147,7 +174,7 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := password.Generate(16)
-	u, err := s.Service.SetStaffPassword(r.Context(), a, id, pw)
+	u, _, err := s.Service.SetPassword(r.Context(), a, id, pw)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -208,4 +235,26 @@ func (s *Server) backToUsers(w http.ResponseWriter, r *http.Request) {
 		to += "?" + v.Encode()
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// accountHistory is the latest account changes with the names of the
+// accounts and of the admins who made them.
+func (s *Server) accountHistory(r *http.Request, a *esambat.Actor) ([]accountChange, error) {
+	evs, err := s.Service.AccountHistory(r.Context(), a, 0, historyLen)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, 0, 2*len(evs))
+	for _, ev := range evs {
+		ids = append(ids, ev.UserID, ev.ActorID)
+	}
+	names, err := s.Service.Users.UserNames(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accountChange, len(evs))
+	for i, ev := range evs {
+		out[i] = accountChange{AccountEvent: ev, User: names[ev.UserID], Actor: names[ev.ActorID]}
+	}
+	return out, nil
 }

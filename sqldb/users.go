@@ -32,6 +32,12 @@ func (db *DB) scanUser(s interface{ Scan(...any) error }) (*esambat.User, error)
 // CreateUser stores u. ECONFLICT when its email, phone or NIK is taken; the
 // message does not say by which account.
 func (db *DB) CreateUser(ctx context.Context, u *esambat.User) error {
+	return db.CreateUserLogged(ctx, u, nil)
+}
+
+// CreateUserLogged is CreateUser with ev (nil: none) in the same
+// transaction; see esambat.AccountLog.
+func (db *DB) CreateUserLogged(ctx context.Context, u *esambat.User, ev *esambat.AccountEvent) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = db.Now().UTC().Truncate(time.Microsecond)
 	}
@@ -39,16 +45,33 @@ func (db *DB) CreateUser(ctx context.Context, u *esambat.User) error {
 		u.Lang = "id"
 	}
 	err := db.Writer.Write(ctx, func(tx Tx) error {
-		return tx.QueryRowContext(ctx, db.q(`INSERT INTO users (role, name, email, phone, phone_confirmed, nik_hash, nik_sealed, nik_masked,
+		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO users (role, name, email, phone, phone_confirmed, nik_hash, nik_sealed, nik_masked,
 			kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed), nullStr(u.NIKHash), u.NIKSealed, u.NIKMasked,
-			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, db.t(u.CreatedAt), boolInt(u.Disabled)).Scan(&u.ID)
+			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, db.t(u.CreatedAt), boolInt(u.Disabled)).Scan(&u.ID); err != nil {
+			return err
+		}
+		return db.logAccount(ctx, tx, u, ev)
 	})
 	if esambat.ErrorCode(db.err(err)) == esambat.ECONFLICT {
 		return esambat.Errorf(esambat.ECONFLICT, "Email, nomor HP atau NIK ini sudah terdaftar. Silakan masuk, atau hubungi admin bila Anda tidak pernah mendaftar.")
 	}
 	return db.err(err)
+}
+
+// logAccount stores ev (nil: none) about account u in tx.
+func (db *DB) logAccount(ctx context.Context, tx Tx, u *esambat.User, ev *esambat.AccountEvent) error {
+	if ev == nil {
+		return nil
+	}
+	ev.UserID = u.ID
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = db.Now()
+	}
+	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
+	return tx.QueryRowContext(ctx, db.q(`INSERT INTO account_events (user_id, actor_id, action, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
+		ev.UserID, nullInt(ev.ActorID), ev.Action, db.t(ev.CreatedAt)).Scan(&ev.ID)
 }
 
 // FindUserByID returns ENOTFOUND when there is no such user.
@@ -97,6 +120,12 @@ func (db *DB) FindUserByNIKHash(ctx context.Context, hash string) (*esambat.User
 
 // UpdateUser stores the mutable fields of u.
 func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
+	return db.UpdateUserLogged(ctx, u, nil)
+}
+
+// UpdateUserLogged is UpdateUser with ev (nil: none) in the same
+// transaction; see esambat.AccountLog.
+func (db *DB) UpdateUserLogged(ctx context.Context, u *esambat.User, ev *esambat.AccountEvent) error {
 	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = ?, name = ?, email = ?, phone = ?, phone_confirmed = ?,
 			kelurahan_code = ?, domicile_verified = ?, agency_code = ?, password_hash = ?, lang = ?, disabled = ? WHERE id = ?`),
@@ -108,12 +137,41 @@ func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
 		}
-		return nil
+		return db.logAccount(ctx, tx, u, ev)
 	})
 	if esambat.ErrorCode(db.err(err)) == esambat.ECONFLICT {
 		return esambat.Errorf(esambat.ECONFLICT, "Email atau nomor HP ini sudah dipakai akun lain.")
 	}
 	return db.err(err)
+}
+
+var _ esambat.AccountLog = (*DB)(nil)
+
+// ListAccountEvents returns the latest account events; see
+// esambat.AccountLog.
+func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([]esambat.AccountEvent, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	where, args := ``, []any{}
+	if userID != 0 {
+		where, args = ` WHERE user_id = ?`, append(args, userID)
+	}
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, user_id, COALESCE(actor_id, 0), action, created_at FROM account_events`+where+
+		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit)), args...)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.AccountEvent
+	for rows.Next() {
+		var ev esambat.AccountEvent
+		if err := rows.Scan(&ev.ID, &ev.UserID, &ev.ActorID, &ev.Action, scanTime{&ev.CreatedAt}); err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, ev)
+	}
+	return out, db.err(rows.Err())
 }
 
 var _ esambat.UserLister = (*DB)(nil)

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Reference", testReference},
 		{"Users", testUsers},
 		{"UserList", testUserList},
+		{"AccountEvents", testAccountEvents},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},

@@ -79,3 +79,66 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// testAccountEvents checks that account changes are recorded with the
+// change, in its transaction: a change that fails leaves no event.
+func testAccountEvents(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, _ := seeded(t, open)
+	l, ok := s.(esambat.AccountLog)
+	if !ok {
+		t.Fatal("store does not implement AccountLog")
+	}
+	admin := &esambat.User{Role: esambat.RoleAdmin, Name: "Wati", Email: "wati@kominfo.example.org", PasswordHash: "x"}
+	if err := l.CreateUserLogged(ctx, admin, &esambat.AccountEvent{Action: esambat.AccountCreated}); err != nil {
+		t.Fatal(err)
+	}
+	officer := &esambat.User{Role: esambat.RolePetugas, Name: "Agus", Email: "agus@pupr.example.org", AgencyCode: "dinas-pupr", PasswordHash: "x"}
+	created := &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountCreated}
+	if err := l.CreateUserLogged(ctx, officer, created); err != nil {
+		t.Fatal(err)
+	}
+	if created.UserID != officer.ID || created.ID == 0 || officer.ID == 0 {
+		t.Fatalf("event %+v of account %d", created, officer.ID)
+	}
+	officer.Disabled = true
+	if err := l.UpdateUserLogged(ctx, officer, &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountDisabled}); err != nil {
+		t.Fatal(err)
+	}
+	// Failed changes leave no event.
+	dup := &esambat.User{Role: esambat.RoleAdmin, Name: "Lagi", Email: "wati@kominfo.example.org", PasswordHash: "x"}
+	wantCode(t, l.CreateUserLogged(ctx, dup, &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountCreated}), esambat.ECONFLICT)
+	wantCode(t, l.UpdateUserLogged(ctx, &esambat.User{ID: 999999, Role: esambat.RoleWarga, Name: "x", PasswordHash: "x"},
+		&esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountDisabled}), esambat.ENOTFOUND)
+
+	all, err := l.ListAccountEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		user, actor int64
+		action      string
+	}
+	var got []row
+	for _, ev := range all {
+		got = append(got, row{ev.UserID, ev.ActorID, ev.Action})
+		if ev.CreatedAt.IsZero() {
+			t.Errorf("event %d has no time", ev.ID)
+		}
+	}
+	want := []row{{officer.ID, admin.ID, esambat.AccountDisabled}, {officer.ID, admin.ID, esambat.AccountCreated}, {admin.ID, 0, esambat.AccountCreated}}
+	if len(got) != len(want) {
+		t.Fatalf("events = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if one, err := l.ListAccountEvents(ctx, admin.ID, 10); err != nil || len(one) != 1 || one[0].Action != esambat.AccountCreated {
+		t.Errorf("the admin's events = %+v, %v", one, err)
+	}
+	if two, err := l.ListAccountEvents(ctx, 0, 2); err != nil || len(two) != 2 {
+		t.Errorf("a limit of 2 = %d events, %v", len(two), err)
+	}
+}

@@ -569,15 +569,10 @@ func cmdUserPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err != nil {
 		return fmt.Errorf("--login %s: %s", login, esambat.ErrorMessage(err))
 	}
-	if u.PasswordHash, err = password.Hash(pw, password.Default); err != nil {
-		return err
-	}
-	if err := a.db.UpdateUser(ctx, u); err != nil {
-		return errors.New(esambat.ErrorMessage(err))
-	}
-	ended, err := a.service.EndSessions(ctx, u.ID, "")
+	// Recorded in the account's history, by the operator.
+	u, ended, err := a.service.SetPassword(ctx, nil, u.ID, pw)
 	if err != nil {
-		return err
+		return fieldsErr(err)
 	}
 	fmt.Fprintf(stdout, "password of %s account %d (%s) changed; %d browser sessions signed out\n", u.Role, u.ID, login, ended)
 	if generated {

@@ -360,6 +360,15 @@ func TestUserPassword(t *testing.T) {
 			t.Errorf("user password %v = %d, stderr %q; want failure mentioning %q", tt.args, code, errb.String(), tt.want)
 		}
 	}
+	// The account's history has the operator's changes, by no admin.
+	evs, err := bkOpen(t, dir).ListAccountEvents(ctx, 0, 10)
+	var got []string
+	for _, ev := range evs {
+		got = append(got, fmt.Sprintf("%s by %d", ev.Action, ev.ActorID))
+	}
+	if want := "sandi_baru by 0, sandi_baru by 0, dibuat by 0"; err != nil || strings.Join(got, ", ") != want {
+		t.Errorf("account history = %q, %v; want %q", got, err, want)
+	}
 }
 
 // postStatus posts body (JSON when it starts with "{", a form otherwise)
