@@ -286,8 +286,11 @@ func (t *templates) load() error {
 				}
 				return m, nil
 			},
-			"add":    func(a, b int) int { return a + b },
-			"mul100": func(f float64) float64 { return f * 100 },
+			// breakable lets an email address wrap after its "@" and
+			// dots only, never inside a word.
+			"breakable": breakable,
+			"add":       func(a, b int) int { return a + b },
+			"mul100":    func(f float64) float64 { return f * 100 },
 			"seq": func(n int) []int {
 				s := make([]int, n)
 				for i := range s {
@@ -479,4 +482,17 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// breakable escapes s and marks a line-break opportunity (<wbr>) after
+// every "@" and ".".
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '@' || r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
