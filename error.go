@@ -3,6 +3,8 @@ package esambat
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Error codes. They are stable: API clients switch on them.
@@ -122,6 +124,22 @@ func (v *Validation) AddError(field string, err error) {
 		}
 	}
 	v.Add(field, ErrorMessage(err))
+}
+
+// AddAll records each field problem of err, an EINVALID *Error (another
+// check's Err), in the order of the fields' names; any other error under
+// "" with its safe message.
+func (v *Validation) AddAll(err error) {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		if err != nil {
+			v.Add("", ErrorMessage(err))
+		}
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+		v.Add(k, e.Fields[k])
+	}
 }
 
 // Err returns nil when nothing was added, or an EINVALID *Error whose

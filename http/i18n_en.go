@@ -409,4 +409,13 @@ var english = map[string]string{
 	"dinonaktifkan":                                                                                  "disabled",
 	"diaktifkan kembali":                                                                             "enabled again",
 	"domisili dikonfirmasi":                                                                          "domicile confirmed",
+	"Ubah akun":                                                                                      "Edit account",
+	"Peran dan perangkat daerah yang baru berlaku mulai halaman berikutnya yang dibuka petugas ini; ia tidak perlu masuk ulang.": "A new role or agency applies from the next page this person opens; they need not sign in again.",
+	"Simpan perubahan":              "Save changes",
+	"Riwayat akun ini":              "History of this account",
+	"Belum ada perubahan tercatat.": "No changes recorded yet.",
+	"Ubah":                          "Edit",
+	"diubah":                        "changed",
+	"Perubahan akun tersimpan.":     "The account changes have been saved.",
+	"Anda tidak dapat mengubah peran Anda sendiri. Minta admin lain.": "You cannot change your own role. Ask another admin.",
 }

@@ -113,6 +113,31 @@ func TestAdminManagesAccounts(t *testing.T) {
 		t.Errorf("new account = %+v", u)
 	}
 
+	// An officer moves to another agency: the form shows the account, a
+	// bad change is named, a good one is recorded with what changed.
+	rinaPath := "/admin/pengguna/" + strconv.FormatInt(rinaID, 10)
+	if p := admin.get(rinaPath); p.Status != 200 || !strings.Contains(p.Body, `value="Rina Wulandari"`) || !strings.Contains(p.Body, `<option value="dinkes" selected>`) {
+		t.Fatalf("edit form = %d, want the account's values", p.Status)
+	}
+	if p := post(rinaPath, url.Values{"role": {"petugas"}, "name": {"Rina Wulandari"}, "email": {"lama@example.org"}, "agency": {"dinkes"}}); p.Status != 400 || !strings.Contains(p.Body, "sudah dipakai akun lain") {
+		t.Errorf("edit to a taken email = %d, want 400", p.Status)
+	}
+	if p := post(rinaPath, url.Values{"role": {"petugas"}, "name": {"Rina Wulandari"}, "email": {"rina@dinkes.example.org"}, "agency": {"dinas-pupr"}}); p.Status != 303 || p.Location != rinaPath {
+		t.Fatalf("edit = %d %s", p.Status, p.Location)
+	}
+	if u, _ := e.db.FindUserByID(ctx, rinaID); u.AgencyCode != "dinas-pupr" {
+		t.Errorf("agency after the edit = %q", u.AgencyCode)
+	}
+	if p := admin.get(rinaPath); !strings.Contains(p.Body, "diubah: perangkat daerah: dinkes → dinas-pupr") {
+		t.Error("the account's history does not say what changed")
+	}
+	if p := post("/admin/pengguna/"+strconv.FormatInt(userID("admin@example.org"), 10), url.Values{"role": {"pimpinan"}, "name": {"Saya"}, "email": {"admin@example.org"}}); p.Status != 400 || !strings.Contains(p.Body, "peran Anda sendiri") {
+		t.Errorf("an admin changing their own role = %d, want 400", p.Status)
+	}
+	if p := admin.get("/admin/pengguna/" + strconv.FormatInt(userID("+6281234567871"), 10)); p.Status != 404 {
+		t.Errorf("the edit form of a resident = %d, want 404", p.Status)
+	}
+
 	// A forgotten staff password: a new one, shown once; the old one and
 	// the browsers signed in with it are done.
 	p = post("/admin/pengguna/"+strconv.FormatInt(rinaID, 10)+"/sandi", url.Values{})
@@ -210,6 +235,7 @@ func TestAdminManagesAccounts(t *testing.T) {
 		"Rina Wulandari | diaktifkan kembali | " + by,
 		"Rina Wulandari | dinonaktifkan | " + by,
 		"Rina Wulandari | kata sandi baru dibuat | " + by,
+		"Rina Wulandari | diubah: perangkat daerah: dinkes → dinas-pupr | " + by,
 		"Rina Wulandari | akun dibuat | " + by,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -17,6 +17,8 @@ import (
 func (s *Server) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/pengguna", s.handleUsers)
 	mux.HandleFunc("POST /admin/pengguna", s.handleUserCreate)
+	mux.HandleFunc("GET /admin/pengguna/{id}", s.handleUserEdit)
+	mux.HandleFunc("POST /admin/pengguna/{id}", s.handleUserSave)
 	mux.HandleFunc("POST /admin/pengguna/{id}/sandi", s.handleUserPassword)
 	mux.HandleFunc("POST /admin/pengguna/{id}/nonaktifkan", s.handleUserDisable)
 	mux.HandleFunc("POST /admin/pengguna/{id}/aktifkan", s.handleUserDisable)
@@ -51,6 +53,7 @@ type accountChange struct {
 // accountActions names the account events on the page.
 var accountActions = map[string]string{
 	esambat.AccountCreated:          "akun dibuat",
+	esambat.AccountUpdated:          "diubah",
 	esambat.AccountPasswordSet:      "kata sandi baru dibuat",
 	esambat.AccountDisabled:         "dinonaktifkan",
 	esambat.AccountEnabled:          "diaktifkan kembali",
@@ -116,7 +119,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Ac
 		}
 		d.Users = append(d.Users, row)
 	}
-	if d.History, lerr = s.accountHistory(r, a); lerr != nil {
+	if d.History, lerr = s.accountHistory(r, a, 0); lerr != nil {
 		s.pageError(w, r, lerr)
 		return
 	}
@@ -138,10 +141,8 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	if a == nil || !s.formOK(w, r) {
 		return
 	}
-	in := esambat.StaffInput{Role: esambat.Role(r.PostFormValue("role")), Name: r.PostFormValue("name"),
-		Email: r.PostFormValue("email"), AgencyCode: r.PostFormValue("agency")}
 	pw := password.Generate(16)
-	u, err := s.Service.CreateStaff(r.Context(), a, in, pw)
+	u, err := s.Service.CreateStaff(r.Context(), a, staffInput(r), pw)
 	if err != nil {
 		s.usersPage(w, r, a, statusFor(err), err, nil)
 		return
@@ -158,12 +159,98 @@ func (s *Server) userForm(w http.ResponseWriter, r *http.Request) (*esambat.Acto
 	if a == nil || !s.formOK(w, r) {
 		return nil, 0
 	}
+	return s.userOf(w, r, a)
+}
+
+// userOf returns a and the ID of the account the address names; a nil
+// actor when it names none (the error page has answered).
+func (s *Server) userOf(w http.ResponseWriter, r *http.Request, a *esambat.Actor) (*esambat.Actor, int64) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan."))
 		return nil, 0
 	}
 	return a, id
+}
+
+// userEditData is what staff_user shows: the account, the agencies to
+// choose from and the account's history.
+type userEditData struct {
+	Account  *esambat.User
+	Agencies []esambat.Agency
+	History  []accountChange
+}
+
+// handleUserEdit shows a staff account's form and history.
+func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil {
+		return
+	}
+	if a, id := s.userOf(w, r, a); a != nil {
+		s.userEditPage(w, r, a, id, http.StatusOK, nil)
+	}
+}
+
+// userEditPage renders the form of staff account id, with err on it
+// (and the values sent kept) after a refused change.
+func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, id int64, status int, err error) {
+	u, ferr := s.Service.Users.FindUserByID(r.Context(), id)
+	if ferr == nil && !u.Role.Staff() {
+		ferr = esambat.Errorf(esambat.ENOTFOUND, "Akun petugas tidak ditemukan.")
+	}
+	if ferr != nil {
+		s.pageError(w, r, ferr)
+		return
+	}
+	ref, rerr := s.ref(r.Context())
+	if rerr != nil {
+		s.pageError(w, r, rerr)
+		return
+	}
+	hist, herr := s.accountHistory(r, a, id)
+	if herr != nil {
+		s.pageError(w, r, herr)
+		return
+	}
+	p := s.newPage(w, r, "Ubah akun")
+	p.Values.Set("role", string(u.Role))
+	p.Values.Set("name", u.Name)
+	p.Values.Set("email", u.Email)
+	p.Values.Set("agency", u.AgencyCode)
+	if err != nil {
+		p.setErrors(err)
+		for _, k := range []string{"role", "name", "email", "agency"} {
+			p.Values.Set(k, r.PostFormValue(k))
+		}
+	}
+	p.Data = userEditData{Account: u, Agencies: ref.agencies, History: hist}
+	s.render(w, r, status, "staff_user", p)
+}
+
+// handleUserSave stores a staff account's form.
+func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
+	a, id := s.userForm(w, r)
+	if a == nil {
+		return
+	}
+	u, err := s.Service.UpdateStaff(r.Context(), a, id, staffInput(r))
+	if esambat.ErrorCode(err) == esambat.EINVALID {
+		s.userEditPage(w, r, a, id, http.StatusBadRequest, err)
+		return
+	} else if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.Logger.Info("staff account changed", "by", a.UserID, "user", u.ID)
+	flash(w, "Perubahan akun tersimpan.")
+	http.Redirect(w, r, "/admin/pengguna/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+}
+
+// staffInput reads a staff account's form.
+func staffInput(r *http.Request) esambat.StaffInput {
+	return esambat.StaffInput{Role: esambat.Role(r.PostFormValue("role")), Name: r.PostFormValue("name"),
+		Email: r.PostFormValue("email"), AgencyCode: r.PostFormValue("agency")}
 }
 
 // handleUserPassword gives a staff account a new generated password,
@@ -237,10 +324,10 @@ func (s *Server) backToUsers(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// accountHistory is the latest account changes with the names of the
-// accounts and of the admins who made them.
-func (s *Server) accountHistory(r *http.Request, a *esambat.Actor) ([]accountChange, error) {
-	evs, err := s.Service.AccountHistory(r.Context(), a, 0, historyLen)
+// accountHistory is the latest changes of account userID (0: of all),
+// with the names of the accounts and of the admins who made them.
+func (s *Server) accountHistory(r *http.Request, a *esambat.Actor, userID int64) ([]accountChange, error) {
+	evs, err := s.Service.AccountHistory(r.Context(), a, userID, historyLen)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}

@@ -70,8 +70,8 @@ func (db *DB) logAccount(ctx context.Context, tx Tx, u *esambat.User, ev *esamba
 		ev.CreatedAt = db.Now()
 	}
 	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
-	return tx.QueryRowContext(ctx, db.q(`INSERT INTO account_events (user_id, actor_id, action, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
-		ev.UserID, nullInt(ev.ActorID), ev.Action, db.t(ev.CreatedAt)).Scan(&ev.ID)
+	return tx.QueryRowContext(ctx, db.q(`INSERT INTO account_events (user_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+		ev.UserID, nullInt(ev.ActorID), ev.Action, ev.Detail, db.t(ev.CreatedAt)).Scan(&ev.ID)
 }
 
 // FindUserByID returns ENOTFOUND when there is no such user.
@@ -157,7 +157,7 @@ func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([
 	if userID != 0 {
 		where, args = ` WHERE user_id = ?`, append(args, userID)
 	}
-	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, user_id, COALESCE(actor_id, 0), action, created_at FROM account_events`+where+
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT id, user_id, COALESCE(actor_id, 0), action, detail, created_at FROM account_events`+where+
 		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit)), args...)
 	if err != nil {
 		return nil, db.err(err)
@@ -166,7 +166,7 @@ func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([
 	var out []esambat.AccountEvent
 	for rows.Next() {
 		var ev esambat.AccountEvent
-		if err := rows.Scan(&ev.ID, &ev.UserID, &ev.ActorID, &ev.Action, scanTime{&ev.CreatedAt}); err != nil {
+		if err := rows.Scan(&ev.ID, &ev.UserID, &ev.ActorID, &ev.Action, &ev.Detail, scanTime{&ev.CreatedAt}); err != nil {
 			return nil, db.err(err)
 		}
 		out = append(out, ev)

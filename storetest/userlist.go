@@ -102,7 +102,7 @@ func testAccountEvents(t *testing.T, open Opener) {
 		t.Fatalf("event %+v of account %d", created, officer.ID)
 	}
 	officer.Disabled = true
-	if err := l.UpdateUserLogged(ctx, officer, &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountDisabled}); err != nil {
+	if err := l.UpdateUserLogged(ctx, officer, &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountDisabled, Detail: "peran: petugas → admin"}); err != nil {
 		t.Fatal(err)
 	}
 	// Failed changes leave no event.
@@ -134,6 +134,9 @@ func testAccountEvents(t *testing.T, open Opener) {
 		if got[i] != want[i] {
 			t.Errorf("event %d = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+	if all[0].Detail != "peran: petugas → admin" || all[1].Detail != "" {
+		t.Errorf("details = %q, %q", all[0].Detail, all[1].Detail)
 	}
 	if one, err := l.ListAccountEvents(ctx, admin.ID, 10); err != nil || len(one) != 1 || one[0].Action != esambat.AccountCreated {
 		t.Errorf("the admin's events = %+v, %v", one, err)
