@@ -418,4 +418,5 @@ var english = map[string]string{
 	"diubah":                        "changed",
 	"Perubahan akun tersimpan.":     "The account changes have been saved.",
 	"Anda tidak dapat mengubah peran Anda sendiri. Minta admin lain.": "You cannot change your own role. Ask another admin.",
+	"Saring laporan": "Filter reports",
 }

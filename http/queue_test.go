@@ -145,6 +145,14 @@ func TestAgencyInboxFilters(t *testing.T) {
 	shows("/petugas?q=karanganyar", drain, accepted)
 	shows("/petugas?category=jalan-jembatan", road, accepted)
 	shows("/petugas?status=diajukan", road, drain, accepted) // not an inbox status: the whole inbox
+	// The filters fold away until one is in use, so that on a phone the
+	// reports come first.
+	if p := officer.get("/petugas"); !strings.Contains(p.Body, `<details class="boxed filter-box">`) {
+		t.Error("the inbox's filters are not folded away when none is in use")
+	}
+	if p := officer.get("/petugas?q=berlubang"); !strings.Contains(p.Body, `<details class="boxed filter-box" open>`) {
+		t.Error("the inbox's filters are folded away while one is in use")
+	}
 	if p := officer.get("/petugas?kelurahan=35.75.01.1001"); !strings.Contains(p.Body, "cocok dengan saringan") {
 		t.Errorf("an inbox filtered to nothing does not say so:\n%s", p.Body)
 	}
