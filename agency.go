@@ -63,4 +63,9 @@ type ReferenceStore interface {
 	// SetAutoThreshold sets a category's automatic-disposition threshold
 	// (0 = off); ENOTFOUND for an unknown code.
 	SetAutoThreshold(ctx context.Context, code string, threshold float64) error
+	// SetCategoryAgency sets the agency a category's reports go to by
+	// default (the suggestion at verification, and automatic
+	// disposition); ENOTFOUND for an unknown category, EINVALID naming
+	// agency for an unknown agency.
+	SetCategoryAgency(ctx context.Context, code, agency string) error
 }

@@ -135,6 +135,22 @@ func TestStaffAPI(t *testing.T) {
 	if r := e.do("PUT", "/api/v1/categories/air-bersih/auto-threshold", admin, map[string]float64{"threshold": 2}); r.Status != 400 {
 		t.Errorf("threshold 2 = %d", r.Status)
 	}
+	for _, c := range []struct {
+		token, agency string
+		want          int
+	}{
+		{pet, "dinas-pupr", 403}, {admin, "tidak-ada", 400}, {admin, "", 400}, {admin, "dinas-pupr", 200},
+	} {
+		if r := e.do("PUT", "/api/v1/categories/air-bersih/default-agency", c.token, map[string]string{"agency": c.agency}); r.Status != c.want {
+			t.Errorf("default agency %q = %d, want %d: %s", c.agency, r.Status, c.want, r.Body)
+		}
+	}
+	if r := e.do("PUT", "/api/v1/categories/tidak-ada/default-agency", admin, map[string]string{"agency": "dinas-pupr"}); r.Status != 404 {
+		t.Errorf("default agency of no category = %d, want 404", r.Status)
+	}
+	if c, _ := e.db.FindCategory(t.Context(), "air-bersih"); c.AgencyCode != "dinas-pupr" {
+		t.Errorf("default agency stored = %q", c.AgencyCode)
+	}
 	if r := e.do("GET", "/api/v1/outbox/dead", admin, nil); r.Status != 200 || strings.TrimSpace(string(r.Body)) != "[]" {
 		t.Errorf("dead letters = %d %s", r.Status, r.Body)
 	}

@@ -115,6 +115,33 @@ func (s *Server) handleThresholdAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"category": r.PathValue("code"), "threshold": *in.Threshold})
 }
 
+// handleDefaultAgencyAPI sets the agency a category's reports go to by
+// default (admins).
+func (s *Server) handleDefaultAgencyAPI(w http.ResponseWriter, r *http.Request) {
+	a := s.staffActor(w, r, esambat.RoleAdmin)
+	if a == nil {
+		return
+	}
+	var in struct {
+		Agency string `json:"agency"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if in.Agency == "" {
+		s.Error(w, r, esambat.FieldError("agency", "agency wajib diisi: kode perangkat daerah (GET /api/v1/agencies)."))
+		return
+	}
+	if err := s.Service.Reference.SetCategoryAgency(r.Context(), r.PathValue("code"), in.Agency); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Logger.Info("category agency changed", "by", a.UserID, "category", r.PathValue("code"), "to", in.Agency)
+	s.refs.invalidate()
+	writeJSON(w, http.StatusOK, map[string]string{"category": r.PathValue("code"), "agency": in.Agency})
+}
+
 type messageJSON struct {
 	ID        int64     `json:"id"`
 	Channel   string    `json:"channel"`

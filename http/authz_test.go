@@ -316,8 +316,8 @@ func TestCategoryThresholdPage(t *testing.T) {
 		t.Fatalf("categories page = %d", page.Status)
 	}
 	// Each category's default agency by name, not by code.
-	if !strings.Contains(page.Body, "<td>Perumdam Tirta Umbulan (BUMD air minum)</td>") || strings.Contains(page.Body, "<td>pdam</td>") {
-		t.Error("the categories page names a default agency by its code")
+	if !strings.Contains(page.Body, `<option value="pdam" selected>Perumdam Tirta Umbulan (BUMD air minum)</option>`) {
+		t.Error("the categories page does not show the default agency by name, chosen")
 	}
 	csrf := find(t, csrfRe, page.Body)
 	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "threshold": {"85"}}); p.Status != 303 {
@@ -331,6 +331,40 @@ func TestCategoryThresholdPage(t *testing.T) {
 	}
 	if p := b.post("/admin/kategori/tidak-ada", url.Values{"csrf": {csrf}, "threshold": {"50"}}); p.Status != 404 {
 		t.Errorf("unknown category = %d", p.Status)
+	}
+
+	// The default agency: a refused form changes nothing, a good one
+	// sends the category's next reports to the new agency.
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "agency": {"dinas-pupr"}, "threshold": {"150"}}); p.Status != 400 {
+		t.Errorf("new agency with a bad threshold = %d, want 400", p.Status)
+	}
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "agency": {"tidak-ada"}, "threshold": {"85"}}); p.Status != 400 || !strings.Contains(p.Body, "Perangkat daerah itu tidak dikenal") {
+		t.Errorf("unknown agency = %d, want 400 saying so", p.Status)
+	}
+	if c, _ := e.db.FindCategory(t.Context(), "air-bersih"); c.AgencyCode != "pdam" {
+		t.Fatalf("a refused form moved the category to %q", c.AgencyCode)
+	}
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"agency": {"dinas-pupr"}, "threshold": {"85"}}); p.Status != 403 {
+		t.Errorf("a form without CSRF = %d, want 403", p.Status)
+	}
+	if p := b.post("/admin/kategori/air-bersih", url.Values{"csrf": {csrf}, "agency": {"dinas-pupr"}, "threshold": {"85"}}); p.Status != 303 {
+		t.Fatalf("new agency = %d %s", p.Status, p.Body)
+	}
+	warga := e.resident(nikKota, "081234567809")
+	in, _ := e.points()
+	ticket := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["category"] = "air-bersih" }))
+	if r, _ := e.db.FindReportByTicket(t.Context(), ticket); r.SuggestedAgency != "dinas-pupr" {
+		t.Errorf("a new air-bersih report suggests %q, want dinas-pupr", r.SuggestedAgency)
+	}
+	var cats []struct {
+		Code          string
+		DefaultAgency struct{ Code string } `json:"default_agency"`
+	}
+	e.do("GET", "/api/v1/categories", "", nil).json(t, &cats)
+	for _, c := range cats {
+		if c.Code == "air-bersih" && c.DefaultAgency.Code != "dinas-pupr" {
+			t.Errorf("the API's default agency of air-bersih = %q", c.DefaultAgency.Code)
+		}
 	}
 }
 

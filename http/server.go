@@ -165,6 +165,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/templates", s.handleTemplateCreateAPI},
 		{"DELETE", "/api/v1/templates/{id}", s.handleTemplateDeleteAPI},
 		{"PUT", "/api/v1/categories/{code}/auto-threshold", s.handleThresholdAPI},
+		{"PUT", "/api/v1/categories/{code}/default-agency", s.handleDefaultAgencyAPI},
 		{"GET", "/api/v1/outbox/dead", s.handleDeadListAPI},
 		{"POST", "/api/v1/outbox/{id}/retry", s.handleDeadRetryAPI},
 	}

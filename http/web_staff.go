@@ -25,7 +25,7 @@ func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/notifikasi", s.handleDeadLetters)
 	mux.HandleFunc("POST /admin/notifikasi/{id}/ulang", s.handleDeadRetry)
 	mux.HandleFunc("GET /admin/kategori", s.handleCategoriesAdmin)
-	mux.HandleFunc("POST /admin/kategori/{code}", s.handleCategoryThreshold)
+	mux.HandleFunc("POST /admin/kategori/{code}", s.handleCategorySave)
 	mux.HandleFunc("GET /petugas/templat", s.handleTemplates)
 	mux.HandleFunc("POST /petugas/templat", s.handleTemplateCreate)
 	mux.HandleFunc("POST /petugas/templat/{id}/hapus", s.handleTemplateDelete)
@@ -558,8 +558,15 @@ func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request, status i
 			rows[i].AgencyName = ag.Name
 		}
 	}
-	p.Data = rows
+	p.Data = categoriesData{Rows: rows, Agencies: ref.agencies}
 	s.render(w, r, status, "staff_categories", p)
+}
+
+// categoriesData is what staff_categories shows: the categories and the
+// agencies to choose from.
+type categoriesData struct {
+	Rows     []categoryRow
+	Agencies []esambat.Agency
 }
 
 // categoryRow is a category on the admin's categories page, with its
@@ -569,23 +576,44 @@ type categoryRow struct {
 	AgencyName string
 }
 
-// handleCategoryThreshold switches automatic disposition of a category on
-// (a threshold between 0 and 1, written as a percentage) or off (0).
-func (s *Server) handleCategoryThreshold(w http.ResponseWriter, r *http.Request) {
-	if s.requireRole(w, r, esambat.RoleAdmin) == nil {
+// handleCategorySave sets a category's default agency (the suggestion at
+// verification, and where automatic disposition sends its reports) and
+// switches its automatic disposition on (a threshold between 0 and 1,
+// written as a percentage) or off (0). Both are checked before either is
+// stored.
+func (s *Server) handleCategorySave(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil || !s.formOK(w, r) {
 		return
 	}
-	if !s.formOK(w, r) {
-		return
+	code := r.PathValue("code")
+	var pct float64
+	setThreshold := r.PostForm.Has("threshold")
+	if setThreshold {
+		var err error
+		pct, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(r.PostFormValue("threshold"), "%")), 64)
+		if err != nil || pct < 0 || pct > 100 {
+			s.categoriesPage(w, r, http.StatusBadRequest, esambat.FieldError("threshold", "Ambang keyakinan harus angka 0 sampai 100 (0 = mati)."))
+			return
+		}
 	}
-	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(r.PostFormValue("threshold"), "%")), 64)
-	if err != nil || pct < 0 || pct > 100 {
-		s.categoriesPage(w, r, http.StatusBadRequest, esambat.FieldError("threshold", "Ambang keyakinan harus angka 0 sampai 100 (0 = mati)."))
-		return
+	if agency := strings.TrimSpace(r.PostFormValue("agency")); agency != "" {
+		cat, err := s.Service.Reference.FindCategory(r.Context(), code)
+		if err == nil && cat.AgencyCode != agency {
+			if err = s.Service.Reference.SetCategoryAgency(r.Context(), code, agency); err == nil {
+				s.Logger.Info("category agency changed", "by", a.UserID, "category", code, "from", cat.AgencyCode, "to", agency)
+			}
+		}
+		if err != nil {
+			s.categoriesPage(w, r, statusFor(err), err)
+			return
+		}
 	}
-	if err := s.Service.Reference.SetAutoThreshold(r.Context(), r.PathValue("code"), pct/100); err != nil {
-		s.categoriesPage(w, r, statusFor(err), err)
-		return
+	if setThreshold {
+		if err := s.Service.Reference.SetAutoThreshold(r.Context(), code, pct/100); err != nil {
+			s.categoriesPage(w, r, statusFor(err), err)
+			return
+		}
 	}
 	s.refs.invalidate()
 	flash(w, "Tersimpan.")

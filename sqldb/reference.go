@@ -196,3 +196,25 @@ func (db *DB) SetAutoThreshold(ctx context.Context, code string, threshold float
 		return nil
 	}))
 }
+
+// SetCategoryAgency sets the agency a category's reports go to by
+// default; see esambat.ReferenceStore.
+func (db *DB) SetCategoryAgency(ctx context.Context, code, agency string) error {
+	defer db.categories.invalidate()
+	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM agencies WHERE code = ?`), agency).Scan(&one); err == sql.ErrNoRows {
+			return esambat.FieldError("agency", "Perangkat daerah itu tidak dikenal.")
+		} else if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET agency_code = ? WHERE code = ?`), agency, code)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return esambat.Errorf(esambat.ENOTFOUND, "Kategori %q tidak dikenal.", code)
+		}
+		return nil
+	}))
+}

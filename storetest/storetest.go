@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"MergeSupports", testMergeSupports},
 		{"Templates", testTemplates},
 		{"AutoThreshold", testAutoThreshold},
+		{"CategoryAgency", testCategoryAgency},
 		{"APIKeys", testAPIKeys},
 		{"Snapshots", testSnapshots},
 	}
