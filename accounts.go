@@ -78,11 +78,14 @@ func (s *Service) saveAccountDetail(ctx context.Context, a *Actor, u *User, acti
 }
 
 // AccountHistory returns the latest account events, newest first (of
-// account userID, or of all when 0), for an admin; nil when the store
-// keeps none.
+// account userID, or of all when 0), for an admin, or for the account's
+// own user (a staff member sees who made their password); nil when the
+// store keeps none.
 func (s *Service) AccountHistory(ctx context.Context, a *Actor, userID int64, limit int) ([]AccountEvent, error) {
-	if err := mayManageUsers(a); err != nil {
-		return nil, err
+	if a == nil || userID == 0 || a.UserID != userID {
+		if err := mayManageUsers(a); err != nil {
+			return nil, err
+		}
 	}
 	l, ok := s.Users.(AccountLog)
 	if !ok {

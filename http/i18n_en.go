@@ -420,4 +420,6 @@ var english = map[string]string{
 	"Anda tidak dapat mengubah peran Anda sendiri. Minta admin lain.": "You cannot change your own role. Ask another admin.",
 	"Saring laporan": "Filter reports",
 	"Perangkat daerah bawaan menerima laporan kategori itu: admin melihatnya sebagai saran saat verifikasi. Bila tugas dan fungsi berpindah (misalnya setelah perubahan susunan perangkat daerah), ubah di sini; laporan yang sudah diteruskan tidak ikut pindah.": "The default agency receives the category's reports: admins see it as the suggestion when verifying. When duties move (after a reorganisation of the agencies, say), change it here; reports already forwarded stay where they are.",
+	"Perubahan akun oleh admin": "Changes to this account by admins",
+	"Bila ada perubahan yang tidak Anda minta, hubungi admin E-Sambat (Diskominfotik).": "If you did not ask for a change, contact an E-Sambat admin (Diskominfotik).",
 }

@@ -151,7 +151,13 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if p := e.browser().post("/masuk", url.Values{"login": {"rina@dinkes.example.org"}, "password": {pw}}); p.Status == 303 {
 		t.Error("the old password still signs in")
 	}
-	signIn("rina@dinkes.example.org", pw2)
+	// The officer sees on her account page who made her password.
+	if p := signIn("rina@dinkes.example.org", pw2).get("/akun"); !strings.Contains(p.Body, "kata sandi baru dibuat") || !strings.Contains(p.Body, "Staf admin@example.org") {
+		t.Error("the officer's account page does not show who made her password")
+	}
+	if p := signIn("lama@example.org", "kata-sandi-staf").get("/akun"); strings.Contains(p.Body, "Rina Wulandari") {
+		t.Error("another officer's account page shows Rina's history")
+	}
 	adminID := userID("admin@example.org")
 	for _, action := range []string{"sandi", "nonaktifkan"} {
 		if p := post("/admin/pengguna/"+strconv.FormatInt(adminID, 10)+"/"+action, url.Values{}); p.Status != 403 {

@@ -789,6 +789,8 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 
 type accountData struct {
 	Tokens []accountToken
+	// History is what admins (or the operator) changed on this account.
+	History []accountChange
 }
 
 // accountToken is a row of the account page's list of sessions and tokens.
@@ -856,7 +858,11 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 	if err != nil {
 		return err
 	}
-	p.Data = accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time())}
+	hist, err := s.accountHistory(r, a, a.UserID)
+	if err != nil {
+		return err
+	}
+	p.Data = accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
 	return nil
 }
 
