@@ -176,6 +176,11 @@ func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([
 
 var _ esambat.UserLister = (*DB)(nil)
 
+// staffOnly selects staff accounts; the partial index users_staff
+// (migrations 0020 SQLite, 0021 PostgreSQL) is defined on this very
+// expression, which is how the planners know it serves the query.
+const staffOnly = `role IN ('admin', 'petugas', 'pimpinan')`
+
 // ListUsers returns the accounts f selects; see esambat.UserLister. The
 // admins' page is rare and the staff few: the residents' list scans the
 // users table, which a city's residents keep in the tens of thousands.
@@ -183,22 +188,30 @@ func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.Us
 	var where []string
 	var args []any
 	if f.Staff {
-		where = append(where, `role IN ('admin', 'petugas', 'pimpinan')`)
+		where = append(where, staffOnly)
 	} else {
 		where = append(where, `role = 'warga'`)
 		if f.PendingDomicile {
 			where = append(where, `domicile_verified = 0`)
 		}
 	}
+	// A number finds its account through the phone's index, an address
+	// through the emails; other words are looked for in names and emails,
+	// row by row (SQLite's LIKE ignores ASCII case by itself; PostgreSQL
+	// asks for ILIKE).
+	like := ` LIKE ? ESCAPE '\'`
+	if db.Dialect.Name == "postgres" {
+		like = ` ILIKE ? ESCAPE '\'`
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
-		cond := `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(COALESCE(email, '')) LIKE ? ESCAPE '\'`
-		args = append(args, like, like)
+		pattern := "%" + likeEscaper.Replace(q) + "%"
 		if phone, err := esambat.NormalizePhone(q); err == nil {
-			cond += ` OR phone = ?`
-			args = append(args, phone)
+			where, args = append(where, `phone = ?`), append(args, phone)
+		} else if strings.Contains(q, "@") {
+			where, args = append(where, `email`+like), append(args, pattern)
+		} else {
+			where, args = append(where, `(name`+like+` OR email`+like+`)`), append(args, pattern, pattern)
 		}
-		where = append(where, cond+`)`)
 	}
 	order := ` ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'pimpinan' THEN 1 ELSE 2 END, COALESCE(agency_code, ''), LOWER(name), id`
 	if !f.Staff {

@@ -1,0 +1,4 @@
+-- The admins' accounts page lists the staff among every resident's
+-- account: without this it read the whole users table. The WHERE is the
+-- query's own (sqldb.staffOnly).
+CREATE INDEX users_staff ON users (role) WHERE role IN ('admin', 'petugas', 'pimpinan');
