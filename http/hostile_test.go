@@ -460,6 +460,32 @@ func hostileCases() []hostileCase {
 		{name: "web keluar cross-site", method: "POST", path: "/keluar", who: "web", headers: []string{"Sec-Fetch-Site", "cross-site"}, body: form(), status: 403, msg: "lintas situs"},
 		{name: "web verifikasi-hp forged CSRF", method: "POST", path: "/verifikasi-hp", who: "web",
 			body: formRaw("csrf=x&code=123456"), status: 403, msg: "Formulir kedaluwarsa"},
+
+		// ---- The admins' accounts and categories pages.
+		{name: "web admin/pengguna create without CSRF token", method: "POST", path: "/admin/pengguna", who: "web-admin",
+			body: func(h *hostile, csrf string) (string, io.Reader) {
+				return form("role", "admin", "name", "Penyusup", "email", "penyusup@example.org")(h, "")
+			}, status: 403, msg: "Formulir kedaluwarsa"},
+		{name: "web admin/pengguna create cross-site", method: "POST", path: "/admin/pengguna", who: "web-admin",
+			headers: []string{"Origin", "https://evil.example"}, body: form("role", "admin", "name", "Penyusup", "email", "penyusup@example.org"), status: 403, msg: "lintas situs"},
+		{name: "web admin/pengguna create by a petugas", method: "POST", path: "/admin/pengguna", who: "web-petugas",
+			body: form("role", "admin", "name", "Naik pangkat", "email", "naik@example.org"), status: 404, msg: "tidak ditemukan"},
+		{name: "web admin/pengguna script in name, SQL injection in email", method: "POST", path: "/admin/pengguna", who: "web-admin",
+			body: form("role", "petugas", "name", xssImg, "email", `x@example.org' OR '1'='1`, "agency", "dinas-pupr"), status: 400, msg: "email tidak valid"},
+		{name: "web admin/pengguna huge name", method: "POST", path: "/admin/pengguna", who: "web-admin",
+			body: form("role", "pimpinan", "name", strings.Repeat("Nama ", 1000), "email", "panjang@example.org"), status: 400, msg: "terlalu panjang"},
+		{name: "web admin/pengguna unknown role", method: "POST", path: "/admin/pengguna", who: "web-admin",
+			body: form("role", "superadmin", "name", "Dewa", "email", "dewa@example.org"), status: 400, msg: "Pilih peran"},
+		{name: "web admin/pengguna SQL injection in search", method: "GET", path: "/admin/pengguna?q=%27%20OR%20%271%27%3D%271", who: "web-admin",
+			status: 200, msg: "Tidak ada akun yang cocok"},
+		{name: "web admin/pengguna turn off a non-numeric id", method: "POST", path: "/admin/pengguna/1%20OR%201=1/nonaktifkan", who: "web-admin",
+			body: form(), status: 404, msg: "tidak ditemukan"},
+		{name: "web admin/kategori script as agency", method: "POST", path: "/admin/kategori/air-bersih", who: "web-admin",
+			body: form("agency", xssImg, "threshold", "0"), status: 400, msg: "tidak dikenal"},
+		{name: "api default-agency SQL injection", method: "PUT", path: "/api/v1/categories/air-bersih/default-agency", who: "admin",
+			body: jsonBody(map[string]string{"agency": `dinas-pupr' --`}), status: 400, code: esambat.EINVALID},
+		{name: "api default-agency by a petugas", method: "PUT", path: "/api/v1/categories/air-bersih/default-agency", who: "petugas",
+			body: jsonBody(map[string]string{"agency": "dinas-pupr"}), status: 403, code: esambat.EFORBIDDEN},
 		{name: "api report cross-site with a token", method: "POST", path: "/api/v1/reports", who: "resident",
 			headers: []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, body: reportJSON(nil), status: 403, code: esambat.EFORBIDDEN},
 

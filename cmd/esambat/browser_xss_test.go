@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/geo"
 	"github.com/esambat/esambat/sqldb/sqlite"
 )
@@ -73,6 +75,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	var reg struct{ Token string }
 	json.Unmarshal(api("POST", "/api/v1/auth/register", "", resident, http.StatusCreated), &reg)
 	setUserName(t, filepath.Join(dir, "esambat.db"), "+6281234567801", xssName)
+	officerID := logAccountChange(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", "admin@example.org", "nama: "+xssName+" → Petugas PUPR")
 
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
@@ -141,12 +144,20 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	adm.checkPage("/admin?status=diproses", xssTitle)
 	adm.checkPage("/kelola/"+h, xssTitle, "Catatan <script>window.__xss=1</script>", xssName, "<body onload=window.__xss=1>")
 	adm.checkPage("/kelola/"+queued.Ticket, `ibu"><svg onload=window.__xss=1>`, xssName)
+	// The accounts pages show staff and residents' names, searches and
+	// the history's details.
+	adm.checkPage("/admin/pengguna", `"><svg onload=window.__xss=1>`, "nama: "+xssName)
+	adm.checkPage("/admin/pengguna?tab=warga", xssName)
+	adm.checkPage("/admin/pengguna?q=" + url.QueryEscape(`"><script>window.__xss=1</script>`))
+	adm.checkPage("/admin/pengguna/"+officerID, `"><svg onload=window.__xss=1>`, "nama: "+xssName)
+	adm.checkPage("/admin/kategori")
 
 	pet := anon.newSession()
 	pet.bypassCSP()
 	pet.logIn("pupr@example.org", "kata-sandi-petugas", "/petugas")
 	pet.checkPage("/petugas", xssTitle)
 	pet.checkPage("/kelola/"+h, xssTitle, "Catatan <script>window.__xss=1</script>", "Rencana <svg><script>")
+	pet.checkPage("/akun", xssName, "nama: "+xssName)
 
 	// The check above is only worth something if a payload that did reach
 	// the page as markup would run: with the CSP bypassed it does.
@@ -293,4 +304,27 @@ func setUserName(t *testing.T, path, login, name string) {
 	if err := db.UpdateUser(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// logAccountChange records, as an admin's page would, that the admin
+// actor changed account login with detail, and returns the account's ID.
+func logAccountChange(t *testing.T, path, login, actor, detail string) string {
+	t.Helper()
+	db, err := sqlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.FindUserByLogin(t.Context(), login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.FindUserByLogin(t.Context(), actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateUserLogged(t.Context(), u, &esambat.AccountEvent{ActorID: a.ID, Action: esambat.AccountUpdated, Detail: detail}); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(u.ID, 10)
 }
