@@ -166,6 +166,11 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/templates/{id}", s.handleTemplateDeleteAPI},
 		{"PUT", "/api/v1/categories/{code}/auto-threshold", s.handleThresholdAPI},
 		{"PUT", "/api/v1/categories/{code}/default-agency", s.handleDefaultAgencyAPI},
+		{"GET", "/api/v1/users", s.handleUsersAPI},
+		{"POST", "/api/v1/users", s.handleUserCreateAPI},
+		{"PUT", "/api/v1/users/{id}", s.handleUserUpdateAPI},
+		{"POST", "/api/v1/users/{id}/{action}", s.handleUserStateAPI},
+		{"GET", "/api/v1/account-events", s.handleUserHistoryAPI},
 		{"GET", "/api/v1/outbox/dead", s.handleDeadListAPI},
 		{"POST", "/api/v1/outbox/{id}/retry", s.handleDeadRetryAPI},
 	}

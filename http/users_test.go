@@ -257,3 +257,87 @@ func TestAdminManagesAccounts(t *testing.T) {
 		t.Error("the page is not in English")
 	}
 }
+
+// TestAccountsAPI: the accounts page's calls for apps, with its rules.
+func TestAccountsAPI(t *testing.T) {
+	e := newEnv(t)
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	pet := e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	e.resident(nikLuar, "081234567881")
+	if r := e.do("GET", "/api/v1/users", pet, nil); r.Status != 403 {
+		t.Errorf("a petugas lists accounts: %d", r.Status)
+	}
+	if r := e.do("GET", "/api/v1/users?kind=semua", admin, nil); r.Status != 400 {
+		t.Errorf("unknown kind = %d, want 400", r.Status)
+	}
+	r := e.do("POST", "/api/v1/users", admin, map[string]string{"role": "petugas", "name": "Sari", "email": "sari@dinkes.example.org"})
+	if r.Status != 400 || !strings.Contains(string(r.Body), `"agency"`) {
+		t.Errorf("petugas without an agency = %d %s", r.Status, r.Body)
+	}
+	var made struct {
+		ID       int64
+		Role     string
+		Agency   string
+		Password string
+	}
+	r = e.do("POST", "/api/v1/users", admin, map[string]string{"role": "petugas", "name": "Sari", "email": "sari@dinkes.example.org", "agency": "dinkes"})
+	r.json(t, &made)
+	if r.Status != 201 || made.ID == 0 || made.Agency != "dinkes" || len(made.Password) != 16 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	if tok := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "sari@dinkes.example.org", "password": made.Password}); tok.Status != 200 {
+		t.Errorf("the new account's password does not sign in: %d", tok.Status)
+	}
+	var list []struct{ Email, Password string }
+	e.do("GET", "/api/v1/users?q=dinkes", admin, nil).json(t, &list)
+	if len(list) != 1 || list[0].Email != "sari@dinkes.example.org" || list[0].Password != "" {
+		t.Errorf("the list for dinkes = %+v: want Sari alone, without a password", list)
+	}
+	id := strconv.FormatInt(made.ID, 10)
+	if r := e.do("PUT", "/api/v1/users/"+id, admin, map[string]string{"role": "petugas", "name": "Sari", "email": "sari@dinkes.example.org", "agency": "dinas-pupr"}); r.Status != 200 || !strings.Contains(string(r.Body), `"agency":"dinas-pupr"`) {
+		t.Errorf("update = %d %s", r.Status, r.Body)
+	}
+	var again struct{ Password string }
+	r = e.do("POST", "/api/v1/users/"+id+"/password", admin, nil)
+	r.json(t, &again)
+	if r.Status != 200 || len(again.Password) != 16 || again.Password == made.Password {
+		t.Errorf("new password = %d %s", r.Status, r.Body)
+	}
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/api/v1/users/" + id + "/disable", 200}, {"/api/v1/users/" + id + "/enable", 200},
+		{"/api/v1/users/" + id + "/hapus", 404}, {"/api/v1/users/abc/disable", 404}, {"/api/v1/users/999999/disable", 404},
+		{"/api/v1/users/" + id + "/domicile", 404}, // not a resident
+	} {
+		if r := e.do("POST", c.path, admin, nil); r.Status != c.want {
+			t.Errorf("POST %s = %d, want %d: %s", c.path, r.Status, c.want, r.Body)
+		}
+	}
+	var pending []struct{ ID int64 }
+	e.do("GET", "/api/v1/users?kind=domisili", admin, nil).json(t, &pending)
+	if len(pending) != 1 {
+		t.Fatalf("residents waiting = %+v", pending)
+	}
+	if r := e.do("POST", "/api/v1/users/"+strconv.FormatInt(pending[0].ID, 10)+"/domicile", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"domicile_verified":true`) {
+		t.Errorf("confirm domicile = %d %s", r.Status, r.Body)
+	}
+	var hist []struct {
+		UserID  int64 `json:"user_id"`
+		ActorID int64 `json:"actor_id"`
+		Action  string
+		Detail  string
+	}
+	e.do("GET", "/api/v1/account-events?user="+id, admin, nil).json(t, &hist)
+	var got []string
+	for _, h := range hist {
+		got = append(got, h.Action+" "+h.Detail)
+	}
+	if want := "diaktifkan ,dinonaktifkan ,sandi_baru ,diubah perangkat daerah: dinkes → dinas-pupr,dibuat "; strings.Join(got, ",") != want {
+		t.Errorf("history = %q, want %q", strings.Join(got, ","), want)
+	}
+	if r := e.do("GET", "/api/v1/account-events?user=x", admin, nil); r.Status != 400 {
+		t.Errorf("history of user=x = %d, want 400", r.Status)
+	}
+}
