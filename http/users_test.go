@@ -250,6 +250,9 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if slices.Contains(flags(), esambat.FlagDomicileUnverified) {
 		t.Error("a report after the confirmation is still flagged")
 	}
+	if p := signIn("081234567871", "kata-sandi-rahasia").get("/akun"); !strings.Contains(p.Body, "domisili dikonfirmasi") || !strings.Contains(p.Body, "Admin E-Sambat") || strings.Contains(p.Body, "Staf admin@example.org") {
+		t.Error("the resident's account page must say the domicile was confirmed by an admin, without naming the admin")
+	}
 	if p := admin.get("/admin/pengguna?q=" + strings.Repeat("x", 101)); p.Status != 400 || !strings.Contains(p.Body, `id="e-q"`) {
 		t.Errorf("a search too long = %d, want 400 naming it", p.Status)
 	}

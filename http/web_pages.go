@@ -862,6 +862,15 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 	if err != nil {
 		return err
 	}
+	if !a.Role.Staff() {
+		// A resident learns that an admin confirmed their domicile, not
+		// which member of staff it was.
+		for i := range hist {
+			if hist[i].Actor != "" {
+				hist[i].Actor = "Admin E-Sambat"
+			}
+		}
+	}
 	p.Data = accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
 	return nil
 }
