@@ -4,14 +4,16 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Admins manage the accounts of the people who work the reports (DESIGN:
-// "manage reference data and users"): they create staff accounts, set a
-// new password for a staff member who forgot one, turn an account off
-// when someone leaves or abuses it, and confirm the domicile of residents
-// whose NIK was issued outside the city. Before these, each needed the
-// operator at the server's command line.
+// "manage reference data and users"): they create and edit staff
+// accounts, set a new password for a staff member who forgot one, turn an
+// account off when someone leaves or abuses it, and confirm the domicile
+// of residents whose NIK was issued outside the city. Before these, each
+// needed the operator at the server's command line. Every change is
+// recorded with who made it (AccountEvent), where the store keeps them.
 //
 // Every method takes the acting admin; nil stands for the operator at the
 // command line, who may do the same.
@@ -147,6 +149,9 @@ func (s *Service) ListUsers(ctx context.Context, a *Actor, f UserFilter) ([]User
 	f.Query = strings.TrimSpace(f.Query)
 	if len(f.Query) > 100 {
 		return nil, FieldError("q", "Kata pencarian terlalu panjang (paling banyak 100 huruf).")
+	} else if !utf8.ValidString(f.Query) || strings.ContainsRune(f.Query, 0) {
+		// PostgreSQL refuses such text outright.
+		return nil, FieldError("q", "Kata pencarian berisi karakter yang tidak valid.")
 	}
 	if f.Limit <= 0 || f.Limit > MaxUserList {
 		f.Limit = MaxUserList
@@ -198,11 +203,14 @@ func (s *Service) checkStaff(ctx context.Context, in StaffInput) (StaffInput, er
 	if in.Role != RoleAdmin && in.Role != RolePetugas && in.Role != RolePimpinan {
 		v.Add("role", "Pilih peran: admin, petugas atau pimpinan.")
 	}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		v.Add("name", "Nama wajib diisi.")
-	} else if len(in.Name) > 100 {
+	// The same rules as a resident's name (Register).
+	in.Name = strings.Join(strings.Fields(in.Name), " ")
+	if n := utf8.RuneCountInString(in.Name); !utf8.ValidString(in.Name) || n < 2 {
+		v.Add("name", "Nama wajib diisi (minimal 2 huruf).")
+	} else if n > 100 {
 		v.Add("name", "Nama terlalu panjang (paling banyak 100 huruf).")
+	} else if strings.ContainsAny(in.Name, "<>{}\x00") {
+		v.Add("name", "Nama berisi karakter yang tidak diizinkan.")
 	}
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {

@@ -422,4 +422,6 @@ var english = map[string]string{
 	"Perangkat daerah bawaan menerima laporan kategori itu: admin melihatnya sebagai saran saat verifikasi. Bila tugas dan fungsi berpindah (misalnya setelah perubahan susunan perangkat daerah), ubah di sini; laporan yang sudah diteruskan tidak ikut pindah.": "The default agency receives the category's reports: admins see it as the suggestion when verifying. When duties move (after a reorganisation of the agencies, say), change it here; reports already forwarded stay where they are.",
 	"Perubahan akun oleh admin": "Changes to this account by admins",
 	"Bila ada perubahan yang tidak Anda minta, hubungi admin E-Sambat (Diskominfotik).": "If you did not ask for a change, contact an E-Sambat admin (Diskominfotik).",
+	"Nama berisi karakter yang tidak diizinkan.":                                        "The name holds characters that are not allowed.",
+	"Kata pencarian berisi karakter yang tidak valid.":                                  "The search holds invalid characters.",
 }

@@ -299,11 +299,12 @@ func TestUserAdd(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--role", "warga", "--email", "a@example.org", "--name", "A"}, "--role"},
-		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B"}, "--agency"},
-		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "B", "--agency", "tidak-ada"}, "tidak dikenal"},
-		{[]string{"--role", "admin", "--email", "bukan email", "--name", "C"}, "--email"},
-		{[]string{"--role", "admin", "--email", "operator@example.org", "--name", "D"}, "sudah dipakai"},
+		{[]string{"--role", "warga", "--email", "a@example.org", "--name", "Ani"}, "--role"},
+		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "Budi"}, "--agency"},
+		{[]string{"--role", "petugas", "--email", "b@example.org", "--name", "Budi", "--agency", "tidak-ada"}, "tidak dikenal"},
+		{[]string{"--role", "admin", "--email", "bukan email", "--name", "Cici"}, "--email"},
+		{[]string{"--role", "admin", "--email", "operator@example.org", "--name", "Dodi"}, "sudah dipakai"},
+		{[]string{"--role", "admin", "--email", "e@example.org", "--name", "<b>Eko</b>"}, "tidak diizinkan"},
 	} {
 		errb.Reset()
 		code := run(context.Background(), append([]string{"user", "add"}, tt.args...), strings.NewReader("kata-sandi-kuat\n"), io.Discard, &errb, getenv)
