@@ -78,7 +78,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	setUserName(t, filepath.Join(dir, "esambat.db"), "+6281234567801", xssName)
 	setUserName(t, filepath.Join(dir, "esambat.db"), "admin@example.org", xssName)
 	setUserName(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", `"><svg onload=window.__xss=1>`)
-	officerID := logAccountChange(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", "admin@example.org", "nama: "+xssName+" → Petugas PUPR")
+	officerID := changeUser(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", nil, "admin@example.org", "nama: "+xssName+" → Petugas PUPR")
 
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
@@ -294,39 +294,36 @@ func xssAPI(t *testing.T, method, url, bearer string, body any, want int) []byte
 // setUserName renames a user in the server's SQLite database.
 func setUserName(t *testing.T, path, login, name string) {
 	t.Helper()
-	db, err := sqlite.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	u, err := db.FindUserByLogin(t.Context(), login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Name = name
-	if err := db.UpdateUser(t.Context(), u); err != nil {
-		t.Fatal(err)
-	}
+	changeUser(t, path, login, func(u *esambat.User) { u.Name = name }, "", "")
 }
 
-// logAccountChange records, as an admin's page would, that the admin
-// actor changed account login with detail, and returns the account's ID.
-func logAccountChange(t *testing.T, path, login, actor, detail string) string {
+// changeUser applies change (nil: none) to account login in the server's
+// SQLite database and, with an actor, records in the account's history
+// that the admin actor made it, with detail, as the admins' page would.
+// It returns the account's ID.
+func changeUser(t *testing.T, path, login string, change func(*esambat.User), actor, detail string) string {
 	t.Helper()
 	db, err := sqlite.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	u, err := db.FindUserByLogin(t.Context(), login)
-	if err != nil {
-		t.Fatal(err)
+	find := func(login string) *esambat.User {
+		u, err := db.FindUserByLogin(t.Context(), login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
 	}
-	a, err := db.FindUserByLogin(t.Context(), actor)
-	if err != nil {
-		t.Fatal(err)
+	u := find(login)
+	if change != nil {
+		change(u)
 	}
-	if err := db.UpdateUserLogged(t.Context(), u, &esambat.AccountEvent{ActorID: a.ID, Action: esambat.AccountUpdated, Detail: detail}); err != nil {
+	var ev *esambat.AccountEvent
+	if actor != "" {
+		ev = &esambat.AccountEvent{ActorID: find(actor).ID, Action: esambat.AccountUpdated, Detail: detail}
+	}
+	if err := db.UpdateUserLogged(t.Context(), u, ev); err != nil {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(u.ID, 10)
