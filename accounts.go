@@ -13,7 +13,7 @@ import (
 // account off when someone leaves or abuses it, and confirm the domicile
 // of residents whose NIK was issued outside the city. Before these, each
 // needed the operator at the server's command line. Every change is
-// recorded with who made it (AccountEvent), where the store keeps them.
+// recorded with who made it (AccountEvent).
 //
 // Every method takes the acting admin; nil stands for the operator at the
 // command line, who may do the same.
@@ -40,9 +40,9 @@ const (
 	AccountDomicileVerified = "domisili_dikonfirmasi"
 )
 
-// AccountLog is implemented by user stores that record account events
-// in the same transaction as the change they describe, so that no change
-// goes unrecorded.
+// AccountLog records account events in the same transaction as the
+// change they describe, so that no change goes unrecorded (part of
+// UserStore).
 type AccountLog interface {
 	// CreateUserLogged is CreateUser and the event (its UserID set to
 	// the new account's) in one transaction.
@@ -55,45 +55,33 @@ type AccountLog interface {
 }
 
 // saveAccount stores u (new when create) with an event naming action and
-// the acting admin (a nil a: the operator), where the store keeps them.
+// the acting admin (a nil a: the operator).
 func (s *Service) saveAccount(ctx context.Context, a *Actor, u *User, action string, create bool) error {
 	return s.saveAccountDetail(ctx, a, u, action, "", create)
 }
 
 // saveAccountDetail is saveAccount with the event's Detail.
 func (s *Service) saveAccountDetail(ctx context.Context, a *Actor, u *User, action, detail string, create bool) error {
-	l, ok := s.Users.(AccountLog)
-	if !ok {
-		if create {
-			return s.Users.CreateUser(ctx, u)
-		}
-		return s.Users.UpdateUser(ctx, u)
-	}
 	ev := &AccountEvent{UserID: u.ID, Action: action, Detail: detail, CreatedAt: s.now().UTC()}
 	if a != nil {
 		ev.ActorID = a.UserID
 	}
 	if create {
-		return l.CreateUserLogged(ctx, u, ev)
+		return s.Users.CreateUserLogged(ctx, u, ev)
 	}
-	return l.UpdateUserLogged(ctx, u, ev)
+	return s.Users.UpdateUserLogged(ctx, u, ev)
 }
 
 // AccountHistory returns the latest account events, newest first (of
 // account userID, or of all when 0), for an admin, or for the account's
-// own user (a staff member sees who made their password); nil when the
-// store keeps none.
+// own user (a staff member sees who made their password).
 func (s *Service) AccountHistory(ctx context.Context, a *Actor, userID int64, limit int) ([]AccountEvent, error) {
 	if a == nil || userID == 0 || a.UserID != userID {
 		if err := mayManageUsers(a); err != nil {
 			return nil, err
 		}
 	}
-	l, ok := s.Users.(AccountLog)
-	if !ok {
-		return nil, nil
-	}
-	return l.ListAccountEvents(ctx, userID, limit)
+	return s.Users.ListAccountEvents(ctx, userID, limit)
 }
 
 // UserFilter selects accounts for the admins' list (UserStore.ListUsers).
@@ -110,8 +98,7 @@ type UserFilter struct {
 	Limit int
 }
 
-// UserLister is implemented by user stores that list accounts for the
-// admins' page.
+// UserLister lists accounts for the admins' page (part of UserStore).
 type UserLister interface {
 	// ListUsers returns the accounts f selects: staff by role, then name;
 	// residents oldest first.
@@ -142,10 +129,6 @@ func (s *Service) ListUsers(ctx context.Context, a *Actor, f UserFilter) ([]User
 	if err := mayManageUsers(a); err != nil {
 		return nil, err
 	}
-	l, ok := s.Users.(UserLister)
-	if !ok {
-		return nil, Errorf(EINTERNAL, "store cannot list accounts")
-	}
 	f.Query = strings.TrimSpace(f.Query)
 	if len(f.Query) > 100 {
 		return nil, FieldError("q", "Kata pencarian terlalu panjang (paling banyak 100 huruf).")
@@ -156,7 +139,7 @@ func (s *Service) ListUsers(ctx context.Context, a *Actor, f UserFilter) ([]User
 	if f.Limit <= 0 || f.Limit > MaxUserList {
 		f.Limit = MaxUserList
 	}
-	return l.ListUsers(ctx, f)
+	return s.Users.ListUsers(ctx, f)
 }
 
 // CreateStaff creates a staff account with password pw, which the caller

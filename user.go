@@ -63,4 +63,8 @@ type UserStore interface {
 	FindUserByNIKHash(ctx context.Context, hash string) (*User, error)
 	// UpdateUser stores changed fields of an existing user; ENOTFOUND.
 	UpdateUser(ctx context.Context, u *User) error
+	// The admins' accounts page: its lists, and the changes it makes
+	// recorded with them (accounts.go).
+	UserLister
+	AccountLog
 }

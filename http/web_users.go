@@ -125,9 +125,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Ac
 	}
 	if err != nil {
 		p.setErrors(err)
-		for _, k := range []string{"role", "name", "email", "agency"} {
-			p.Values.Set(k, r.PostFormValue(k))
-		}
+		keepStaffForm(p, r)
 	}
 	p.Data = d
 	s.render(w, r, status, "staff_users", p)
@@ -220,9 +218,7 @@ func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat
 	p.Values.Set("agency", u.AgencyCode)
 	if err != nil {
 		p.setErrors(err)
-		for _, k := range []string{"role", "name", "email", "agency"} {
-			p.Values.Set(k, r.PostFormValue(k))
-		}
+		keepStaffForm(p, r)
 	}
 	p.Data = userEditData{Account: u, Agencies: ref.agencies, History: hist}
 	s.render(w, r, status, "staff_user", p)
@@ -245,6 +241,14 @@ func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
 	s.Logger.Info("staff account changed", "by", a.UserID, "user", u.ID)
 	flash(w, "Perubahan akun tersimpan.")
 	http.Redirect(w, r, "/admin/pengguna/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+}
+
+// keepStaffForm puts a refused staff account's form back on the page as
+// it was sent (staffInput's fields).
+func keepStaffForm(p *page, r *http.Request) {
+	for _, k := range []string{"role", "name", "email", "agency"} {
+		p.Values.Set(k, r.PostFormValue(k))
+	}
 }
 
 // staffInput reads a staff account's form.

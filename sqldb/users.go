@@ -145,8 +145,6 @@ func (db *DB) UpdateUserLogged(ctx context.Context, u *esambat.User, ev *esambat
 	return db.err(err)
 }
 
-var _ esambat.AccountLog = (*DB)(nil)
-
 // ListAccountEvents returns the latest account events; see
 // esambat.AccountLog.
 func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([]esambat.AccountEvent, error) {
@@ -173,8 +171,6 @@ func (db *DB) ListAccountEvents(ctx context.Context, userID int64, limit int) ([
 	}
 	return out, db.err(rows.Err())
 }
-
-var _ esambat.UserLister = (*DB)(nil)
 
 // staffOnly selects staff accounts; the partial index users_staff
 // (migrations 0020 SQLite, 0021 PostgreSQL) is defined on this very

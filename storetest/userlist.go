@@ -14,10 +14,7 @@ import (
 func testUserList(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := seeded(t, open)
-	l, ok := s.(esambat.UserLister)
-	if !ok {
-		t.Fatal("store does not implement UserLister")
-	}
+	l := s
 	siti := newUser(t, s, "Siti")
 	budi := newUser(t, s, "Budi_50%")
 	budi.DomicileVerified = false
@@ -85,10 +82,7 @@ func equalStrings(a, b []string) bool {
 func testAccountEvents(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := seeded(t, open)
-	l, ok := s.(esambat.AccountLog)
-	if !ok {
-		t.Fatal("store does not implement AccountLog")
-	}
+	l := s
 	admin := &esambat.User{Role: esambat.RoleAdmin, Name: "Wati", Email: "wati@kominfo.example.org", PasswordHash: "x"}
 	if err := l.CreateUserLogged(ctx, admin, &esambat.AccountEvent{Action: esambat.AccountCreated}); err != nil {
 		t.Fatal(err)
