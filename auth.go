@@ -109,6 +109,9 @@ type AuthService struct {
 	Hasher     Hasher
 	Sealer     Sealer
 	Notifier   Notifier
+	// ResetFloor is the least time a refused password reset takes,
+	// whether or not the number is registered; 0 = DefaultResetFloor.
+	ResetFloor time.Duration
 }
 
 // Register creates a resident account. A NIK first issued in the city

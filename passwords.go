@@ -3,6 +3,7 @@ package esambat
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // A resident who forgot the password proves they hold the account's
@@ -44,15 +45,27 @@ func (s *Service) ResetPassword(ctx context.Context, login, code, password strin
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return nil, FieldError("code", "Kode terdiri dari 6 angka.")
 	}
-	badCode := FieldError("code", "Kode salah atau sudah tidak berlaku. Minta kode baru bila perlu.")
+	// A wrong code for a real account costs a read and a write (the
+	// attempt is counted); an unknown number, one read. Every refusal
+	// answers at the same moment after the request began, so that the
+	// time taken does not tell who is registered either.
+	floor := time.NewTimer(s.Auth.resetFloor())
+	defer floor.Stop()
+	badCode := func() (*User, error) {
+		select {
+		case <-floor.C:
+		case <-ctx.Done():
+		}
+		return nil, FieldError("code", "Kode salah atau sudah tidak berlaku. Minta kode baru bila perlu.")
+	}
 	u, err := s.resetAccount(ctx, login)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, badCode
+		return badCode()
 	} else if err != nil {
 		return nil, err
 	}
 	if err := s.checkCode(ctx, u.ID, codeReset, code); ErrorCode(err) == EINVALID {
-		return nil, badCode
+		return badCode()
 	} else if err != nil {
 		return nil, err
 	}
@@ -71,6 +84,18 @@ func (s *Service) ResetPassword(ctx context.Context, login, code, password strin
 		return nil, err
 	}
 	return u, nil
+}
+
+// DefaultResetFloor is how long a refused password reset takes at least
+// (AuthService.ResetFloor): well above a commit's time on a loaded disk,
+// short enough for a resident who mistyped the code.
+const DefaultResetFloor = 400 * time.Millisecond
+
+func (a *AuthService) resetFloor() time.Duration {
+	if a.ResetFloor > 0 {
+		return a.ResetFloor
+	}
+	return DefaultResetFloor
 }
 
 // ResetPhone is the number login names for a password reset, in the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
 )
@@ -535,8 +536,24 @@ func TestPasswordResetAPI(t *testing.T) {
 	if wrong == code {
 		wrong = "111111"
 	}
-	if r := confirm(wrong, "kata-sandi-baru-sekali"); r.Status != 400 || !strings.Contains(string(r.Body), `"code"`) || !strings.Contains(string(r.Body), esambat.EINVALID) {
-		t.Errorf("confirm with a wrong code = %d %s", r.Status, r.Body)
+	// A wrong code for a registered number and any code for an unknown
+	// one get the same answer, no sooner than the floor: the registered
+	// number's answer waits for counting the attempt, the unknown one's
+	// would otherwise come back at once.
+	var answers []string
+	for _, login := range []string{"081299990051", "081234567851"} {
+		start := time.Now()
+		r := e.do("POST", "/api/v1/auth/password-reset/confirm", "", map[string]string{"login": login, "code": wrong, "password": "kata-sandi-baru-sekali"})
+		if took := time.Since(start); took < testResetFloor {
+			t.Errorf("a refused reset for %s answered after %v, before the floor %v", login, took, testResetFloor)
+		}
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"code"`) || !strings.Contains(string(r.Body), esambat.EINVALID) {
+			t.Errorf("confirm for %s with a wrong code = %d %s", login, r.Status, r.Body)
+		}
+		answers = append(answers, string(r.Body))
+	}
+	if answers[0] != answers[1] {
+		t.Errorf("a refused reset tells the numbers apart:\nunknown    %s\nregistered %s", answers[0], answers[1])
 	}
 	if r := confirm(code, "kata-sandi-baru-sekali"); r.Status != 200 || !strings.Contains(string(r.Body), "changed") {
 		t.Fatalf("confirm = %d %s", r.Status, r.Body)
