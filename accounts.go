@@ -2,6 +2,10 @@ package esambat
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +24,11 @@ import (
 
 // AccountEvent records that an admin (or the operator, ActorID 0) changed
 // an account: the accounts page shows who did what to whom.
+//
+// The events of all accounts form one hash chain, as each report's events
+// do: an admin sees the passwords they make, and an edited or deleted
+// record of who made one would hide exactly what the record is for. The
+// store sets Seq, PrevHash and Hash; VerifyChains checks them.
 type AccountEvent struct {
 	ID      int64
 	UserID  int64
@@ -28,6 +37,22 @@ type AccountEvent struct {
 	// Detail says what an edit (AccountUpdated) changed.
 	Detail    string
 	CreatedAt time.Time
+	// Seq is the event's place in the chain, from 1.
+	Seq      int64
+	PrevHash string
+	Hash     string
+}
+
+// ComputeHash returns the hex SHA-256 of the event's canonical encoding
+// including PrevHash, like Event.ComputeHash; the leading "account" keeps
+// the two kinds of event from ever hashing alike.
+func (e *AccountEvent) ComputeHash() string {
+	b, _ := json.Marshal([]string{
+		"account", strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.UserID, 10), strconv.FormatInt(e.ActorID, 10),
+		e.Action, e.Detail, e.CreatedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), e.PrevHash,
+	})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // The actions of AccountEvent.

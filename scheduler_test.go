@@ -160,6 +160,80 @@ func TestLeaseOneHolder(t *testing.T) {
 	}
 }
 
+// TestAuditDetectsAccountTampering: the account events' chain catches an
+// edited event (who made a password), one deleted from the middle, one
+// deleted from the end, and one inserted outside the chain.
+func TestAuditDetectsAccountTampering(t *testing.T) {
+	ctx := context.Background()
+	// history makes a world whose account history has five events: an
+	// admin created, then an officer created, given a new password,
+	// turned off and on again by that admin.
+	history := func() *world {
+		w := newWorld(t, wibH(2026, 5, 4, 9))
+		admin := &esambat.User{Role: esambat.RoleAdmin, Name: "Wati", Email: "wati@kominfo.example.org", PasswordHash: "x"}
+		if err := w.db.CreateUserLogged(ctx, admin, &esambat.AccountEvent{Action: esambat.AccountCreated}); err != nil {
+			t.Fatal(err)
+		}
+		officer := &esambat.User{Role: esambat.RolePetugas, Name: "Agus", Email: "agus@pupr.example.org", AgencyCode: "dinas-pupr", PasswordHash: "x"}
+		if err := w.db.CreateUserLogged(ctx, officer, &esambat.AccountEvent{ActorID: admin.ID, Action: esambat.AccountCreated}); err != nil {
+			t.Fatal(err)
+		}
+		for _, action := range []string{esambat.AccountPasswordSet, esambat.AccountDisabled, esambat.AccountEnabled} {
+			if err := w.db.UpdateUserLogged(ctx, officer, &esambat.AccountEvent{ActorID: admin.ID, Action: action}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return w
+	}
+	w := history()
+	n, broken, err := esambat.VerifyChains(ctx, w.db)
+	if err != nil || broken != nil || n != 5 {
+		t.Fatalf("clean chain: %d, %v, %v", n, broken, err)
+	}
+	if _, err := w.db.Read.ExecContext(ctx, `DELETE FROM account_events`); err == nil {
+		t.Fatal("DELETE on account_events allowed through the read pool")
+	}
+	err = w.db.Writer.Write(ctx, func(tx sqlTx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE account_events SET actor_id = NULL WHERE seq = 3`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Fatalf("an update to a chained account event: %v", err)
+	}
+	cases := []struct {
+		name  string
+		stmts []string
+		seq   int
+		want  string
+	}{
+		{"who made the password, erased", []string{`UPDATE account_events SET actor_id = NULL WHERE seq = 3`}, 3, "this event was changed"},
+		{"an event deleted from the middle", []string{`DELETE FROM account_events WHERE seq = 2`}, 3, "missing or inserted"},
+		{"the last event deleted", []string{`DELETE FROM account_events WHERE seq = 5`}, 5, "deleted from its end"},
+		{"the last event deleted and the head's count lowered", []string{`DELETE FROM account_events WHERE seq = 5`, `UPDATE account_events_head SET seq = 4`}, 4, "record of its head was changed"},
+		{"an event inserted outside the chain", []string{`INSERT INTO account_events (user_id, action, created_at) VALUES (2, 'sandi_baru', '2026-05-04T02:00:00.000000Z')`}, 0, "outside the chain"},
+	}
+	for _, c := range cases {
+		w := history()
+		err := w.db.Writer.Write(ctx, func(tx sqlTx) error {
+			for _, s := range append([]string{`DROP TRIGGER account_events_no_update`, `DROP TRIGGER account_events_no_delete`}, c.stmts...) {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		_, broken, err := esambat.VerifyChains(ctx, w.db)
+		if err != nil || broken == nil || !broken.Accounts || broken.Seq != c.seq || !strings.Contains(broken.Reason, c.want) {
+			t.Errorf("%s: caught %v (%v), want account event %d: %q", c.name, broken, err, c.seq, c.want)
+		} else {
+			t.Logf("%s: caught: %s", c.name, broken)
+		}
+	}
+}
+
 // TestAuditDetectsTampering edits and deletes event rows behind the
 // application's back and checks that VerifyChains names the broken link.
 func TestAuditDetectsTampering(t *testing.T) {

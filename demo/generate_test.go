@@ -67,6 +67,10 @@ type events []esambat.Event
 
 func (e events) AddEvent(context.Context, *esambat.Event) error             { return nil }
 func (e events) WalkHeads(context.Context, func(int64, string) error) error { return nil }
+func (e events) WalkAccountEvents(context.Context, func(esambat.AccountEvent) error) error {
+	return nil
+}
+func (e events) AccountEventsHead(context.Context) (int64, string, error) { return 0, "", nil }
 func (e events) WalkEvents(_ context.Context, fn func(esambat.Event) error) error {
 	for _, ev := range e {
 		if err := fn(ev); err != nil {

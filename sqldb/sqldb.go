@@ -395,7 +395,20 @@ func (db *DB) migrateInTx(ctx context.Context, tx Tx, name, body string) error {
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
+	if step := goSteps[strings.TrimLeft(name, "0123456789_")]; step != nil {
+		if err := step(db, ctx, tx); err != nil {
+			return err
+		}
+	}
 	return db.recordMigration(ctx, tx, name)
+}
+
+// goSteps are the parts of migrations that SQL alone cannot do, by the
+// migration's name without its number (which differs between the
+// dialects); each runs right after its migration, in its transaction.
+var goSteps = map[string]func(db *DB, ctx context.Context, tx Tx) error{
+	// SQLite has no SHA-256 to hash the events stored before the chain.
+	"account_events_chain.sql": (*DB).chainAccountEvents,
 }
 
 // migrationRecords is what migrationApplied and recordMigration need of

@@ -60,7 +60,10 @@ func (db *DB) CreateUserLogged(ctx context.Context, u *esambat.User, ev *esambat
 	return db.err(err)
 }
 
-// logAccount stores ev (nil: none) about account u in tx.
+// logAccount stores ev (nil: none) about account u in tx, as the next
+// link of the account events' chain. Taking the head with an UPDATE
+// locks it on PostgreSQL until tx ends, so that concurrent changes, from
+// any instance, chain one after another.
 func (db *DB) logAccount(ctx context.Context, tx Tx, u *esambat.User, ev *esambat.AccountEvent) error {
 	if ev == nil {
 		return nil
@@ -70,8 +73,87 @@ func (db *DB) logAccount(ctx context.Context, tx Tx, u *esambat.User, ev *esamba
 		ev.CreatedAt = db.Now()
 	}
 	ev.CreatedAt = ev.CreatedAt.UTC().Truncate(time.Microsecond)
-	return tx.QueryRowContext(ctx, db.q(`INSERT INTO account_events (user_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-		ev.UserID, nullInt(ev.ActorID), ev.Action, ev.Detail, db.t(ev.CreatedAt)).Scan(&ev.ID)
+	if err := tx.QueryRowContext(ctx, `UPDATE account_events_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&ev.Seq, &ev.PrevHash); err != nil {
+		return err
+	}
+	ev.Hash = ev.ComputeHash()
+	if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO account_events (user_id, actor_id, action, detail, created_at, seq, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		ev.UserID, nullInt(ev.ActorID), ev.Action, ev.Detail, db.t(ev.CreatedAt), ev.Seq, ev.PrevHash, ev.Hash).Scan(&ev.ID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`UPDATE account_events_head SET hash = ? WHERE id = 1`), ev.Hash)
+	return err
+}
+
+// chainAccountEvents links the account events stored before they were
+// chained (seq 0), oldest first, after the head; it runs with the
+// migration that adds the chain, in its transaction (goSteps).
+func (db *DB) chainAccountEvents(ctx context.Context, tx Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, user_id, COALESCE(actor_id, 0), action, detail, created_at FROM account_events WHERE seq = 0 ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var legacy []esambat.AccountEvent
+	for rows.Next() {
+		var ev esambat.AccountEvent
+		if err := rows.Scan(&ev.ID, &ev.UserID, &ev.ActorID, &ev.Action, &ev.Detail, scanTime{&ev.CreatedAt}); err != nil {
+			rows.Close()
+			return err
+		}
+		legacy = append(legacy, ev)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(legacy) == 0 {
+		return err
+	}
+	var seq int64
+	var hash string
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM account_events_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
+		return err
+	}
+	for _, ev := range legacy {
+		seq++
+		ev.Seq, ev.PrevHash = seq, hash
+		hash = ev.ComputeHash()
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE account_events SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?`), ev.Seq, ev.PrevHash, hash, ev.ID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, db.q(`UPDATE account_events_head SET seq = ?, hash = ? WHERE id = 1`), seq, hash)
+	return err
+}
+
+// WalkAccountEvents calls fn for every account event ordered by its place
+// in the chain; see esambat.AuditStore.
+func (db *DB) WalkAccountEvents(ctx context.Context, fn func(esambat.AccountEvent) error) error {
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, user_id, COALESCE(actor_id, 0), action, detail, created_at, seq, prev_hash, hash
+		FROM account_events ORDER BY seq, id`)
+	if err != nil {
+		return db.err(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ev esambat.AccountEvent
+		if err := rows.Scan(&ev.ID, &ev.UserID, &ev.ActorID, &ev.Action, &ev.Detail, scanTime{&ev.CreatedAt}, &ev.Seq, &ev.PrevHash, &ev.Hash); err != nil {
+			return db.err(err)
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
+	return db.err(rows.Err())
+}
+
+// AccountEventsHead returns the recorded latest account event; see
+// esambat.AuditStore. A missing head row reads as an empty chain, and
+// VerifyChains then names the events that remain.
+func (db *DB) AccountEventsHead(ctx context.Context) (seq int64, hash string, err error) {
+	err = db.Read.QueryRowContext(ctx, `SELECT seq, hash FROM account_events_head WHERE id = 1`).Scan(&seq, &hash)
+	if err == sql.ErrNoRows {
+		return 0, "", nil
+	}
+	return seq, hash, db.err(err)
 }
 
 // FindUserByID returns ENOTFOUND when there is no such user.

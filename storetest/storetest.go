@@ -24,6 +24,7 @@ type Store interface {
 	esambat.ReportStore
 	esambat.TokenStore
 	esambat.PhoneCodeStore
+	esambat.AuditStore
 }
 
 // Opener returns a fresh, migrated, empty store whose clock reads now().
@@ -40,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"UserList", testUserList},
 		{"AccountEvents", testAccountEvents},
+		{"AccountChain", testAccountChain},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},

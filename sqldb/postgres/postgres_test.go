@@ -58,6 +58,18 @@ func openDB(t *testing.T) *sqldb.DB {
 	return db
 }
 
+// TestLegacyAccountEvents: account events stored before the chain are
+// chained by the migration that adds it (storetest.LegacyAccountEvents).
+func TestLegacyAccountEvents(t *testing.T) {
+	base, schema := newSchema(t)
+	db, err := postgres.Open(context.Background(), withSearchPath(t, base, schema), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storetest.LegacyAccountEvents(t, db, postgres.Migrations())
+}
+
 // newSchema creates an empty schema of its own for one test, dropped
 // when the test ends, and returns the server's DSN and the schema.
 func newSchema(t *testing.T) (base, schema string) {

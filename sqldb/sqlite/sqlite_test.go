@@ -41,6 +41,17 @@ func TestConformance(t *testing.T) {
 
 // TestOpenDropsStat4: a database analysed with samples (sqlite_stat4) is
 // opened without them and with its row estimates (sqlite_stat1) intact.
+// TestLegacyAccountEvents: account events stored before the chain are
+// chained by the migration that adds it (storetest.LegacyAccountEvents).
+func TestLegacyAccountEvents(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storetest.LegacyAccountEvents(t, db, sqlite.Migrations())
+}
+
 func TestOpenDropsStat4(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "esambat.db")
 	raw, err := sql.Open("sqlite", "file:"+path)
