@@ -141,6 +141,24 @@ type StaffInput struct {
 	AgencyCode string // petugas only: the agency whose reports they see
 }
 
+// managedAccount returns account userID for an admin (or the operator) to
+// change; ENOTFOUND unless it is a staff account (staff) or a resident's.
+func (s *Service) managedAccount(ctx context.Context, a *Actor, userID int64, staff bool) (*User, error) {
+	if err := mayManageUsers(a); err != nil {
+		return nil, err
+	}
+	u, err := s.Users.FindUserByID(ctx, userID)
+	switch {
+	case err != nil:
+		return nil, err
+	case staff && !u.Role.Staff():
+		return nil, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
+	case !staff && u.Role != RoleWarga:
+		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	}
+	return u, nil
+}
+
 // mayManageUsers is nil for an admin and for the operator (a nil actor).
 func mayManageUsers(a *Actor) error {
 	if a != nil && a.Role != RoleAdmin {
@@ -211,15 +229,7 @@ func (s *Service) checkStaff(ctx context.Context, in StaffInput) (StaffInput, er
 	if in.Role != RoleAdmin && in.Role != RolePetugas && in.Role != RolePimpinan {
 		v.Add("role", "Pilih peran: admin, petugas atau pimpinan.")
 	}
-	// The same rules as a resident's name (Register).
-	in.Name = strings.Join(strings.Fields(in.Name), " ")
-	if n := utf8.RuneCountInString(in.Name); !utf8.ValidString(in.Name) || n < 2 {
-		v.Add("name", "Nama wajib diisi (minimal 2 huruf).")
-	} else if n > 100 {
-		v.Add("name", "Nama terlalu panjang (paling banyak 100 huruf).")
-	} else if strings.ContainsAny(in.Name, "<>{}\x00") {
-		v.Add("name", "Nama berisi karakter yang tidak diizinkan.")
-	}
+	in.Name = cleanName(&v, in.Name)
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
 		v.AddError("email", err)
@@ -243,6 +253,22 @@ func (s *Service) checkStaff(ctx context.Context, in StaffInput) (StaffInput, er
 	return in, v.Err()
 }
 
+// cleanName returns name with its spaces tidied, adding to v what is
+// wrong with it: one set of rules for every name, whether a resident
+// types it at sign-up (Register) or an admin does (staff, a correction
+// at the counter).
+func cleanName(v *Validation, name string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	if n := utf8.RuneCountInString(name); !utf8.ValidString(name) || n < 2 {
+		v.Add("name", "Nama wajib diisi (minimal 2 huruf).")
+	} else if n > 100 {
+		v.Add("name", "Nama terlalu panjang (paling banyak 100 huruf).")
+	} else if strings.ContainsAny(name, "<>{}\x00") {
+		v.Add("name", "Nama berisi karakter yang tidak diizinkan.")
+	}
+	return name
+}
+
 // UpdateStaff changes a staff account's name, email, role or agency (an
 // officer moves to another agency, a name was misspelt); the history
 // records what changed. An admin cannot change their own role, so that
@@ -252,15 +278,9 @@ func (s *Service) checkStaff(ctx context.Context, in StaffInput) (StaffInput, er
 // Errors: ENOTFOUND for no such staff account; EINVALID naming role,
 // name, email or agency; ECONFLICT when the email is another account's.
 func (s *Service) UpdateStaff(ctx context.Context, a *Actor, userID int64, in StaffInput) (*User, error) {
-	if err := mayManageUsers(a); err != nil {
-		return nil, err
-	}
-	u, err := s.Users.FindUserByID(ctx, userID)
+	u, err := s.managedAccount(ctx, a, userID, true)
 	if err != nil {
 		return nil, err
-	}
-	if !u.Role.Staff() {
-		return nil, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
 	}
 	if in, err = s.checkStaff(ctx, in); err != nil {
 		return nil, err
@@ -300,33 +320,68 @@ func orDash(s string) string {
 // SetPassword gives account userID the password pw and signs every
 // browser out of it, returning the account and how many sessions ended:
 // how an admin helps a staff member who forgot the password. Admins set
-// staff passwords only (residents reset theirs with a code sent to their
-// phone), and not their own (that is changed with the current one, at
-// /akun); the operator (a nil a) sets anyone's.
+// staff passwords here (a resident's needs the identity check of
+// SetResidentPassword), and not their own (that is changed with the
+// current one, at /akun); the operator (a nil a) sets anyone's.
 //
 // Errors: ENOTFOUND for no such account (or a resident's, for an admin);
 // EINVALID naming password; EFORBIDDEN for the admin's own account.
 func (s *Service) SetPassword(ctx context.Context, a *Actor, userID int64, pw string) (*User, int, error) {
-	if err := mayManageUsers(a); err != nil {
-		return nil, 0, err
-	}
-	if a != nil && a.UserID == userID {
-		return nil, 0, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
-	}
-	u, err := s.Users.FindUserByID(ctx, userID)
+	u, err := s.passwordAccount(ctx, a, userID)
 	if err != nil {
 		return nil, 0, err
 	}
 	if a != nil && !u.Role.Staff() {
 		return nil, 0, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
 	}
+	return s.setPassword(ctx, a, u, pw, "")
+}
+
+// SetResidentPassword gives resident userID the password pw and signs
+// every browser out of the account, for a resident who cannot reset it
+// with a code on their phone (the number was never confirmed, or is
+// lost) and comes to the counter. identityChecked is the admin's word
+// that they have seen the resident's KTP in person: without it a caller
+// on the phone could take over anyone's account. The history records it.
+//
+// Errors: ENOTFOUND for no such resident; EINVALID naming identity or
+// password.
+func (s *Service) SetResidentPassword(ctx context.Context, a *Actor, userID int64, pw string, identityChecked bool) (*User, int, error) {
+	u, err := s.passwordAccount(ctx, a, userID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if u.Role != RoleWarga {
+		return nil, 0, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	}
+	if !identityChecked {
+		return nil, 0, FieldError("identity", "Periksa dulu KTP pemilik akun secara langsung, lalu centang pernyataan ini.")
+	}
+	return s.setPassword(ctx, a, u, pw, "identitas diperiksa langsung (KTP)")
+}
+
+// passwordAccount is account userID, when a may set its password.
+func (s *Service) passwordAccount(ctx context.Context, a *Actor, userID int64) (*User, error) {
+	if err := mayManageUsers(a); err != nil {
+		return nil, err
+	}
+	if a != nil && a.UserID == userID {
+		return nil, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
+	}
+	return s.Users.FindUserByID(ctx, userID)
+}
+
+// setPassword stores pw on u with an event (detail: how it was allowed)
+// and ends u's browser sessions.
+func (s *Service) setPassword(ctx context.Context, a *Actor, u *User, pw, detail string) (*User, int, error) {
 	if err := s.Auth.Hasher.Validate(pw); err != nil {
 		return nil, 0, FieldError("password", ErrorMessage(err))
 	}
+	var err error
 	if u.PasswordHash, err = s.Auth.Hasher.Hash(pw); err != nil {
 		return nil, 0, Internal(err)
 	}
-	if err := s.saveAccount(ctx, a, u, AccountPasswordSet, false); err != nil {
+	if err := s.saveAccountDetail(ctx, a, u, AccountPasswordSet, detail, false); err != nil {
 		return nil, 0, err
 	}
 	ended, err := s.EndSessions(ctx, u.ID, "")
@@ -334,6 +389,68 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, userID int64, pw st
 		return nil, 0, err
 	}
 	return u, ended, nil
+}
+
+// ResidentInput is what an admin corrects on a resident's account: the
+// name as on the KTP, and a new number for a lost or changed phone. The
+// NIK is not among them: it is the account's identity.
+type ResidentInput struct {
+	Name  string
+	Phone string
+}
+
+// UpdateResident changes a resident's name or phone number, at the
+// counter. A new number is unconfirmed until the resident types the code
+// this sends to it (their reports are flagged meanwhile, as after
+// sign-up), and only a confirmed number can reset a forgotten password.
+// The history records what changed, with the numbers masked.
+//
+// Errors: ENOTFOUND for no such resident; EINVALID naming name or phone;
+// the phone's EINVALID also when it is another account's.
+func (s *Service) UpdateResident(ctx context.Context, a *Actor, userID int64, in ResidentInput) (*User, error) {
+	u, err := s.managedAccount(ctx, a, userID, false)
+	if err != nil {
+		return nil, err
+	}
+	var v Validation
+	name := cleanName(&v, in.Name)
+	phone, err := NormalizePhone(in.Phone)
+	if err != nil {
+		v.AddError("phone", err)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var changed []string
+	if name != u.Name {
+		changed = append(changed, "nama: "+u.Name+" → "+name)
+	}
+	newPhone := phone != u.Phone
+	if newPhone {
+		old := "—"
+		if u.Phone != "" {
+			old = MaskPhone(u.Phone)
+		}
+		changed = append(changed, "nomor HP: "+old+" → "+MaskPhone(phone)+" (belum terkonfirmasi)")
+	}
+	if len(changed) == 0 {
+		return u, nil
+	}
+	u.Name = name
+	if newPhone {
+		u.Phone, u.PhoneConfirmed = phone, false
+	}
+	if err := s.saveAccountDetail(ctx, a, u, AccountUpdated, strings.Join(changed, "; "), false); ErrorCode(err) == ECONFLICT {
+		return nil, FieldError("phone", "Nomor HP ini sudah dipakai akun lain.")
+	} else if err != nil {
+		return nil, err
+	}
+	if newPhone {
+		// The change stands if the message fails: the resident asks for
+		// a new code at /akun.
+		_ = s.SendPhoneCode(ctx, u)
+	}
+	return u, nil
 }
 
 // SetDisabled turns account userID off, or on again. An account that is
@@ -382,15 +499,9 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, userID int64, disab
 // lives in the city (their NIK was issued elsewhere): their next reports
 // no longer carry the "domisili belum terverifikasi" flag.
 func (s *Service) VerifyDomicile(ctx context.Context, a *Actor, userID int64) (*User, error) {
-	if err := mayManageUsers(a); err != nil {
-		return nil, err
-	}
-	u, err := s.Users.FindUserByID(ctx, userID)
+	u, err := s.managedAccount(ctx, a, userID, false)
 	if err != nil {
 		return nil, err
-	}
-	if u.Role != RoleWarga {
-		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
 	}
 	if u.DomicileVerified {
 		return u, nil

@@ -127,14 +127,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err != nil {
 		v.AddError("nik", err)
 	}
-	name := strings.Join(strings.Fields(in.Name), " ")
-	if n := utf8.RuneCountInString(name); !utf8.ValidString(name) || n < 2 {
-		v.Add("name", "Nama wajib diisi (minimal 2 huruf).")
-	} else if n > 100 {
-		v.Add("name", "Nama maksimal 100 karakter.")
-	} else if strings.ContainsAny(name, "<>{}\x00") {
-		v.Add("name", "Nama berisi karakter yang tidak diizinkan.")
-	}
+	name := cleanName(&v, in.Name)
 	phone, err := NormalizePhone(in.Phone)
 	if err != nil {
 		v.AddError("phone", err)

@@ -129,18 +129,33 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) (*esambat.Ac
 	return a, id
 }
 
-// handleUserUpdateAPI changes a staff account's name, email, role or
-// agency (every field is required: the account as it should be).
+// handleUserUpdateAPI changes an account: a staff account's name,
+// email, role and agency, or a resident's name and phone (every field
+// of its kind is required: the account as it should be).
 func (s *Server) handleUserUpdateAPI(w http.ResponseWriter, r *http.Request) {
 	a, id := s.userAction(w, r)
 	if a == nil {
 		return
 	}
-	in, ok := s.staffJSON(w, r)
-	if !ok {
+	var in struct {
+		Role   string `json:"role"`
+		Name   string `json:"name"`
+		Email  string `json:"email"`
+		Agency string `json:"agency"`
+		Phone  string `json:"phone"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
 		return
 	}
-	u, err := s.Service.UpdateStaff(r.Context(), a, id, in)
+	u, err := s.Service.Users.FindUserByID(r.Context(), id)
+	if err == nil {
+		if u.Role == esambat.RoleWarga {
+			u, err = s.Service.UpdateResident(r.Context(), a, id, esambat.ResidentInput{Name: in.Name, Phone: in.Phone})
+		} else {
+			u, err = s.Service.UpdateStaff(r.Context(), a, id, esambat.StaffInput{Role: esambat.Role(in.Role), Name: in.Name, Email: in.Email, AgencyCode: in.Agency})
+		}
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -161,8 +176,23 @@ func (s *Server) handleUserStateAPI(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch r.PathValue("action") {
 	case "password":
+		// A resident's needs the admin's word that they saw the KTP:
+		// {"identity_checked": true}.
+		var in struct {
+			IdentityChecked bool `json:"identity_checked"`
+		}
+		if r.ContentLength != 0 {
+			if err := s.decodeJSON(w, r, &in); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
 		pw = password.Generate(16)
-		u, _, err = s.Service.SetPassword(r.Context(), a, id, pw)
+		if u, err = s.Service.Users.FindUserByID(r.Context(), id); err == nil && u.Role == esambat.RoleWarga {
+			u, _, err = s.Service.SetResidentPassword(r.Context(), a, id, pw, in.IdentityChecked)
+		} else if err == nil {
+			u, _, err = s.Service.SetPassword(r.Context(), a, id, pw)
+		}
 	case "disable", "enable":
 		u, err = s.Service.SetDisabled(r.Context(), a, id, r.PathValue("action") == "disable")
 	case "domicile":

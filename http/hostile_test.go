@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,7 @@ type hostile struct {
 	web, adminWeb, petugasWeb    *browser // cookie sessions
 	webCSRF, adminCSRF, petCSRF  string
 	draft, published, processing string // tickets: diajukan (the resident's), didisposisi, diproses
+	residentID                   string // the resident's account ID
 
 	bomb, hugeJPEG []byte
 }
@@ -57,7 +59,7 @@ type hostile struct {
 type hostileCase struct {
 	name   string
 	method string
-	// path may hold {draft}, {published} and {processing}.
+	// path may hold {draft}, {published}, {processing} and {resident-id}.
 	path string
 	// who sends it: anon, resident, admin, petugas, partner (bearer token
 	// or API key), or web, web-admin, web-petugas (a browser with a session
@@ -484,6 +486,20 @@ func hostileCases() []hostileCase {
 			status: 200, msg: "Tidak ada akun yang cocok"},
 		{name: "web admin/pengguna turn off a non-numeric id", method: "POST", path: "/admin/pengguna/1%20OR%201=1/nonaktifkan", who: "web-admin",
 			body: form(), status: 404, msg: "tidak ditemukan"},
+		{name: "web admin/pengguna resident's password without CSRF token", method: "POST", path: "/admin/pengguna/{resident-id}/sandi", who: "web-admin",
+			body: func(h *hostile, csrf string) (string, io.Reader) { return form("identity", "1")(h, "") }, status: 403, msg: "Formulir kedaluwarsa"},
+		{name: "web admin/pengguna resident's password by a petugas", method: "POST", path: "/admin/pengguna/{resident-id}/sandi", who: "web-petugas",
+			body: form("identity", "1"), status: 404, msg: "tidak ditemukan"},
+		{name: "web admin/pengguna resident's password with a forged identity value", method: "POST", path: "/admin/pengguna/{resident-id}/sandi", who: "web-admin",
+			body: form("identity", "1' OR '1'='1"), status: 400, msg: "Periksa dulu KTP"},
+		{name: "web admin/pengguna script in a resident's name", method: "POST", path: "/admin/pengguna/{resident-id}", who: "web-admin",
+			body: form("name", xssImg, "phone", "081234567801"), status: 400, msg: "tidak diizinkan"},
+		{name: "web admin/pengguna SQL injection and a huge value as a resident's phone", method: "POST", path: "/admin/pengguna/{resident-id}", who: "web-admin",
+			body: form("name", "Warga Kota", "phone", "0812' OR '1'='1"+strings.Repeat("9", 5000)), status: 400, msg: "Nomor HP"},
+		{name: "api users resident's number set by a petugas", method: "PUT", path: "/api/v1/users/{resident-id}", who: "petugas",
+			body: jsonBody(map[string]string{"name": "Warga Kota", "phone": "081399998888"}), status: 403, code: esambat.EFORBIDDEN},
+		{name: "api users resident's password with identity_checked as a string", method: "POST", path: "/api/v1/users/{resident-id}/password", who: "admin",
+			body: jsonRaw(`{"identity_checked":"ya"}`), status: 400, code: esambat.EINVALID},
 		{name: "web admin/kategori script as agency", method: "POST", path: "/admin/kategori/air-bersih", who: "web-admin",
 			body: form("agency", xssImg, "threshold", "0"), status: 400, msg: "tidak dikenal"},
 		{name: "api default-agency SQL injection", method: "PUT", path: "/api/v1/categories/air-bersih/default-agency", who: "admin",
@@ -825,6 +841,11 @@ func newHostile(t *testing.T) *hostile {
 	var tok struct{ Token string }
 	r.json(t, &tok)
 	h.resident = tok.Token
+	if u, err := e.db.FindUserByLogin(ctx, "+6281234567801"); err != nil {
+		t.Fatal(err)
+	} else {
+		h.residentID = strconv.FormatInt(u.ID, 10)
+	}
 	h.webCSRF = find(t, csrfRe, h.web.get("/lapor").Body)
 
 	h.admin = e.staff(esambat.RoleAdmin, "admin@example.org", "")
@@ -929,7 +950,7 @@ func (h *hostile) run(t *testing.T, c hostileCase) page {
 	h.e.srv.Config.Handler = srv.Handler()
 	t.Cleanup(func() { h.e.srv.Config.Handler = h.e.server.Handler() })
 
-	path := strings.NewReplacer("{draft}", h.draft, "{published}", h.published, "{processing}", h.processing).Replace(c.path)
+	path := strings.NewReplacer("{draft}", h.draft, "{published}", h.published, "{processing}", h.processing, "{resident-id}", h.residentID).Replace(c.path)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: time.Minute}
 	var headers []string
 	csrf := ""

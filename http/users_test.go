@@ -25,6 +25,16 @@ func listPart(body string) string {
 	return body
 }
 
+// signIn is a browser signed in with login and pw.
+func (e *env) signIn(login, pw string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	if p := b.post("/masuk", url.Values{"login": {login}, "password": {pw}}); p.Status != 303 {
+		e.t.Fatalf("sign-in as %s = %d", login, p.Status)
+	}
+	return b
+}
+
 // TestAdminManagesAccounts walks the admins' accounts page: who may see
 // it, a staff account made with a password shown once, a forgotten staff
 // password replaced, an account turned off and on, and a resident's
@@ -36,14 +46,7 @@ func TestAdminManagesAccounts(t *testing.T) {
 	e.staff(esambat.RolePetugas, "lama@example.org", "dinas-pupr")
 	luar := e.resident(nikLuar, "081234567871")
 	e.resident(nikKota, "081234567872")
-	signIn := func(login, pw string) *browser {
-		t.Helper()
-		b := e.browser()
-		if p := b.post("/masuk", url.Values{"login": {login}, "password": {pw}}); p.Status != 303 {
-			t.Fatalf("sign-in as %s = %d", login, p.Status)
-		}
-		return b
-	}
+	signIn := e.signIn
 	admin := signIn("admin@example.org", "kata-sandi-staf")
 	csrf := find(t, csrfRe, admin.get("/admin/pengguna").Body)
 	userID := func(login string) int64 {
@@ -134,9 +137,6 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if p := post("/admin/pengguna/"+strconv.FormatInt(userID("admin@example.org"), 10), url.Values{"role": {"pimpinan"}, "name": {"Saya"}, "email": {"admin@example.org"}}); p.Status != 400 || !strings.Contains(p.Body, "peran Anda sendiri") {
 		t.Errorf("an admin changing their own role = %d, want 400", p.Status)
 	}
-	if p := admin.get("/admin/pengguna/" + strconv.FormatInt(userID("+6281234567871"), 10)); p.Status != 404 {
-		t.Errorf("the edit form of a resident = %d, want 404", p.Status)
-	}
 
 	// A forgotten staff password: a new one, shown once; the old one and
 	// the browsers signed in with it are done.
@@ -164,8 +164,8 @@ func TestAdminManagesAccounts(t *testing.T) {
 			t.Errorf("%s on the admin's own account = %d, want 403", action, p.Status)
 		}
 	}
-	if p := post("/admin/pengguna/"+strconv.FormatInt(userID("+6281234567871"), 10)+"/sandi", url.Values{}); p.Status != 404 {
-		t.Errorf("a new password for a resident = %d, want 404 (residents reset theirs by phone)", p.Status)
+	if p := post("/admin/pengguna/"+strconv.FormatInt(userID("+6281234567871"), 10)+"/sandi", url.Values{}); p.Status != 400 || !strings.Contains(p.Body, `id="e-identity"`) {
+		t.Errorf("a new password for a resident without the identity check = %d, want 400 naming it", p.Status)
 	}
 	if p := post("/admin/pengguna/999999/nonaktifkan", url.Values{}); p.Status != 404 {
 		t.Errorf("turning off no account = %d, want 404", p.Status)
@@ -261,6 +261,94 @@ func TestAdminManagesAccounts(t *testing.T) {
 	}
 }
 
+// TestAdminHelpsResident: a resident who lost their phone comes to the
+// counter. The admin corrects the name and the number (the new number is
+// unconfirmed, and gets a code), and, having seen the KTP, makes a new
+// password, shown once: the resident's browsers are signed out, the new
+// password signs in, and the history records all of it with the numbers
+// masked. Officers cannot reach any of it.
+func TestAdminHelpsResident(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	e.resident(nikKota, "081234567891")
+	e.resident(nikKota2, "081234567892")
+	u, err := e.db.FindUserByLogin(ctx, "+6281234567891")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/pengguna/" + strconv.FormatInt(u.ID, 10)
+	signIn := e.signIn
+	resident := signIn("081234567891", "kata-sandi-rahasia")
+	officer := signIn("pupr@example.org", "kata-sandi-staf")
+	if p := officer.get(path); p.Status != 404 {
+		t.Errorf("an officer opens a resident's account page: %d", p.Status)
+	}
+	admin := signIn("admin@example.org", "kata-sandi-staf")
+	p := admin.get(path)
+	if p.Status != 200 || !strings.Contains(p.Body, u.NIKMasked) || strings.Contains(p.Body, nikKota) || !strings.Contains(p.Body, `value="&#43;6281234567891"`) {
+		t.Fatalf("the resident's page = %d: want the masked NIK and the number in the form", p.Status)
+	}
+	if !strings.Contains(admin.get("/admin/pengguna?tab=warga").Body, `href="`+path+`"`) {
+		t.Error("the residents' list does not link to the resident's page")
+	}
+	csrf := find(t, csrfRe, p.Body)
+	post := func(path string, form url.Values) page {
+		t.Helper()
+		form.Set("csrf", csrf)
+		return admin.post(path, form)
+	}
+	if p := post(path, url.Values{"name": {"Siti <b>"}, "phone": {"0812"}}); p.Status != 400 || !strings.Contains(p.Body, `id="e-name"`) || !strings.Contains(p.Body, `id="e-phone"`) || !strings.Contains(p.Body, `value="0812"`) {
+		t.Errorf("a bad name and number = %d: want 400 naming both, the form kept", p.Status)
+	}
+	if p := post(path, url.Values{"name": {"Siti Aminah"}, "phone": {"0812-3456-7892"}}); p.Status != 400 || !strings.Contains(p.Body, "sudah dipakai akun lain") {
+		t.Errorf("another resident's number = %d, want 400", p.Status)
+	}
+	if p := post(path, url.Values{"name": {"  Siti   Aminah "}, "phone": {"0813 1111 2222"}}); p.Status != 303 || p.Location != path {
+		t.Fatalf("save = %d %s", p.Status, p.Location)
+	}
+	got, _ := e.db.FindUserByID(ctx, u.ID)
+	if got.Name != "Siti Aminah" || got.Phone != "+6281311112222" || got.PhoneConfirmed {
+		t.Errorf("after the save: %q %q confirmed %v; want the new name, the new number unconfirmed", got.Name, got.Phone, got.PhoneConfirmed)
+	}
+	if e.lastCode("+6281311112222") == "" {
+		t.Error("no confirmation code was sent to the new number")
+	}
+	page := admin.get(path)
+	if !strings.Contains(page.Body, "belum terkonfirmasi") || !strings.Contains(page.Body, "nama: Warga 0001 → Siti Aminah; nomor HP: &#43;62812****7891 → &#43;62813****2222 (belum terkonfirmasi)") {
+		t.Error("the page does not show the change, with the numbers masked")
+	}
+	if strings.Contains(page.Body, "6281234567891") {
+		t.Error("the history shows the old number unmasked")
+	}
+
+	// A new password: only with the identity check.
+	if p := post(path+"/sandi", url.Values{}); p.Status != 400 || !strings.Contains(p.Body, `id="e-identity"`) || strings.Contains(p.Body, `id="shown-password"`) {
+		t.Errorf("a new password without the identity check = %d, want 400 naming it", p.Status)
+	}
+	p = post(path+"/sandi", url.Values{"identity": {"1"}})
+	pw := find(t, shownRe, p.Body)
+	if p.Status != 200 || len(pw) != 16 {
+		t.Fatalf("new password = %d %q", p.Status, pw)
+	}
+	if p := resident.get("/akun"); p.Status != 303 {
+		t.Errorf("the resident's browser is still signed in after the new password: %d", p.Status)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {"081311112222"}, "password": {"kata-sandi-rahasia"}}); p.Status == 303 {
+		t.Error("the old password still signs in")
+	}
+	if p := signIn("081311112222", pw).get("/akun"); !strings.Contains(p.Body, "kata sandi baru dibuat") || !strings.Contains(p.Body, "Admin E-Sambat") {
+		t.Error("the resident's account page does not show that an admin made the password")
+	}
+	if p := admin.get(path); strings.Contains(p.Body, pw) || !strings.Contains(p.Body, "kata sandi baru dibuat: identitas diperiksa langsung (KTP)") {
+		t.Error("the page shows the password again, or the history lacks the identity check")
+	}
+	if n, broken, err := esambat.VerifyChains(ctx, e.db); err != nil || broken != nil {
+		t.Errorf("the account history's chain after %d events: %v, %v", n, broken, err)
+	}
+}
+
 // TestAccountsAPI: the accounts page's calls for apps, with its rules.
 func TestAccountsAPI(t *testing.T) {
 	e := newEnv(t)
@@ -342,5 +430,30 @@ func TestAccountsAPI(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/account-events?user=x", admin, nil); r.Status != 400 {
 		t.Errorf("history of user=x = %d, want 400", r.Status)
+	}
+	// A resident at the counter: a corrected name and number, then a new
+	// password once the admin vouches for having seen the KTP.
+	res := "/api/v1/users/" + strconv.FormatInt(pending[0].ID, 10)
+	if r := e.do("PUT", res, admin, map[string]string{"name": "Dewi Lestari", "phone": "bukan nomor"}); r.Status != 400 || !strings.Contains(string(r.Body), `"phone"`) {
+		t.Errorf("a resident with a bad number = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PUT", res, admin, map[string]string{"name": "Dewi Lestari", "phone": "0813-2222-3333"}); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"phone":"+6281322223333"`) || !strings.Contains(string(r.Body), `"phone_confirmed":false`) {
+		t.Errorf("a resident's new number = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", res+"/password", admin, nil); r.Status != 400 || !strings.Contains(string(r.Body), `"identity"`) || strings.Contains(string(r.Body), `"password"`) {
+		t.Errorf("a resident's password without identity_checked = %d %s", r.Status, r.Body)
+	}
+	var resPW struct{ Password string }
+	r = e.do("POST", res+"/password", admin, map[string]bool{"identity_checked": true})
+	r.json(t, &resPW)
+	if r.Status != 200 || len(resPW.Password) != 16 {
+		t.Fatalf("a resident's password = %d %s", r.Status, r.Body)
+	}
+	if tok := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "081322223333", "password": resPW.Password}); tok.Status != 200 {
+		t.Errorf("the resident's new password does not sign in: %d", tok.Status)
+	}
+	if r := e.do("PUT", res, pet, map[string]string{"name": "Dewi", "phone": "081322223333"}); r.Status != 403 {
+		t.Errorf("a petugas changes a resident = %d, want 403", r.Status)
 	}
 }

@@ -171,12 +171,16 @@ func (s *Server) userOf(w http.ResponseWriter, r *http.Request, a *esambat.Actor
 	return a, id
 }
 
-// userEditData is what staff_user shows: the account, the agencies to
-// choose from and the account's history.
+// userEditData is what staff_user and resident_user show: the account,
+// the agencies to choose from (staff) or the resident's kelurahan, the
+// account's history, and a password just made (residents: staff see it
+// on the list).
 type userEditData struct {
-	Account  *esambat.User
-	Agencies []esambat.Agency
-	History  []accountChange
+	Account   *esambat.User
+	Agencies  []esambat.Agency
+	Kelurahan string
+	History   []accountChange
+	Shown     *shownPassword
 }
 
 // handleUserEdit shows a staff account's form and history.
@@ -186,17 +190,15 @@ func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a, id := s.userOf(w, r, a); a != nil {
-		s.userEditPage(w, r, a, id, http.StatusOK, nil)
+		s.userEditPage(w, r, a, id, http.StatusOK, nil, nil)
 	}
 }
 
-// userEditPage renders the form of staff account id, with err on it
-// (and the values sent kept) after a refused change.
-func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, id int64, status int, err error) {
+// userEditPage renders the form of account id (a staff account's, or a
+// resident's), with err on it (and the values sent kept) after a refused
+// change, and shown when a resident's password was just made.
+func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat.Actor, id int64, status int, err error, shown *shownPassword) {
 	u, ferr := s.Service.Users.FindUserByID(r.Context(), id)
-	if ferr == nil && !u.Role.Staff() {
-		ferr = esambat.Errorf(esambat.ENOTFOUND, "Akun petugas tidak ditemukan.")
-	}
 	if ferr != nil {
 		s.pageError(w, r, ferr)
 		return
@@ -211,42 +213,65 @@ func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat
 		s.pageError(w, r, herr)
 		return
 	}
-	p := s.newPage(w, r, "Ubah akun")
+	d := userEditData{Account: u, Agencies: ref.agencies, History: hist, Shown: shown}
+	name, title := "staff_user", "Ubah akun"
+	if u.Role == esambat.RoleWarga {
+		name, title = "resident_user", "Akun warga"
+		d.Kelurahan = u.KelurahanCode
+		if k, ok := s.Service.CityKelurahan(u.KelurahanCode); ok {
+			d.Kelurahan = k.Name
+		}
+	}
+	p := s.newPage(w, r, title)
 	p.Values.Set("role", string(u.Role))
 	p.Values.Set("name", u.Name)
 	p.Values.Set("email", u.Email)
 	p.Values.Set("agency", u.AgencyCode)
+	p.Values.Set("phone", u.Phone)
 	if err != nil {
 		p.setErrors(err)
-		keepStaffForm(p, r)
+		if !strings.HasSuffix(r.URL.Path, "/sandi") { // the account's form was refused
+			keepStaffForm(p, r)
+		}
 	}
-	p.Data = userEditData{Account: u, Agencies: ref.agencies, History: hist}
-	s.render(w, r, status, "staff_user", p)
+	p.Data = d
+	s.render(w, r, status, name, p)
 }
 
-// handleUserSave stores a staff account's form.
+// handleUserSave stores the form of a staff account or a resident's.
 func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
 	a, id := s.userForm(w, r)
 	if a == nil {
 		return
 	}
-	u, err := s.Service.UpdateStaff(r.Context(), a, id, staffInput(r))
+	u, err := s.Service.Users.FindUserByID(r.Context(), id)
+	if err == nil {
+		if u.Role == esambat.RoleWarga {
+			u, err = s.Service.UpdateResident(r.Context(), a, id, esambat.ResidentInput{Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone")})
+		} else {
+			u, err = s.Service.UpdateStaff(r.Context(), a, id, staffInput(r))
+		}
+	}
 	if esambat.ErrorCode(err) == esambat.EINVALID {
-		s.userEditPage(w, r, a, id, http.StatusBadRequest, err)
+		s.userEditPage(w, r, a, id, http.StatusBadRequest, err, nil)
 		return
 	} else if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.Logger.Info("staff account changed", "by", a.UserID, "user", u.ID)
-	flash(w, "Perubahan akun tersimpan.")
+	s.Logger.Info("account changed", "by", a.UserID, "user", u.ID)
+	if u.Role == esambat.RoleWarga && !u.PhoneConfirmed {
+		flash(w, "Perubahan akun tersimpan. Nomor HP-nya belum terkonfirmasi: warga memasukkan kode yang dikirim ke nomor itu di halaman Akun setelah masuk.")
+	} else {
+		flash(w, "Perubahan akun tersimpan.")
+	}
 	http.Redirect(w, r, "/admin/pengguna/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 }
 
-// keepStaffForm puts a refused staff account's form back on the page as
-// it was sent (staffInput's fields).
+// keepStaffForm puts a refused account's form back on the page as it was
+// sent (staffInput's fields, and a resident's phone).
 func keepStaffForm(p *page, r *http.Request) {
-	for _, k := range []string{"role", "name", "email", "agency"} {
+	for _, k := range []string{"role", "name", "email", "agency", "phone"} {
 		p.Values.Set(k, r.PostFormValue(k))
 	}
 }
@@ -257,21 +282,35 @@ func staffInput(r *http.Request) esambat.StaffInput {
 		Email: r.PostFormValue("email"), AgencyCode: r.PostFormValue("agency")}
 }
 
-// handleUserPassword gives a staff account a new generated password,
-// shown once, and signs it out of every browser.
+// handleUserPassword gives an account a new generated password, shown
+// once, and signs it out of every browser: a staff account's from the
+// list, a resident's from their page, once the admin has ticked that
+// they checked the resident's KTP.
 func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 	a, id := s.userForm(w, r)
 	if a == nil {
 		return
 	}
 	pw := password.Generate(16)
-	u, _, err := s.Service.SetPassword(r.Context(), a, id, pw)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	u, err := s.Service.Users.FindUserByID(r.Context(), id)
+	resident := err == nil && u.Role == esambat.RoleWarga
+	if resident {
+		u, _, err = s.Service.SetResidentPassword(r.Context(), a, id, pw, r.PostFormValue("identity") == "1")
+	} else if err == nil {
+		u, _, err = s.Service.SetPassword(r.Context(), a, id, pw)
 	}
-	s.Logger.Info("staff password set", "by", a.UserID, "user", u.ID)
-	s.usersPage(w, r, a, http.StatusOK, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw})
+	switch {
+	case resident && esambat.ErrorCode(err) == esambat.EINVALID:
+		s.userEditPage(w, r, a, id, http.StatusBadRequest, err, nil)
+	case err != nil:
+		s.pageError(w, r, err)
+	case resident:
+		s.Logger.Info("resident password set", "by", a.UserID, "user", u.ID)
+		s.userEditPage(w, r, a, id, http.StatusOK, nil, &shownPassword{Name: u.Name, Password: pw})
+	default:
+		s.Logger.Info("staff password set", "by", a.UserID, "user", u.ID)
+		s.usersPage(w, r, a, http.StatusOK, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw})
+	}
 }
 
 // handleUserDisable turns an account off (…/nonaktifkan) or on again

@@ -79,6 +79,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	setUserName(t, filepath.Join(dir, "esambat.db"), "admin@example.org", xssName)
 	setUserName(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", `"><svg onload=window.__xss=1>`)
 	officerID := changeUser(t, filepath.Join(dir, "esambat.db"), "pupr@example.org", nil, "admin@example.org", "nama: "+xssName+" → Petugas PUPR")
+	residentID := changeUser(t, filepath.Join(dir, "esambat.db"), "+6281234567801", nil, "admin@example.org", "nama: Budi → "+xssName)
 
 	loc, err := geo.NewDefaultLocator()
 	if err != nil {
@@ -153,6 +154,7 @@ func TestBrowserNoScriptInjection(t *testing.T) {
 	adm.checkPage("/admin/pengguna?tab=warga", xssName)
 	adm.checkPage("/admin/pengguna?q=" + url.QueryEscape(`"><script>window.__xss=1</script>`))
 	adm.checkPage("/admin/pengguna/"+officerID, `"><svg onload=window.__xss=1>`, "nama: "+xssName)
+	adm.checkPage("/admin/pengguna/"+residentID, xssName, "nama: Budi → "+xssName)
 	adm.checkPage("/admin/kategori")
 
 	pet := anon.newSession()
