@@ -324,7 +324,8 @@ func TestAdminHelpsResident(t *testing.T) {
 	}
 
 	// A new password: only with the identity check.
-	if p := post(path+"/sandi", url.Values{}); p.Status != 400 || !strings.Contains(p.Body, `id="e-identity"`) || strings.Contains(p.Body, `id="shown-password"`) {
+	if p := post(path+"/sandi", url.Values{}); p.Status != 400 || !strings.Contains(p.Body, `id="e-identity"`) || !strings.Contains(p.Body, `href="#f-identity"`) ||
+		!strings.Contains(p.Body, `id="f-identity"`) || strings.Contains(p.Body, `id="shown-password"`) {
 		t.Errorf("a new password without the identity check = %d, want 400 naming it", p.Status)
 	}
 	p = post(path+"/sandi", url.Values{"identity": {"1"}})
