@@ -121,7 +121,9 @@ func TestBrowserBackOffice(t *testing.T) {
 		adm.fatalf("the verification queue does not list %s %q: %q", ticket, title, q)
 	}
 	// The queue's filters, as an admin uses them in a flood: words that
-	// match nothing, then words that match the report.
+	// match nothing, then words that match the report. They are folded
+	// away until opened.
+	adm.do("open the filters", chromedp.Click(chromedp.CSS("details.filter-box summary")))
 	adm.fill([][2]string{{"#f-q", "banjir bandang"}})
 	adm.clickNav("form.filters button[type=submit]")
 	if m := adm.text("main"); strings.Contains(m, ticket) || !strings.Contains(m, "cocok dengan saringan") {
