@@ -421,36 +421,7 @@ func (s *Service) UpdateResident(ctx context.Context, a *Actor, userID int64, in
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var changed []string
-	if name != u.Name {
-		changed = append(changed, "nama: "+u.Name+" → "+name)
-	}
-	newPhone := phone != u.Phone
-	if newPhone {
-		old := "—"
-		if u.Phone != "" {
-			old = MaskPhone(u.Phone)
-		}
-		changed = append(changed, "nomor HP: "+old+" → "+MaskPhone(phone)+" (belum terkonfirmasi)")
-	}
-	if len(changed) == 0 {
-		return u, nil
-	}
-	u.Name = name
-	if newPhone {
-		u.Phone, u.PhoneConfirmed = phone, false
-	}
-	if err := s.saveAccountDetail(ctx, a, u, AccountUpdated, strings.Join(changed, "; "), false); ErrorCode(err) == ECONFLICT {
-		return nil, FieldError("phone", "Nomor HP ini sudah dipakai akun lain.")
-	} else if err != nil {
-		return nil, err
-	}
-	if newPhone {
-		// The change stands if the message fails: the resident asks for
-		// a new code at /akun.
-		_ = s.SendPhoneCode(ctx, u)
-	}
-	return u, nil
+	return s.saveResident(ctx, a, u, residentFields{Name: name, Phone: phone, Email: u.Email, KelurahanCode: u.KelurahanCode})
 }
 
 // SetDisabled turns account userID off, or on again. An account that is

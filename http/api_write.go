@@ -309,6 +309,52 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	s.writeMe(w, u)
+}
+
+// handleMeUpdate stores a resident's own changes to their account (every
+// field: the account as it should be); current, the password, is needed
+// when the email or the phone changes, and a wrong one counts as a guess.
+func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var in struct {
+		Name            string `json:"name"`
+		Email           string `json:"email"`
+		Phone           string `json:"phone"`
+		KelurahanCode   string `json:"kelurahan_code"`
+		CurrentPassword string `json:"current"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	u, err := s.updateProfile(w, r, a, esambat.ProfileInput{Name: in.Name, Email: in.Email, Phone: in.Phone, KelurahanCode: in.KelurahanCode, Current: in.CurrentPassword})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeMe(w, u)
+}
+
+// updateProfile is esambat.Service.UpdateProfile with a wrong current
+// password counted as a guess at it (as changePassword counts them).
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, a *esambat.Actor, in esambat.ProfileInput) (*esambat.User, error) {
+	key := "change:" + strconv.FormatInt(a.UserID, 10)
+	if err := limited(w, s.loginLimit, key); err != nil {
+		return nil, err
+	}
+	u, err := s.Service.UpdateProfile(r.Context(), a.UserID, in)
+	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
+		s.loginLimit.add(key)
+	}
+	return u, err
+}
+
+// writeMe answers with the caller's own account.
+func (s *Server) writeMe(w http.ResponseWriter, u *esambat.User) {
 	out := struct {
 		registerResponse
 		Role      esambat.Role `json:"role"`

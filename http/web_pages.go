@@ -42,6 +42,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /akun/token/{id}/cabut", s.handleAccountRevoke)
 	mux.HandleFunc("POST /akun/keluar-lainnya", s.handleAccountRevokeOthers)
 	mux.HandleFunc("POST /akun/sandi", s.handleAccountPassword)
+	mux.HandleFunc("POST /akun/data", s.handleAccountProfile)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -788,7 +789,9 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountData struct {
-	Tokens []accountToken
+	// Kelurahan are the choices of a resident's own form.
+	Kelurahan []option
+	Tokens    []accountToken
 	// History is what admins (or the operator) changed on this account.
 	History []accountChange
 }
@@ -866,13 +869,71 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 		// A resident learns that an admin confirmed their domicile, not
 		// which member of staff it was.
 		for i := range hist {
-			if hist[i].Actor != "" {
+			if hist[i].ActorID == a.UserID {
+				hist[i].Actor = p.T("Anda")
+			} else if hist[i].Actor != "" {
 				hist[i].Actor = "Admin E-Sambat"
 			}
 		}
 	}
-	p.Data = accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
+	d := accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
+	if a.Role == esambat.RoleWarga {
+		d.Kelurahan = s.kelurahanOptions()
+		if u := p.User; u != nil && !p.Values.Has("name") {
+			p.Values.Set("name", u.Name)
+			p.Values.Set("email", u.Email)
+			p.Values.Set("phone", u.Phone)
+			p.Values.Set("kelurahan_code", u.KelurahanCode)
+		}
+	}
+	p.Data = d
 	return nil
+}
+
+// handleAccountProfile stores a resident's own changes to their account;
+// a refused form comes back as it was sent, without the password.
+func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
+	a := s.requireLoginForm(w, r)
+	if a == nil {
+		return
+	}
+	if a.Role != esambat.RoleWarga {
+		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+		return
+	}
+	before, err := s.Service.Users.FindUserByID(r.Context(), a.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	in := esambat.ProfileInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"),
+		KelurahanCode: r.PostFormValue("kelurahan_code"), Current: r.PostFormValue("profile_current")}
+	u, err := s.updateProfile(w, r, a, in)
+	if err != nil {
+		p := s.newPage(w, r, "Akun saya")
+		for _, k := range []string{"name", "email", "phone", "kelurahan_code"} {
+			p.Values.Set(k, r.PostFormValue(k))
+		}
+		if err := s.accountPage(r, p, a); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		// This form's password field is not the password form's.
+		if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
+			e.Fields["profile_current"] = e.Fields["current"]
+			delete(e.Fields, "current")
+		}
+		p.setErrors(err)
+		s.render(w, r, statusFor(err), "account", p)
+		return
+	}
+	if u.Phone != before.Phone {
+		flash(w, "Data akun tersimpan. Masukkan kode yang kami kirim ke nomor HP Anda untuk mengonfirmasinya.")
+		http.Redirect(w, r, "/verifikasi-hp", http.StatusSeeOther)
+		return
+	}
+	flash(w, "Data akun tersimpan.")
+	http.Redirect(w, r, "/akun", http.StatusSeeOther)
 }
 
 func (s *Server) handleAccountRevoke(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,141 @@
+package http_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/esambat/esambat"
+)
+
+// TestResidentUpdatesProfile: a resident changes their own name and
+// kelurahan freely, and their number or email only with the current
+// password; a new number is unconfirmed until its code comes back. The
+// history says the resident made the changes.
+func TestResidentUpdatesProfile(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok := e.resident(nikKota, "081234567811")
+	if r := e.do("POST", "/api/v1/auth/verify-phone", tok, map[string]string{"code": e.lastCode("+6281234567811")}); r.Status != 200 {
+		t.Fatalf("verify phone = %d %s", r.Status, r.Body)
+	}
+	e.resident(nikKota2, "081234567812")
+	e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	first, err := e.db.FindUserByLogin(ctx, "+6281234567811")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.signIn("081234567811", "kata-sandi-rahasia")
+	p := b.get("/akun")
+	if !strings.Contains(p.Body, `action="/akun/data"`) || !strings.Contains(p.Body, `value="&#43;6281234567811"`) || !strings.Contains(p.Body, `value="35.75.02.1001" selected`) {
+		t.Fatal("the account page has no form with the resident's current values")
+	}
+	csrf := find(t, csrfRe, p.Body)
+	post := func(form url.Values) page {
+		t.Helper()
+		form.Set("csrf", csrf)
+		return b.post("/akun/data", form)
+	}
+	form := func(name, phone, email, kel, current string) url.Values {
+		return url.Values{"name": {name}, "phone": {phone}, "email": {email}, "kelurahan_code": {kel}, "profile_current": {current}}
+	}
+	user := func() *esambat.User {
+		t.Helper()
+		u, err := e.db.FindUserByID(ctx, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	// The name and the kelurahan, without the password.
+	if p := post(form("Siti  Rahayu", "081234567811", "", "35.75.01.1001", "")); p.Status != 303 || p.Location != "/akun" {
+		t.Fatalf("name and kelurahan = %d %s", p.Status, p.Location)
+	}
+	if u := user(); u.Name != "Siti Rahayu" || u.KelurahanCode != "35.75.01.1001" || !u.PhoneConfirmed {
+		t.Errorf("after the change: %q %q, phone confirmed %v", u.Name, u.KelurahanCode, u.PhoneConfirmed)
+	}
+	if p := b.get("/akun"); !strings.Contains(p.Body, "nama: Warga 0001 → Siti Rahayu; kelurahan: Pohjentrek → Karangketug") || !strings.Contains(p.Body, `<td data-label="Oleh">Anda</td>`) {
+		t.Error("the history does not show the resident's own change, by them")
+	}
+
+	// A new number or email needs the current password.
+	for _, c := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"a new number without the password", form("Siti Rahayu", "0813 9999 0011", "", "35.75.01.1001", ""), `id="e-profile_current"`},
+		{"a new email with a wrong password", form("Siti Rahayu", "081234567811", "siti@example.org", "35.75.01.1001", "salah-sekali"), `id="e-profile_current"`},
+		{"another resident's number", form("Siti Rahayu", "081234567812", "", "35.75.01.1001", "kata-sandi-rahasia"), "sudah dipakai akun lain"},
+		{"a kelurahan of the Kabupaten", form("Siti Rahayu", "081234567811", "", "35.14.01.2001", ""), `id="e-kelurahan_code"`},
+		{"markup in the name, a bad email", form("<script>x</script>", "081234567811", "bukan email", "35.75.01.1001", ""), `id="e-email"`},
+	} {
+		p := post(c.form)
+		if p.Status != 400 || !strings.Contains(p.Body, c.want) || strings.Contains(p.Body, "kata-sandi-rahasia") || strings.Contains(p.Body, "salah-sekali") {
+			t.Errorf("%s = %d, want 400 with %s and no password echoed", c.name, p.Status, c.want)
+		}
+	}
+	if u := user(); u.Phone != "+6281234567811" || u.Email != "" || !u.PhoneConfirmed {
+		t.Errorf("a refused change was stored: %q %q confirmed %v", u.Phone, u.Email, u.PhoneConfirmed)
+	}
+
+	// With the password: the new number is unconfirmed and gets a code.
+	p = post(form("Siti Rahayu", "0813 9999 0011", "Siti@Example.org", "35.75.01.1001", "kata-sandi-rahasia"))
+	if p.Status != 303 || p.Location != "/verifikasi-hp" {
+		t.Fatalf("a new number = %d %s, want the confirmation page", p.Status, p.Location)
+	}
+	u := user()
+	if u.Phone != "+6281399990011" || u.PhoneConfirmed || u.Email != "siti@example.org" {
+		t.Errorf("after the new number: %q confirmed %v, %q", u.Phone, u.PhoneConfirmed, u.Email)
+	}
+	code := e.lastCode("+6281399990011")
+	vp := b.get("/verifikasi-hp")
+	if r := b.post("/verifikasi-hp", url.Values{"csrf": {find(t, csrfRe, vp.Body)}, "code": {code}}); r.Status != 303 {
+		t.Errorf("confirming the new number = %d", r.Status)
+	}
+	if u := user(); !u.PhoneConfirmed {
+		t.Error("the new number is not confirmed after its code")
+	}
+	if p := b.get("/akun"); !strings.Contains(p.Body, "nomor HP: &#43;62812****7811 → &#43;62813****0011 (belum terkonfirmasi); email: — → siti@example.org") {
+		t.Error("the history does not show the new number (masked) and email")
+	}
+
+	// Staff change their accounts through an admin.
+	staff := e.signIn("pupr@example.org", "kata-sandi-staf")
+	sp := staff.get("/akun")
+	if strings.Contains(sp.Body, `action="/akun/data"`) {
+		t.Error("a staff account page offers the resident's form")
+	}
+	if p := staff.post("/akun/data", url.Values{"csrf": {find(t, csrfRe, sp.Body)}, "name": {"Naik"}}); p.Status != 404 {
+		t.Errorf("a staff member posting the resident's form = %d, want 404", p.Status)
+	}
+	if n, broken, err := esambat.VerifyChains(ctx, e.db); err != nil || broken != nil {
+		t.Errorf("the account history's chain after %d events: %v, %v", n, broken, err)
+	}
+}
+
+// TestProfileAPI: PUT /api/v1/me, the same rules for apps.
+func TestProfileAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.resident(nikKota, "081234567821")
+	body := func(email, current string) map[string]string {
+		return map[string]string{"name": "Warga 0001", "phone": "081234567821", "email": email, "kelurahan_code": "35.75.02.1001", "current": current}
+	}
+	if r := e.do("PUT", "/api/v1/me", tok, body("budi@example.org", "")); r.Status != 400 || r.errCode() != esambat.EINVALID || !strings.Contains(string(r.Body), `"current"`) {
+		t.Errorf("a new email without the password = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PUT", "/api/v1/me", tok, body("budi@example.org", "kata-sandi-rahasia")); r.Status != 200 || !strings.Contains(string(r.Body), `"email":"budi@example.org"`) {
+		t.Errorf("a new email = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", "/api/v1/me", tok, nil); !strings.Contains(string(r.Body), `"email":"budi@example.org"`) {
+		t.Errorf("GET /api/v1/me after the change: %s", r.Body)
+	}
+	if r := e.do("PUT", "/api/v1/me", "", body("", "")); r.Status != 401 {
+		t.Errorf("without a token = %d", r.Status)
+	}
+	if r := e.do("PUT", "/api/v1/me", tok, map[string]any{"name": 5}); r.Status != 400 {
+		t.Errorf("a number as the name = %d", r.Status)
+	}
+}

@@ -1,0 +1,129 @@
+package esambat
+
+import (
+	"context"
+	"strings"
+)
+
+// A resident keeps their own account up to date at /akun: the name, the
+// kelurahan they live in, an email address, and a new phone number when
+// they change numbers (a resident should not need the counter for that).
+// The email and the number are how the account is signed into and
+// recovered, so changing either asks for the current password, as a
+// change of password does; a new number is unconfirmed until the code
+// sent to it comes back. The account's history records every change,
+// made by the resident (UpdateProfile) or by an admin at the counter
+// (UpdateResident), in the same words.
+
+// ProfileInput is a resident's own account as they want it (every
+// field: the form shows the current values).
+type ProfileInput struct {
+	Name          string
+	Email         string // "" = none
+	Phone         string
+	KelurahanCode string
+	// Current is the current password: needed when Email or Phone
+	// changes.
+	Current string
+}
+
+// UpdateProfile stores resident userID's own changes to their account.
+//
+// Errors: EINVALID naming name, email, phone, kelurahan_code, or current
+// (missing or wrong when the email or the number changes); ENOTFOUND for
+// an account that is not a resident's.
+func (s *Service) UpdateProfile(ctx context.Context, userID int64, in ProfileInput) (*User, error) {
+	u, err := s.Users.FindUserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role != RoleWarga {
+		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	}
+	var v Validation
+	f := residentFields{Name: cleanName(&v, in.Name)}
+	if f.Phone, err = NormalizePhone(in.Phone); err != nil {
+		v.AddError("phone", err)
+	}
+	if f.Email, err = NormalizeEmail(in.Email); err != nil {
+		v.AddError("email", err)
+	}
+	f.KelurahanCode = strings.TrimSpace(in.KelurahanCode)
+	if _, ok := s.CityKelurahan(f.KelurahanCode); !ok {
+		v.Add("kelurahan_code", "Pilih kelurahan tempat tinggal Anda di Kota Pasuruan.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if f.Phone != u.Phone || f.Email != u.Email {
+		if in.Current == "" || len(in.Current) > 1024 || s.Auth.Hasher.Check(u.PasswordHash, in.Current) != nil {
+			return nil, FieldError("current", "Masukkan kata sandi Anda yang sekarang untuk mengganti nomor HP atau email.")
+		}
+	}
+	return s.saveResident(ctx, &Actor{UserID: u.ID, Role: u.Role}, u, f)
+}
+
+// residentFields are the parts of a resident's account that change.
+type residentFields struct {
+	Name, Phone, Email, KelurahanCode string
+}
+
+// saveResident stores f on resident u with an event naming each change
+// (the numbers masked) and the actor (nil: the operator); a new number
+// is unconfirmed and gets a code. EINVALID naming phone or email when
+// the new one is another account's.
+func (s *Service) saveResident(ctx context.Context, a *Actor, u *User, f residentFields) (*User, error) {
+	var changed []string
+	if f.Name != u.Name {
+		changed = append(changed, "nama: "+u.Name+" → "+f.Name)
+	}
+	newPhone := f.Phone != u.Phone
+	if newPhone {
+		old := "—"
+		if u.Phone != "" {
+			old = MaskPhone(u.Phone)
+		}
+		changed = append(changed, "nomor HP: "+old+" → "+MaskPhone(f.Phone)+" (belum terkonfirmasi)")
+	}
+	newEmail := f.Email != u.Email
+	if newEmail {
+		changed = append(changed, "email: "+orDash(u.Email)+" → "+orDash(f.Email))
+	}
+	if f.KelurahanCode != u.KelurahanCode {
+		changed = append(changed, "kelurahan: "+s.kelurahanName(u.KelurahanCode)+" → "+s.kelurahanName(f.KelurahanCode))
+	}
+	if len(changed) == 0 {
+		return u, nil
+	}
+	u.Name, u.Email, u.KelurahanCode = f.Name, f.Email, f.KelurahanCode
+	if newPhone {
+		u.Phone, u.PhoneConfirmed = f.Phone, false
+	}
+	if err := s.saveAccountDetail(ctx, a, u, AccountUpdated, strings.Join(changed, "; "), false); ErrorCode(err) == ECONFLICT {
+		// The store does not say which; name the fields that changed.
+		var v Validation
+		if newPhone {
+			v.Add("phone", "Nomor HP ini sudah dipakai akun lain.")
+		}
+		if newEmail || !newPhone {
+			v.Add("email", "Email ini sudah dipakai akun lain.")
+		}
+		return nil, v.Err()
+	} else if err != nil {
+		return nil, err
+	}
+	if newPhone {
+		// The change stands if the message fails: the resident asks for
+		// a new code at /verifikasi-hp.
+		_ = s.SendPhoneCode(ctx, u)
+	}
+	return u, nil
+}
+
+// kelurahanName is the name of the city's kelurahan code, or the code.
+func (s *Service) kelurahanName(code string) string {
+	if k, ok := s.CityKelurahan(code); ok {
+		return k.Name
+	}
+	return orDash(code)
+}
