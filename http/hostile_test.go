@@ -516,6 +516,7 @@ func hostileCases() []hostileCase {
 			body: jsonRaw("{\"name\":\"\xff\xfe\",\"phone\":\"081234567801\",\"kelurahan_code\":\"35.75.02.1001\"}"), status: 400, code: esambat.EINVALID},
 		{name: "api me update with a huge phone", method: "PUT", path: "/api/v1/me", who: "resident",
 			body: jsonBody(map[string]string{"name": "Warga Kota", "phone": strings.Repeat("8", 100000), "kelurahan_code": "35.75.02.1001"}), status: 400, code: esambat.EINVALID},
+		{name: "web akun/unduh by a petugas", method: "GET", path: "/akun/unduh", who: "web-petugas", status: 404, msg: "hanya untuk akun warga"},
 		{name: "web admin/kategori script as agency", method: "POST", path: "/admin/kategori/air-bersih", who: "web-admin",
 			body: form("agency", xssImg, "threshold", "0"), status: 400, msg: "tidak dikenal"},
 		{name: "api default-agency SQL injection", method: "PUT", path: "/api/v1/categories/air-bersih/default-agency", who: "admin",

@@ -442,4 +442,8 @@ var english = map[string]string{
 	"Data akun tersimpan.": "Your account details have been saved.",
 	"Data akun tersimpan. Masukkan kode yang kami kirim ke nomor HP Anda untuk mengonfirmasinya.": "Your account details have been saved. Type the code we sent to your phone number to confirm it.",
 	"Masukkan kata sandi Anda yang sekarang untuk mengganti nomor HP atau email.":                 "Type your current password to change your phone number or email.",
+	"Salinan data Anda": "A copy of your data",
+	"Unduh semua yang kami simpan tentang Anda: data akun, setiap laporan beserta riwayatnya, perubahan akun, dan perangkat yang masuk. Simpan berkas ini baik-baik; NIK di dalamnya tetap tersamar.": "Download everything we keep about you: your account, every report with its history, the changes to your account, and the devices signed in. Keep the file safe; the NIK in it stays masked.",
+	"Unduh data saya (JSON)": "Download my data (JSON)",
+	"Unduhan data hanya untuk akun warga; data akun petugas dikelola admin.": "The data download is for residents' accounts; staff accounts are managed by admins.",
 }

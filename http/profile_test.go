@@ -2,7 +2,9 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,5 +139,90 @@ func TestProfileAPI(t *testing.T) {
 	}
 	if r := e.do("PUT", "/api/v1/me", tok, map[string]any{"name": 5}); r.Status != 400 {
 		t.Errorf("a number as the name = %d", r.Status)
+	}
+}
+
+// TestMyDataExport: a resident downloads a copy of what the city keeps
+// about them: their account (the NIK masked), every report they sent
+// with its history (a rahasia one too), the changes to the account with
+// staff unnamed, and the devices; nothing of another resident's, and no
+// password or token hash. Staff and strangers get none.
+func TestMyDataExport(t *testing.T) {
+	e := newEnv(t)
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	tok := e.resident(nikLuar, "081234567831")
+	other := e.resident(nikKota2, "081234567832")
+	in, _ := e.points()
+	open := e.submit(tok, report(in[0], in[1]))
+	secret := e.submit(tok, report(in[0], in[1], func(m map[string]any) { m["visibility"] = "rahasia"; m["title"] = "Pungutan liar di loket" }))
+	theirs := e.submit(other, report(in[0], in[1], func(m map[string]any) { m["title"] = "Laporan warga lain" }))
+	e.verify(admin, open, "dinas-pupr")
+	u, err := e.db.FindUserByLogin(context.Background(), "+6281234567831")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/api/v1/users/"+strconv.FormatInt(u.ID, 10)+"/domicile", admin, nil); r.Status != 200 {
+		t.Fatalf("confirm domicile = %d", r.Status)
+	}
+
+	b := e.signIn("081234567831", "kata-sandi-rahasia")
+	if p := b.get("/akun"); !strings.Contains(p.Body, `href="/akun/unduh"`) {
+		t.Error("the account page does not offer the download")
+	}
+	p := b.get("/akun/unduh")
+	if p.Status != 200 || !strings.HasPrefix(p.Header.Get("Content-Disposition"), `attachment; filename="e-sambat-data-saya-`) || p.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("download = %d, %q, %q", p.Status, p.Header.Get("Content-Disposition"), p.Header.Get("Cache-Control"))
+	}
+	var d struct {
+		Account struct {
+			Name      string `json:"name"`
+			NIK       string `json:"nik_masked"`
+			Kelurahan struct{ Code string }
+		}
+		Reports []struct {
+			Ticket     string
+			Title      string
+			Visibility string
+			Events     []struct{ Action string }
+		}
+		History []struct{ Action, By string } `json:"account_history"`
+		Devices []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(p.Body), &d); err != nil {
+		t.Fatalf("the download is not JSON: %v", err)
+	}
+	if d.Account.NIK != u.NIKMasked || d.Account.Kelurahan.Code != "35.75.02.1001" {
+		t.Errorf("account = %+v", d.Account)
+	}
+	tickets := map[string]int{}
+	for _, r := range d.Reports {
+		tickets[r.Ticket] = len(r.Events)
+	}
+	if len(d.Reports) != 2 || tickets[open] < 2 || tickets[secret] < 1 {
+		t.Errorf("reports = %v: want %s with its verification and the rahasia %s, each with events", tickets, open, secret)
+	}
+	if len(d.History) != 1 || d.History[0].Action != esambat.AccountDomicileVerified || d.History[0].By != "admin" {
+		t.Errorf("history = %+v, want the domicile confirmed by an unnamed admin", d.History)
+	}
+	if len(d.Devices) < 2 {
+		t.Errorf("devices = %+v, want the registration's token and this browser", d.Devices)
+	}
+	for _, leak := range []string{nikLuar, theirs, "Laporan warga lain", "$argon2", "Staf admin@example.org", "password_hash", `"hash"`} {
+		if strings.Contains(p.Body, leak) {
+			t.Errorf("the download holds %q", leak)
+		}
+	}
+	if r := e.do("GET", "/api/v1/me/export", tok, nil); r.Status != 200 || !strings.Contains(string(r.Body), secret) {
+		t.Errorf("the API's export = %d", r.Status)
+	}
+	if r := e.do("GET", "/api/v1/me/export", admin, nil); r.Status != 404 {
+		t.Errorf("an admin's export = %d, want 404", r.Status)
+	}
+	if r := e.do("GET", "/api/v1/me/export", "", nil); r.Status != 401 {
+		t.Errorf("a stranger's export = %d, want 401", r.Status)
+	}
+	if p := e.browser().get("/akun/unduh"); p.Status != 303 {
+		t.Errorf("the download without signing in = %d, want the sign-in page", p.Status)
 	}
 }

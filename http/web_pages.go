@@ -43,6 +43,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /akun/keluar-lainnya", s.handleAccountRevokeOthers)
 	mux.HandleFunc("POST /akun/sandi", s.handleAccountPassword)
 	mux.HandleFunc("POST /akun/data", s.handleAccountProfile)
+	mux.HandleFunc("GET /akun/unduh", s.handleMyDataDownload)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
