@@ -63,6 +63,9 @@ const (
 	AccountDisabled         = "dinonaktifkan"
 	AccountEnabled          = "diaktifkan"
 	AccountDomicileVerified = "domisili_dikonfirmasi"
+	// AccountClosed: the resident closed the account; its identity is
+	// erased (Service.CloseAccount).
+	AccountClosed = "ditutup"
 )
 
 // AccountLog records account events in the same transaction as the
@@ -74,6 +77,13 @@ type AccountLog interface {
 	CreateUserLogged(ctx context.Context, u *User, ev *AccountEvent) error
 	// UpdateUserLogged is UpdateUser and the event in one transaction.
 	UpdateUserLogged(ctx context.Context, u *User, ev *AccountEvent) error
+	// EraseUser erases account u's identity in one transaction with ev:
+	// name becomes ClosedName; email, phone and the NIK (hash, sealed,
+	// masked) are removed, so that they can be registered again; the
+	// password can no longer match; the account is off; its tokens and
+	// pending codes are deleted, and so are the pending messages to its
+	// phone and email. Its reports and their histories stay.
+	EraseUser(ctx context.Context, u *User, ev *AccountEvent) error
 	// ListAccountEvents returns the latest events, newest first: of
 	// account userID, or of every account when userID is 0.
 	ListAccountEvents(ctx context.Context, userID int64, limit int) ([]AccountEvent, error)
@@ -155,6 +165,8 @@ func (s *Service) managedAccount(ctx context.Context, a *Actor, userID int64, st
 		return nil, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
 	case !staff && u.Role != RoleWarga:
 		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	case u.Closed():
+		return nil, errClosed
 	}
 	return u, nil
 }
@@ -368,7 +380,11 @@ func (s *Service) passwordAccount(ctx context.Context, a *Actor, userID int64) (
 	if a != nil && a.UserID == userID {
 		return nil, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
 	}
-	return s.Users.FindUserByID(ctx, userID)
+	u, err := s.Users.FindUserByID(ctx, userID)
+	if err == nil && u.Closed() {
+		return nil, errClosed
+	}
+	return u, err
 }
 
 // setPassword stores pw on u with an event (detail: how it was allowed)
@@ -442,6 +458,9 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, userID int64, disab
 	}
 	if u.Disabled == disabled {
 		return u, nil
+	}
+	if u.Closed() {
+		return nil, errClosed
 	}
 	u.Disabled = disabled
 	action := AccountEnabled

@@ -127,3 +127,51 @@ func (s *Service) kelurahanName(code string) string {
 	}
 	return orDash(code)
 }
+
+// ClosedName is the name a closed account keeps: its reports still need
+// a reporter, and the city's record of them stays.
+const ClosedName = "Warga (akun ditutup)"
+
+// ClosedPasswordHash is the password hash of a closed account: no
+// password matches it.
+const ClosedPasswordHash = "!"
+
+// Closed reports whether the resident closed this account
+// (CloseAccount): nothing may open it again.
+func (u User) Closed() bool { return u.PasswordHash == ClosedPasswordHash }
+
+// errClosed refuses a change to a closed account.
+var errClosed = Errorf(ECONFLICT, "Akun ini sudah ditutup oleh pemiliknya dan tidak dapat diubah lagi.")
+
+// CloseAccount closes resident userID's account at their request (UU
+// 27/2022 lets them ask for their personal data to be erased): the name
+// becomes ClosedName, the NIK, phone number and email are erased (the
+// resident may register again with them), and every device is signed
+// out. Their reports stay, as the city's record of a public service,
+// shown under ClosedName; the account's history keeps what it recorded,
+// since its chain cannot lose a link. current is the password; confirmed
+// the resident's explicit yes.
+//
+// Errors: EINVALID naming current (missing or wrong) or confirm;
+// ENOTFOUND for an account that is not a resident's.
+func (s *Service) CloseAccount(ctx context.Context, userID int64, current string, confirmed bool) error {
+	u, err := s.Users.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Role != RoleWarga || u.Closed() {
+		return Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	}
+	var v Validation
+	if current == "" || len(current) > 1024 || s.Auth.Hasher.Check(u.PasswordHash, current) != nil {
+		v.Add("current", "Masukkan kata sandi Anda yang sekarang untuk menutup akun.")
+	}
+	if !confirmed {
+		v.Add("confirm", "Centang pernyataan bahwa Anda ingin menutup akun ini.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ev := &AccountEvent{UserID: u.ID, ActorID: u.ID, Action: AccountClosed, CreatedAt: s.now().UTC()}
+	return s.Users.EraseUser(ctx, u, ev)
+}

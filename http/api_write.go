@@ -218,15 +218,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, login, co
 // hash is keep. A wrong current password is a guess, counted like a
 // failed sign-in; a new password that breaks the rules is not.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, userID int64, current, password, keep string) error {
-	key := "change:" + strconv.FormatInt(userID, 10)
-	if err := limited(w, s.loginLimit, key); err != nil {
-		return err
-	}
-	err := s.Service.ChangePassword(r.Context(), userID, current, password, keep)
-	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
-		s.loginLimit.add(key)
-	}
-	return err
+	return s.guessing(w, userID, func() error { return s.Service.ChangePassword(r.Context(), userID, current, password, keep) })
 }
 
 // allow writes ERATELIMIT with Retry-After when key is over the limit.
@@ -339,18 +331,57 @@ func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request) {
 	s.writeMe(w, u)
 }
 
+// handleMeClose closes the caller's resident account (JSON: current,
+// the password, and confirm: true); every token ends with it.
+func (s *Server) handleMeClose(w http.ResponseWriter, r *http.Request) {
+	a := s.requireActor(w, r)
+	if a == nil {
+		return
+	}
+	var in struct {
+		Current string `json:"current"`
+		Confirm bool   `json:"confirm"`
+	}
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if a.Role != esambat.RoleWarga {
+		s.Error(w, r, esambat.Errorf(esambat.ENOTFOUND, "Hanya akun warga yang dapat ditutup sendiri; akun petugas dinonaktifkan oleh admin."))
+		return
+	}
+	if err := s.closeAccount(w, r, a, in.Current, in.Confirm); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Logger.Info("account closed by its resident", "user", a.UserID)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "closed"})
+}
+
 // updateProfile is esambat.Service.UpdateProfile with a wrong current
 // password counted as a guess at it (as changePassword counts them).
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, a *esambat.Actor, in esambat.ProfileInput) (*esambat.User, error) {
-	key := "change:" + strconv.FormatInt(a.UserID, 10)
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, a *esambat.Actor, in esambat.ProfileInput) (u *esambat.User, err error) {
+	err = s.guessing(w, a.UserID, func() error {
+		u, err = s.Service.UpdateProfile(r.Context(), a.UserID, in)
+		return err
+	})
+	return u, err
+}
+
+// guessing runs fn, a change that asks for userID's current password:
+// refused while the account's guesses are over the limit, and a wrong
+// password (EINVALID on "current") counted as a guess, as a failed
+// sign-in is.
+func (s *Server) guessing(w http.ResponseWriter, userID int64, fn func() error) error {
+	key := "change:" + strconv.FormatInt(userID, 10)
 	if err := limited(w, s.loginLimit, key); err != nil {
-		return nil, err
+		return err
 	}
-	u, err := s.Service.UpdateProfile(r.Context(), a.UserID, in)
+	err := fn()
 	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
 		s.loginLimit.add(key)
 	}
-	return u, err
+	return err
 }
 
 // writeMe answers with the caller's own account.

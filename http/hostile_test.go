@@ -516,6 +516,16 @@ func hostileCases() []hostileCase {
 			body: jsonRaw("{\"name\":\"\xff\xfe\",\"phone\":\"081234567801\",\"kelurahan_code\":\"35.75.02.1001\"}"), status: 400, code: esambat.EINVALID},
 		{name: "api me update with a huge phone", method: "PUT", path: "/api/v1/me", who: "resident",
 			body: jsonBody(map[string]string{"name": "Warga Kota", "phone": strings.Repeat("8", 100000), "kelurahan_code": "35.75.02.1001"}), status: 400, code: esambat.EINVALID},
+		{name: "web akun/tutup without CSRF token", method: "POST", path: "/akun/tutup", who: "web",
+			body: func(h *hostile, csrf string) (string, io.Reader) {
+				return form("close_current", "kata-sandi-rahasia", "confirm", "1")(h, "")
+			}, status: 403, msg: "Formulir kedaluwarsa"},
+		{name: "web akun/tutup cross-site", method: "POST", path: "/akun/tutup", who: "web", headers: []string{"Sec-Fetch-Site", "cross-site"},
+			body: form("close_current", "kata-sandi-rahasia", "confirm", "1"), status: 403, msg: "lintas situs"},
+		{name: "web akun/tutup SQL injection as the password", method: "POST", path: "/akun/tutup", who: "web",
+			body: form("close_current", "' OR '1'='1", "confirm", "1"), status: 400, msg: "kata sandi Anda yang sekarang"},
+		{name: "api me close with confirm as a string", method: "DELETE", path: "/api/v1/me", who: "resident",
+			body: jsonRaw(`{"current":"kata-sandi-rahasia","confirm":"ya"}`), status: 400, code: esambat.EINVALID},
 		{name: "web akun/unduh by a petugas", method: "GET", path: "/akun/unduh", who: "web-petugas", status: 404, msg: "hanya untuk akun warga"},
 		{name: "web admin/kategori script as agency", method: "POST", path: "/admin/kategori/air-bersih", who: "web-admin",
 			body: form("agency", xssImg, "threshold", "0"), status: 400, msg: "tidak dikenal"},

@@ -226,3 +226,102 @@ func TestMyDataExport(t *testing.T) {
 		t.Errorf("the download without signing in = %d, want the sign-in page", p.Status)
 	}
 }
+
+// TestResidentClosesAccount: with the password and an explicit yes, a
+// resident closes their account: signed out everywhere, unable to sign
+// in, their report still public under the closed name, their identity
+// free to register again; admins cannot reopen it.
+func TestResidentClosesAccount(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	tok := e.resident(nikKota, "081234567841")
+	in, _ := e.points()
+	ticket := e.submit(tok, report(in[0], in[1]))
+	e.verify(admin, ticket, "dinas-pupr")
+	u, err := e.db.FindUserByLogin(ctx, "+6281234567841")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.signIn("081234567841", "kata-sandi-rahasia")
+	p := b.get("/akun")
+	if !strings.Contains(p.Body, `action="/akun/tutup"`) {
+		t.Fatal("the account page does not offer closing the account")
+	}
+	csrf := find(t, csrfRe, p.Body)
+	for _, c := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"without the yes", url.Values{"close_current": {"kata-sandi-rahasia"}}, `id="e-confirm"`},
+		{"with a wrong password", url.Values{"close_current": {"salah-sekali"}, "confirm": {"1"}}, `id="e-close_current"`},
+	} {
+		c.form.Set("csrf", csrf)
+		if p := b.post("/akun/tutup", c.form); p.Status != 400 || !strings.Contains(p.Body, c.want) || !strings.Contains(p.Body, `href="#f-`+strings.TrimSuffix(strings.TrimPrefix(c.want, `id="e-`), `"`)+`"`) {
+			t.Errorf("closing %s = %d, want 400 with %s", c.name, p.Status, c.want)
+		}
+	}
+	if got, _ := e.db.FindUserByID(ctx, u.ID); got.Closed() {
+		t.Fatal("a refused closing closed the account")
+	}
+	p = b.post("/akun/tutup", url.Values{"csrf": {csrf}, "close_current": {"kata-sandi-rahasia"}, "confirm": {"1"}})
+	if p.Status != 303 || p.Location != "/" {
+		t.Fatalf("closing = %d %s", p.Status, p.Location)
+	}
+	if p := b.get("/akun"); p.Status != 303 {
+		t.Errorf("the browser is still signed in after closing: %d", p.Status)
+	}
+	if r := e.do("GET", "/api/v1/me", tok, nil); r.Status != 401 {
+		t.Errorf("the API token still works after closing: %d", r.Status)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {"081234567841"}, "password": {"kata-sandi-rahasia"}}); p.Status == 303 {
+		t.Error("the closed account signs in")
+	}
+	if p := e.browser().get("/laporan/" + ticket); p.Status != 200 || !strings.Contains(p.Body, esambat.ClosedName) || strings.Contains(p.Body, "Warga 0001") {
+		t.Errorf("the public report = %d: want it kept, under %q", p.Status, esambat.ClosedName)
+	}
+	// Admins cannot bring it back.
+	id := strconv.FormatInt(u.ID, 10)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/users/" + id + "/enable", nil},
+		{"POST", "/api/v1/users/" + id + "/password", map[string]bool{"identity_checked": true}},
+		{"PUT", "/api/v1/users/" + id, map[string]string{"name": "Hidup Lagi", "phone": "081234567841"}},
+	} {
+		if r := e.do(c.method, c.path, admin, c.body); r.Status != 409 || r.errCode() != esambat.ECONFLICT {
+			t.Errorf("%s %s on a closed account = %d %s, want 409", c.method, c.path, r.Status, r.Body)
+		}
+	}
+	adminWeb := e.signIn("admin@example.org", "kata-sandi-staf")
+	if p := adminWeb.get("/admin/pengguna?tab=warga"); !strings.Contains(p.Body, "ditutup pemiliknya") || strings.Contains(p.Body, `href="/admin/pengguna/`+id+`"`) {
+		t.Error("the residents' list does not mark the closed account, or offers to change it")
+	}
+	if p := adminWeb.get("/admin/pengguna/" + id); p.Status != 200 || strings.Contains(p.Body, `action="/admin/pengguna/`+id+`/sandi"`) || !strings.Contains(p.Body, "akun ditutup oleh pemiliknya") {
+		t.Error("the closed account's page offers changes, or its history lacks the closing")
+	}
+	// The same person registers again.
+	if r := e.do("POST", "/api/v1/auth/register", "", map[string]string{"nik": nikKota, "name": "Warga Baru", "phone": "081234567841",
+		"password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001"}); r.Status != 201 {
+		t.Errorf("registering again = %d %s", r.Status, r.Body)
+	}
+	// The API's way, and who may use it.
+	tok2 := e.resident(nikKota2, "081234567842")
+	if r := e.do("DELETE", "/api/v1/me", tok2, map[string]any{"current": "kata-sandi-rahasia"}); r.Status != 400 || !strings.Contains(string(r.Body), `"confirm"`) {
+		t.Errorf("DELETE /api/v1/me without confirm = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("DELETE", "/api/v1/me", admin, map[string]any{"current": "kata-sandi-staf", "confirm": true}); r.Status != 404 {
+		t.Errorf("an admin closing their own account = %d, want 404", r.Status)
+	}
+	if r := e.do("DELETE", "/api/v1/me", tok2, map[string]any{"current": "kata-sandi-rahasia", "confirm": true}); r.Status != 200 {
+		t.Errorf("DELETE /api/v1/me = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", "/api/v1/me", tok2, nil); r.Status != 401 {
+		t.Errorf("the token after DELETE /api/v1/me = %d", r.Status)
+	}
+	if n, broken, err := esambat.VerifyChains(ctx, e.db); err != nil || broken != nil {
+		t.Errorf("chains after closing (%d events): %v, %v", n, broken, err)
+	}
+}

@@ -159,6 +159,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirmAPI},
 		{"GET", "/api/v1/me", s.handleMe},
 		{"PUT", "/api/v1/me", s.handleMeUpdate},
+		{"DELETE", "/api/v1/me", s.handleMeClose},
 		{"GET", "/api/v1/me/export", s.handleMyDataAPI},
 		{"POST", "/api/v1/me/password", s.handlePasswordChangeAPI},
 		{"GET", "/api/v1/me/tokens", s.handleTokenList},

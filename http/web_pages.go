@@ -44,6 +44,7 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /akun/sandi", s.handleAccountPassword)
 	mux.HandleFunc("POST /akun/data", s.handleAccountProfile)
 	mux.HandleFunc("GET /akun/unduh", s.handleMyDataDownload)
+	mux.HandleFunc("POST /akun/tutup", s.handleAccountClose)
 	static, _ := fsSub()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -891,15 +892,63 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 	return nil
 }
 
-// handleAccountProfile stores a resident's own changes to their account;
-// a refused form comes back as it was sent, without the password.
-func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
-	a := s.requireLoginForm(w, r)
+// handleAccountClose closes a resident's account at their request
+// (esambat.Service.CloseAccount) and signs this browser out; a wrong
+// password counts as a guess at it.
+func (s *Server) handleAccountClose(w http.ResponseWriter, r *http.Request) {
+	a := s.residentForm(w, r)
 	if a == nil {
 		return
 	}
-	if a.Role != esambat.RoleWarga {
+	if err := s.closeAccount(w, r, a, r.PostFormValue("close_current"), r.PostFormValue("confirm") == "1"); err != nil {
+		p := s.newPage(w, r, "Akun saya")
+		if err := s.accountPage(r, p, a); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.setFormErrors(p, err, "close_current")
+		s.render(w, r, statusFor(err), "account", p)
+		return
+	}
+	s.Logger.Info("account closed by its resident", "user", a.UserID)
+	s.clearSession(w, r)
+	flash(w, "Akun Anda sudah ditutup: nama, NIK, nomor HP dan email Anda sudah dihapus. Laporan Anda tetap tersimpan sebagai catatan pelayanan publik. Terima kasih telah memakai E-Sambat.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// residentForm checks a resident's own form (signed in, CSRF) and returns
+// the resident; nil when the answer has been given (staff get 404: their
+// accounts are an admin's to change).
+func (s *Server) residentForm(w http.ResponseWriter, r *http.Request) *esambat.Actor {
+	a := s.requireLoginForm(w, r)
+	if a != nil && a.Role != esambat.RoleWarga {
 		s.pageError(w, r, esambat.Errorf(esambat.ENOTFOUND, "Halaman tidak ditemukan."))
+		return nil
+	}
+	return a
+}
+
+// closeAccount is esambat.Service.CloseAccount with a wrong password
+// counted as a guess at it.
+func (s *Server) closeAccount(w http.ResponseWriter, r *http.Request, a *esambat.Actor, current string, confirmed bool) error {
+	return s.guessing(w, a.UserID, func() error { return s.Service.CloseAccount(r.Context(), a.UserID, current, confirmed) })
+}
+
+// setFormErrors puts err on p, its "current" (the password) renamed to
+// field: the account page has more than one form asking for it.
+func (s *Server) setFormErrors(p *page, err error, field string) {
+	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
+		e.Fields[field] = e.Fields["current"]
+		delete(e.Fields, "current")
+	}
+	p.setErrors(err)
+}
+
+// handleAccountProfile stores a resident's own changes to their account;
+// a refused form comes back as it was sent, without the password.
+func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
+	a := s.residentForm(w, r)
+	if a == nil {
 		return
 	}
 	before, err := s.Service.Users.FindUserByID(r.Context(), a.UserID)
@@ -919,12 +968,7 @@ func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		// This form's password field is not the password form's.
-		if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
-			e.Fields["profile_current"] = e.Fields["current"]
-			delete(e.Fields, "current")
-		}
-		p.setErrors(err)
+		s.setFormErrors(p, err, "profile_current")
 		s.render(w, r, statusFor(err), "account", p)
 		return
 	}

@@ -58,6 +58,7 @@ var accountActions = map[string]string{
 	esambat.AccountDisabled:         "dinonaktifkan",
 	esambat.AccountEnabled:          "diaktifkan kembali",
 	esambat.AccountDomicileVerified: "domisili dikonfirmasi",
+	esambat.AccountClosed:           "akun ditutup oleh pemiliknya",
 }
 
 // AccountAction is the page's name for an account event's action.

@@ -156,6 +156,36 @@ func (db *DB) AccountEventsHead(ctx context.Context) (seq int64, hash string, er
 	return seq, hash, db.err(err)
 }
 
+// EraseUser erases account u's identity with ev; see esambat.AccountLog.
+func (db *DB) EraseUser(ctx context.Context, u *esambat.User, ev *esambat.AccountEvent) error {
+	phone, email := u.Phone, u.Email
+	err := db.Writer.Write(ctx, func(tx Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET name = ?, email = NULL, phone = NULL, phone_confirmed = 0,
+			nik_hash = NULL, nik_sealed = NULL, nik_masked = '', password_hash = ?, disabled = 1 WHERE id = ?`), esambat.ClosedName, esambat.ClosedPasswordHash, u.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
+		}
+		for _, q := range []string{`DELETE FROM tokens WHERE user_id = ?`, `DELETE FROM phone_codes WHERE user_id = ?`} {
+			if _, err := tx.ExecContext(ctx, db.q(q), u.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM outbox WHERE status = 'pending' AND recipient IN (?, ?)`), phone, email); err != nil {
+			return err
+		}
+		return db.logAccount(ctx, tx, u, ev)
+	})
+	if err != nil {
+		return db.err(err)
+	}
+	u.Name, u.Email, u.Phone, u.PhoneConfirmed = esambat.ClosedName, "", "", false
+	u.NIKHash, u.NIKSealed, u.NIKMasked, u.PasswordHash, u.Disabled = "", nil, "", esambat.ClosedPasswordHash, true
+	return nil
+}
+
 // FindUserByID returns ENOTFOUND when there is no such user.
 func (db *DB) FindUserByID(ctx context.Context, id int64) (*esambat.User, error) {
 	return db.scanUser(db.readQueryRow(ctx, db.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))

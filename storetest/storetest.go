@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"UserList", testUserList},
 		{"AccountEvents", testAccountEvents},
 		{"AccountChain", testAccountChain},
+		{"EraseUser", testEraseUser},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
