@@ -58,7 +58,7 @@ func TestResidentUpdatesProfile(t *testing.T) {
 	if u := user(); u.Name != "Siti Rahayu" || u.KelurahanCode != "35.75.01.1001" || !u.PhoneConfirmed {
 		t.Errorf("after the change: %q %q, phone confirmed %v", u.Name, u.KelurahanCode, u.PhoneConfirmed)
 	}
-	if p := b.get("/akun"); !strings.Contains(p.Body, "nama: Warga 0001 → Siti Rahayu; kelurahan: Pohjentrek → Karangketug") || !strings.Contains(p.Body, `<td data-label="Oleh">Anda</td>`) {
+	if p := b.get("/akun"); !strings.Contains(p.Body, "<dt>Kelurahan</dt><dd>Karangketug</dd>") || !strings.Contains(p.Body, "nama: Warga 0001 → Siti Rahayu; kelurahan: Pohjentrek → Karangketug") || !strings.Contains(p.Body, `<td data-label="Oleh">Anda</td>`) {
 		t.Error("the history does not show the resident's own change, by them")
 	}
 

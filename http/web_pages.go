@@ -791,8 +791,10 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountData struct {
-	// Kelurahan are the choices of a resident's own form.
-	Kelurahan []option
+	// Kelurahan are the choices of a resident's own form, KelurahanName
+	// the one they live in.
+	Kelurahan     []option
+	KelurahanName string
 	Tokens    []accountToken
 	// History is what admins (or the operator) changed on this account.
 	History []accountChange
@@ -881,6 +883,11 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 	d := accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
 	if a.Role == esambat.RoleWarga {
 		d.Kelurahan = s.kelurahanOptions()
+		if u := p.User; u != nil {
+			if k, ok := s.Service.CityKelurahan(u.KelurahanCode); ok {
+				d.KelurahanName = k.Name
+			}
+		}
 		if u := p.User; u != nil && !p.Values.Has("name") {
 			p.Values.Set("name", u.Name)
 			p.Values.Set("email", u.Email)
