@@ -440,6 +440,7 @@ type ReportPage struct {
 
 // ReportStore keeps reports and their events.
 type ReportStore interface {
+	OverdueCounter
 	// CreateReport stores r with its first event and assigns ID, Ticket,
 	// CreatedAt and Version. It returns only after a durable commit. When
 	// idemKey is not empty and the submitter already created a report with

@@ -105,6 +105,7 @@ func (s *Server) Handler() http.Handler {
 	s.routes(mux)
 	s.staffRoutes(mux)
 	s.userRoutes(mux)
+	s.overdueRoutes(mux)
 	s.webRoutes(mux)
 	root := methodNotAllowed(mux, s)
 	s.limits.now = time.Now

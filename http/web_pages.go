@@ -795,7 +795,7 @@ type accountData struct {
 	// the one they live in.
 	Kelurahan     []option
 	KelurahanName string
-	Tokens    []accountToken
+	Tokens        []accountToken
 	// History is what admins (or the operator) changed on this account.
 	History []accountChange
 }

@@ -1251,3 +1251,32 @@ func (db *DB) AddPhotos(ctx context.Context, reportID int64, photos []esambat.Ph
 	})
 	return db.err(err)
 }
+
+// OverdueCounts counts the overdue reports by agency and status; see
+// esambat.OverdueCounter. The statuses' index (status, id) finds the open
+// reports; a city has thousands at most.
+func (db *DB) OverdueCounts(ctx context.Context, now time.Time) ([]esambat.OverdueCount, error) {
+	in := make([]string, len(esambat.CityStatuses))
+	args := make([]any, 0, len(in)+1)
+	for i, st := range esambat.CityStatuses {
+		in[i] = "?"
+		args = append(args, string(st))
+	}
+	args = append(args, db.t(now))
+	rows, err := db.Read.QueryContext(ctx, db.q(`SELECT COALESCE(agency_code, ''), status, COUNT(*), MIN(due_at) FROM reports
+		WHERE status IN (`+strings.Join(in, ", ")+`) AND due_at <= ? GROUP BY COALESCE(agency_code, ''), status
+		ORDER BY COALESCE(agency_code, ''), status`), args...)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []esambat.OverdueCount
+	for rows.Next() {
+		var c esambat.OverdueCount
+		if err := rows.Scan(&c.AgencyCode, &c.Status, &c.N, scanTime{&c.OldestDue}); err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, c)
+	}
+	return out, db.err(rows.Err())
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"AccountEvents", testAccountEvents},
 		{"AccountChain", testAccountChain},
 		{"EraseUser", testEraseUser},
+		{"OverdueCounts", testOverdueCounts},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},

@@ -301,8 +301,8 @@ func TestBrowserPhoneWidthSignedIn(t *testing.T) {
 	}{
 		{"warga1@demo.esambat.test", "/", []string{"/lapor", "/laporan-saya", "/akun"}, []string{"/akun"}},
 		{"petugas.dinas-pupr.1@demo.esambat.test", "/petugas", []string{"/petugas", "/akun"}, []string{"/petugas"}},
-		{"admin1@demo.esambat.test", "/admin", []string{"/admin", "/kelola/" + ticket, "/admin/pengguna", "/admin/pengguna?tab=warga", "/admin/kategori"},
-			[]string{"/admin", "/admin/pengguna", "/admin/pengguna?tab=warga", "/admin/kategori"}},
+		{"admin1@demo.esambat.test", "/admin", []string{"/admin", "/kelola/" + ticket, "/admin/pengguna", "/admin/pengguna?tab=warga", "/admin/kategori", "/admin/terlambat"},
+			[]string{"/admin", "/admin/pengguna", "/admin/pengguna?tab=warga", "/admin/kategori", "/admin/terlambat"}},
 	} {
 		s := b.newSession()
 		s.emulatePhone(360, 740)
