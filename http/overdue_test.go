@@ -74,6 +74,23 @@ func TestOverduePage(t *testing.T) {
 	if p := pim.get("/admin/terlambat?agency=%3Cscript%3E"); p.Status != 404 {
 		t.Errorf("an unknown agency = %d, want 404", p.Status)
 	}
+	var api []struct {
+		Agency *struct{ Code string }
+		Status string
+		Count  int
+	}
+	pimTok := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "walikota@example.org", "password": "kata-sandi-staf"})
+	var tk struct{ Token string }
+	pimTok.json(t, &tk)
+	r := e.do("GET", "/api/v1/overdue", tk.Token, nil)
+	r.json(t, &api)
+	if r.Status != 200 || len(api) != 3 || api[0].Agency != nil || api[0].Status != "diajukan" || api[0].Count != 1 ||
+		api[1].Agency == nil || api[1].Agency.Code != "dinas-pupr" || api[1].Status != "didisposisi" || api[2].Status != "diproses" {
+		t.Errorf("GET /api/v1/overdue = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", "/api/v1/overdue", pupr, nil); r.Status != 403 {
+		t.Errorf("an officer's GET /api/v1/overdue = %d, want 403", r.Status)
+	}
 	if p := e.signIn("admin@example.org", "kata-sandi-staf").get("/admin"); !strings.Contains(p.Body, `href="/admin/terlambat"`) {
 		t.Error("the admin queue does not link to the overdue page")
 	}

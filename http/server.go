@@ -146,6 +146,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET", "/api/v1/agencies", s.handleAgencies},
 		{"GET", "/api/v1/kelurahan", s.handleKelurahan},
 		{"GET", "/api/v1/stats", s.handleStatsAPI},
+		{"GET", "/api/v1/overdue", s.handleOverdueAPI},
 		{"GET", "/api/v1/reports", s.handleReportList},
 		{"POST", "/api/v1/reports", s.handleReportCreate},
 		{"GET", "/api/v1/reports/nearby", s.handleNearby},

@@ -120,3 +120,44 @@ func (s *Server) handleOverdue(w http.ResponseWriter, r *http.Request) {
 	p.Data = d
 	s.render(w, r, http.StatusOK, "staff_overdue", p)
 }
+
+// overdueJSON is one agency's overdue reports in one status, for apps
+// (GET /api/v1/overdue).
+type overdueJSON struct {
+	Agency    *codeName      `json:"agency"` // null: waiting for the admins' verification
+	Status    esambat.Status `json:"status"`
+	Count     int            `json:"count"`
+	OldestDue time.Time      `json:"oldest_due"`
+}
+
+// handleOverdueAPI answers GET /api/v1/overdue: the overdue page's counts
+// for a dashboard of the mayor's office; the reports themselves are
+// GET /api/v1/reports with status and the same rules.
+func (s *Server) handleOverdueAPI(w http.ResponseWriter, r *http.Request) {
+	a := s.staffActor(w, r, esambat.RoleAdmin, esambat.RolePimpinan)
+	if a == nil {
+		return
+	}
+	counts, err := s.Service.Overdue(r.Context(), a)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ref, err := s.ref(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := make([]overdueJSON, 0, len(counts))
+	for _, c := range counts {
+		j := overdueJSON{Status: c.Status, Count: c.N, OldestDue: c.OldestDue.UTC()}
+		if c.AgencyCode != "" {
+			j.Agency = &codeName{Code: c.AgencyCode, Name: c.AgencyCode}
+			if ag, ok := ref.agByCode[c.AgencyCode]; ok {
+				j.Agency.Name = ag.Name
+			}
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
