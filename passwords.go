@@ -10,15 +10,22 @@ import (
 // phone, as at sign-up: a one-time code sent there lets them choose a new
 // password. Only a confirmed phone qualifies (an unconfirmed one was never
 // shown to be the resident's), and the answers never say whether a number
-// is registered. Staff sign in with an email address; an admin gives them
-// a new one (SetPassword), or the operator (esambat user password). Signed in, anyone changes it
-// with the current one (ChangePassword).
+// is registered. Staff sign in with an email address an admin typed for
+// them, so a code sent there proves the same for staff (a resident's
+// email was never confirmed and does not qualify); without an email
+// channel (AuthService.Mailer) an admin gives them a new password
+// (SetPassword), or the operator (esambat user password). Signed in,
+// anyone changes it with the current one (ChangePassword).
+
+// resetMessage is the text of a reset code, by phone or email.
+const resetMessage = "Kode untuk mengganti kata sandi E-Sambat Anda: %s. Berlaku 15 menit. Abaikan pesan ini bila Anda tidak memintanya, dan jangan berikan kode ini kepada siapa pun."
 
 // SendResetCode sends a code for choosing a new password to the phone
-// login names, when it is the confirmed phone of an active account. It
-// returns nil as well when there is no such account, so that the form
-// cannot be used to find out who is registered; EINVALID when login is
-// not a phone number.
+// or email login names: the confirmed phone of an active account, or the
+// email of an active staff account. It returns nil as well when there is
+// no such account, so that the form cannot be used to find out who is
+// registered; EINVALID when login is neither a phone number nor an email
+// address.
 func (s *Service) SendResetCode(ctx context.Context, login string) error {
 	u, err := s.resetAccount(ctx, login)
 	if ErrorCode(err) == ENOTFOUND {
@@ -26,11 +33,14 @@ func (s *Service) SendResetCode(ctx context.Context, login string) error {
 	} else if err != nil {
 		return err
 	}
-	return s.sendCode(ctx, u, codeReset, "Kode untuk mengganti kata sandi E-Sambat Anda: %s. Berlaku 15 menit. Abaikan pesan ini bila Anda tidak memintanya, dan jangan berikan kode ini kepada siapa pun.")
+	if strings.Contains(login, "@") {
+		return s.sendCodeBy(ctx, u, codeReset, s.Auth.Mailer, u.Email, "Kode ganti kata sandi E-Sambat", resetMessage)
+	}
+	return s.sendCode(ctx, u, codeReset, resetMessage)
 }
 
-// ResetPassword sets password on the account of the phone login when
-// code is the code SendResetCode sent there, and signs every browser out
+// ResetPassword sets password on the account login reaches (a phone or a
+// staff email) when code is the code SendResetCode sent there, and signs every browser out
 // of the account (whoever knew the old password loses the session it
 // gave). It returns the account, to sign the resident in.
 //
@@ -98,29 +108,36 @@ func (a *AuthService) resetFloor() time.Duration {
 	return DefaultResetFloor
 }
 
-// ResetPhone is the number login names for a password reset, in the
-// form accounts store it; EINVALID naming login when it is not a mobile
-// number.
-func ResetPhone(login string) (string, error) {
-	phone, err := NormalizePhone(strings.TrimSpace(login))
-	if err != nil {
-		return "", FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890.")
+// ResetLogin is the phone number or email address login names for a
+// password reset, in the form accounts store it; EINVALID naming login
+// when it is neither.
+func ResetLogin(login string) (string, error) {
+	login = strings.TrimSpace(login)
+	if strings.Contains(login, "@") {
+		if email, err := NormalizeEmail(login); err == nil && email != "" {
+			return email, nil
+		}
+	} else if phone, err := NormalizePhone(login); err == nil {
+		return phone, nil
 	}
-	return phone, nil
+	return "", FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890, atau email dinas bila Anda petugas.")
 }
 
-// resetAccount returns the active account whose confirmed phone is login;
-// ENOTFOUND when there is none.
+// resetAccount returns the account a reset to login may reach: the
+// active account whose confirmed phone it is, or the active staff account
+// whose email it is (when codes can be emailed); ENOTFOUND otherwise.
 func (s *Service) resetAccount(ctx context.Context, login string) (*User, error) {
-	phone, err := ResetPhone(login)
+	l, err := ResetLogin(login)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Users.FindUserByLogin(ctx, phone)
+	u, err := s.Users.FindUserByLogin(ctx, l)
 	if err != nil {
 		return nil, err
 	}
-	if u.Phone != phone || !u.PhoneConfirmed || u.Disabled {
+	byPhone := u.Phone == l && u.PhoneConfirmed
+	byEmail := u.Email == l && u.Role.Staff() && s.Auth.Mailer != nil
+	if u.Disabled || !(byPhone || byEmail) {
 		return nil, Errorf(ENOTFOUND, "Akun tidak ditemukan.")
 	}
 	return u, nil

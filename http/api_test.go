@@ -1,7 +1,9 @@
 package http_test
 
 import (
+	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -592,5 +594,66 @@ func TestPasswordChangeAPI(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/me", tok, nil); r.Status != 200 {
 		t.Errorf("the bearer token used for the change stopped working: %d", r.Status)
+	}
+}
+
+// TestStaffResetByEmail: staff reset a forgotten password with a code
+// sent to the work email an admin typed for them; a resident's email,
+// never confirmed, gets no code, nor does a turned-off account, and the
+// answers are the same for all.
+func TestStaffResetByEmail(t *testing.T) {
+	e := newEnv(t)
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
+	e.staff(esambat.RolePetugas, "lama@example.org", "dinas-pupr")
+	if r := e.do("POST", "/api/v1/auth/register", "", map[string]string{"nik": nikKota, "name": "Warga Kota", "phone": "081234567861",
+		"email": "warga@example.org", "password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001"}); r.Status != 201 {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
+	}
+	lama, err := e.db.FindUserByLogin(context.Background(), "lama@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/api/v1/users/"+fmt.Sprint(lama.ID)+"/disable", admin, nil); r.Status != 200 {
+		t.Fatalf("disable = %d", r.Status)
+	}
+	var answers []string
+	for _, login := range []string{" PUPR@example.org ", "warga@example.org", "lama@example.org", "tidak.ada@example.org"} {
+		r := e.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"login": login})
+		if r.Status != 202 {
+			t.Errorf("reset for %q = %d %s", login, r.Status, r.Body)
+		}
+		answers = append(answers, strings.ReplaceAll(string(r.Body), strings.ToLower(strings.TrimSpace(login)), "LOGIN"))
+	}
+	for _, a := range answers[1:] {
+		if a != answers[0] {
+			t.Errorf("the answers differ: %q and %q", answers[0], a)
+		}
+	}
+	to := map[string]int{}
+	for _, m := range e.sent.Messages() {
+		to[m.To]++
+	}
+	if to["pupr@example.org"] != 1 || to["warga@example.org"] != 0 || to["lama@example.org"] != 0 {
+		t.Fatalf("codes sent to %v: want one to the officer's email alone", to)
+	}
+	code := e.lastCode("pupr@example.org")
+	if r := e.do("POST", "/api/v1/auth/password-reset/confirm", "", map[string]string{"login": "pupr@example.org", "code": code, "password": "kata-sandi-petugas-baru"}); r.Status != 200 {
+		t.Fatalf("confirm = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/auth/token", "", map[string]string{"login": "pupr@example.org", "password": "kata-sandi-petugas-baru"}); r.Status != 200 {
+		t.Errorf("the new password does not sign in: %d", r.Status)
+	}
+	// On the page: the same form, the answer names email.
+	b := e.browser()
+	p := b.post("/lupa-sandi", url.Values{"login": {"pupr@example.org"}})
+	if p.Status != 303 || p.Location != "/lupa-sandi/atur?login=pupr%40example.org" {
+		t.Errorf("the page's reset by email = %d %s", p.Status, p.Location)
+	}
+	if p := b.get(p.Location); !strings.Contains(p.Body, "kode sudah dikirim ke email itu") || !strings.Contains(p.Body, `value="pupr@example.org"`) {
+		t.Error("the code page does not say the code went by email, or lost the email")
+	}
+	if p := b.post("/lupa-sandi", url.Values{"login": {"bukan apa-apa"}}); p.Status != 400 || !strings.Contains(p.Body, "email dinas") {
+		t.Errorf("neither a number nor an email = %d", p.Status)
 	}
 }

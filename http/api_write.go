@@ -159,11 +159,12 @@ func (s *Server) handlePasswordChangeAPI(w http.ResponseWriter, r *http.Request)
 // The password operations of the pages and the API go through the
 // three methods below, so that both are throttled alike.
 
-// requestReset sends a reset code for the number login names (see
-// esambat.Service.SendResetCode): at most otpLimit's codes per number and
-// ipLimit's requests per address, ERATELIMIT (with Retry-After) past them.
+// requestReset sends a reset code for the number or staff email login
+// names (see esambat.Service.SendResetCode): at most otpLimit's codes per
+// number or email and ipLimit's requests per address, ERATELIMIT (with
+// Retry-After) past them. It returns login as accounts store it.
 func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, login string) (phone string, err error) {
-	phone, err = esambat.ResetPhone(login)
+	phone, err = esambat.ResetLogin(login)
 	if err != nil {
 		return "", err
 	}
@@ -199,7 +200,7 @@ func (s *Server) requestReset(w http.ResponseWriter, r *http.Request, login stri
 // sign-ins are per account.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, login, code, password string) (*esambat.User, error) {
 	key := "reset:" + strings.ToLower(strings.TrimSpace(login))
-	if phone, err := esambat.ResetPhone(login); err == nil {
+	if phone, err := esambat.ResetLogin(login); err == nil {
 		key = "reset:" + phone
 	}
 	if err := limited(w, s.loginLimit, key); err != nil {

@@ -473,4 +473,9 @@ var english = map[string]string{
 	"Hanya admin dan pimpinan yang melihat semua laporan terlambat.": "Only admins and the leadership see every overdue report.",
 	"Belum diterima":                                                 "Not yet accepted",
 	"Ditangani":                                                      "In progress",
+	"Masukkan nomor HP akun Anda. Kami kirim kode lewat SMS ke nomor itu bila sudah terkonfirmasi; dengan kode itu Anda memilih kata sandi baru. Petugas memasukkan email dinasnya; kodenya dikirim ke email itu.": "Type your account's phone number. We send a code by SMS to it if it is confirmed; with the code you choose a new password. Staff type their work email; the code goes to that email.",
+	"Nomor HP, atau email dinas untuk petugas": "Phone number, or work email for staff",
+	"Email dinas tidak bisa menerima kode? Minta admin E-Sambat (Diskominfotik) membuatkan kata sandi baru. Warga yang nomor HP-nya belum terkonfirmasi atau hilang: datang ke loket Diskominfotik dengan KTP.": "Your work email cannot receive the code? Ask an E-Sambat admin (Diskominfotik) for a new password. Residents whose phone number is unconfirmed or lost: come to the Diskominfotik counter with your KTP.",
+	"Bila email itu milik akun petugas, kode sudah dikirim ke email itu. Kode berlaku 15 menit.":                                                                                                                "If that email belongs to a staff account, a code has been sent to it. The code is valid for 15 minutes.",
+	"Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890, atau email dinas bila Anda petugas.":                                                                                                            "Type the registered phone number, for example 0812 3456 7890, or your work email if you are staff.",
 }

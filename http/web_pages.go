@@ -228,7 +228,11 @@ func (s *Server) handleForgotPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusFor(err), "forgot", p)
 		return
 	}
-	flash(w, "Bila nomor itu milik akun dengan nomor HP terkonfirmasi, kode sudah dikirim lewat SMS. Kode berlaku 15 menit.")
+	if strings.Contains(phone, "@") {
+		flash(w, "Bila email itu milik akun petugas, kode sudah dikirim ke email itu. Kode berlaku 15 menit.")
+	} else {
+		flash(w, "Bila nomor itu milik akun dengan nomor HP terkonfirmasi, kode sudah dikirim lewat SMS. Kode berlaku 15 menit.")
+	}
 	http.Redirect(w, r, "/lupa-sandi/atur?login="+url.QueryEscape(phone), http.StatusSeeOther)
 }
 

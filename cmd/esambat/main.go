@@ -262,7 +262,7 @@ func (a *app) build(ctx context.Context) error {
 		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, APIKeys: a.db, Snapshots: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
-			Sealer: keys, Notifier: a.codeNotifier()},
+			Sealer: keys, Notifier: a.codeNotifier(), Mailer: a.codeMailer()},
 	}
 	// Every stored event writes its notifications in its own transaction.
 	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}
@@ -656,6 +656,18 @@ func (a *app) codeNotifier() esambat.Notifier {
 	g := &notify.Gateway{URL: a.cfg.GatewayURL, Token: a.cfg.GatewayToken}
 	return notifierFunc(func(ctx context.Context, to, subject, body string) error {
 		return g.Send(ctx, esambat.Message{Channel: a.cfg.PhoneChannel, To: to, Subject: subject, Body: body})
+	})
+}
+
+// codeMailer sends one-time codes by email (staff resetting a password)
+// through the SMTP server; without one, to the log, as codeNotifier does.
+func (a *app) codeMailer() esambat.Notifier {
+	if a.cfg.SMTPAddr == "" {
+		return notify.Log{Logger: a.logger}
+	}
+	m := &notify.SMTP{Addr: a.cfg.SMTPAddr, From: a.cfg.SMTPFrom, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword}
+	return notifierFunc(func(ctx context.Context, to, subject, body string) error {
+		return m.Send(ctx, esambat.Message{Channel: esambat.MessageEmail, To: to, Subject: subject, Body: body})
 	})
 }
 
