@@ -478,4 +478,5 @@ var english = map[string]string{
 	"Email dinas tidak bisa menerima kode? Minta admin E-Sambat (Diskominfotik) membuatkan kata sandi baru. Warga yang nomor HP-nya belum terkonfirmasi atau hilang: datang ke loket Diskominfotik dengan KTP.": "Your work email cannot receive the code? Ask an E-Sambat admin (Diskominfotik) for a new password. Residents whose phone number is unconfirmed or lost: come to the Diskominfotik counter with your KTP.",
 	"Bila email itu milik akun petugas, kode sudah dikirim ke email itu. Kode berlaku 15 menit.":                                                                                                                "If that email belongs to a staff account, a code has been sent to it. The code is valid for 15 minutes.",
 	"Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890, atau email dinas bila Anda petugas.":                                                                                                            "Type the registered phone number, for example 0812 3456 7890, or your work email if you are staff.",
+	"Terlambat": "Overdue",
 }

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,6 +38,9 @@ func TestOverduePage(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/reports/"+done+"/actions", pupr, map[string]any{"action": "finish", "text": "Sudah ditambal."}); r.Status != 200 {
 		t.Fatalf("finish = %d %s", r.Status, r.Body)
+	}
+	if p := e.browser().post("/masuk", url.Values{"login": {"walikota@example.org"}, "password": {"kata-sandi-staf"}}); p.Status != 303 || p.Location != "/admin/terlambat" {
+		t.Errorf("pimpinan signed in = %d %s, want the overdue page", p.Status, p.Location)
 	}
 	pim := e.signIn("walikota@example.org", "kata-sandi-staf")
 	if p := pim.get("/admin/terlambat"); p.Status != 200 || !strings.Contains(p.Body, "Tidak ada laporan terlambat") {

@@ -177,8 +177,11 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("kembali"))
 	if next == "/" {
 		switch u.Role {
-		case esambat.RoleAdmin, esambat.RolePimpinan:
+		case esambat.RoleAdmin:
 			next = "/admin"
+		case esambat.RolePimpinan:
+			// The mayor's office watches what the city keeps waiting.
+			next = "/admin/terlambat"
 		case esambat.RolePetugas:
 			next = "/petugas"
 		}
