@@ -2,9 +2,6 @@ package esambat
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -47,12 +44,10 @@ type AccountEvent struct {
 // including PrevHash, like Event.ComputeHash; the leading "account" keeps
 // the two kinds of event from ever hashing alike.
 func (e *AccountEvent) ComputeHash() string {
-	b, _ := json.Marshal([]string{
+	return chainHash(
 		"account", strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.UserID, 10), strconv.FormatInt(e.ActorID, 10),
 		e.Action, e.Detail, e.CreatedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), e.PrevHash,
-	})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	)
 }
 
 // The actions of AccountEvent.

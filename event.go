@@ -51,12 +51,17 @@ func (e *Event) ComputeHash() string {
 	if len(e.Data) > 0 {
 		data, _ = json.Marshal(e.Data)
 	}
-	fields := []string{
+	return chainHash(
 		strconv.FormatInt(e.ReportID, 10), strconv.Itoa(e.Seq), e.Action,
 		strconv.FormatInt(e.ActorID, 10), string(e.ActorRole), string(e.From), string(e.To),
 		e.Public, e.Internal, string(data),
 		e.CreatedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), e.PrevHash,
-	}
+	)
+}
+
+// chainHash is the hex SHA-256 of fields as a JSON array of strings, the
+// canonical encoding of a link of a hash chain (Event, AccountEvent).
+func chainHash(fields ...string) string {
 	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

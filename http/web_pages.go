@@ -888,14 +888,12 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 		}
 	}
 	d := accountData{Tokens: p.accountTokens(toks, sessionHash(r), s.Service.Time()), History: hist}
-	if a.Role == esambat.RoleWarga {
+	if u := p.User; u != nil && a.Role == esambat.RoleWarga {
 		d.Kelurahan = s.kelurahanOptions()
-		if u := p.User; u != nil {
-			if k, ok := s.Service.CityKelurahan(u.KelurahanCode); ok {
-				d.KelurahanName = k.Name
-			}
+		if k, ok := s.Service.CityKelurahan(u.KelurahanCode); ok {
+			d.KelurahanName = k.Name
 		}
-		if u := p.User; u != nil && !p.Values.Has("name") {
+		if !p.Values.Has("name") { // else a refused form, kept as sent
 			p.Values.Set("name", u.Name)
 			p.Values.Set("email", u.Email)
 			p.Values.Set("phone", u.Phone)
@@ -915,13 +913,7 @@ func (s *Server) handleAccountClose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.closeAccount(w, r, a, r.PostFormValue("close_current"), r.PostFormValue("confirm") == "1"); err != nil {
-		p := s.newPage(w, r, "Akun saya")
-		if err := s.accountPage(r, p, a); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		s.setFormErrors(p, err, "close_current")
-		s.render(w, r, statusFor(err), "account", p)
+		s.refusedAccountForm(w, r, a, err, "close_current")
 		return
 	}
 	s.Logger.Info("account closed by its resident", "user", a.UserID)
@@ -948,14 +940,25 @@ func (s *Server) closeAccount(w http.ResponseWriter, r *http.Request, a *esambat
 	return s.guessing(w, a.UserID, func() error { return s.Service.CloseAccount(r.Context(), a.UserID, current, confirmed) })
 }
 
-// setFormErrors puts err on p, its "current" (the password) renamed to
-// field: the account page has more than one form asking for it.
-func (s *Server) setFormErrors(p *page, err error, field string) {
-	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" {
+// refusedAccountForm shows the account page again with err on the form
+// that was sent: its password field is named field (the account page has
+// more than one form asking for the password, and the service names it
+// "current"), and keep are the fields put back as they were sent.
+func (s *Server) refusedAccountForm(w http.ResponseWriter, r *http.Request, a *esambat.Actor, err error, field string, keep ...string) {
+	p := s.newPage(w, r, "Akun saya")
+	for _, k := range keep {
+		p.Values.Set(k, r.PostFormValue(k))
+	}
+	if err := s.accountPage(r, p, a); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if e := (*esambat.Error)(nil); errors.As(err, &e) && e.Fields["current"] != "" && field != "current" {
 		e.Fields[field] = e.Fields["current"]
 		delete(e.Fields, "current")
 	}
 	p.setErrors(err)
+	s.render(w, r, statusFor(err), "account", p)
 }
 
 // handleAccountProfile stores a resident's own changes to their account;
@@ -974,16 +977,7 @@ func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
 		KelurahanCode: r.PostFormValue("kelurahan_code"), Current: r.PostFormValue("profile_current")}
 	u, err := s.updateProfile(w, r, a, in)
 	if err != nil {
-		p := s.newPage(w, r, "Akun saya")
-		for _, k := range []string{"name", "email", "phone", "kelurahan_code"} {
-			p.Values.Set(k, r.PostFormValue(k))
-		}
-		if err := s.accountPage(r, p, a); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		s.setFormErrors(p, err, "profile_current")
-		s.render(w, r, statusFor(err), "account", p)
+		s.refusedAccountForm(w, r, a, err, "profile_current", "name", "email", "phone", "kelurahan_code")
 		return
 	}
 	if u.Phone != before.Phone {
@@ -1018,13 +1012,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.changePassword(w, r, a.UserID, r.PostFormValue("current"), r.PostFormValue("password"), sessionHash(r)); err != nil {
-		p := s.newPage(w, r, "Akun saya")
-		if err := s.accountPage(r, p, a); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		p.setErrors(err)
-		s.render(w, r, statusFor(err), "account", p)
+		s.refusedAccountForm(w, r, a, err, "current")
 		return
 	}
 	flash(w, "Kata sandi sudah diganti. Perangkat lain sudah dikeluarkan dari akun ini.")
