@@ -147,23 +147,40 @@ type StaffInput struct {
 }
 
 // managedAccount returns account userID for an admin (or the operator) to
-// change; ENOTFOUND unless it is a staff account (staff) or a resident's.
-func (s *Service) managedAccount(ctx context.Context, a *Actor, userID int64, staff bool) (*User, error) {
+// change; ECONFLICT for an account its resident closed.
+func (s *Service) managedAccount(ctx context.Context, a *Actor, userID int64) (*User, error) {
 	if err := mayManageUsers(a); err != nil {
 		return nil, err
 	}
 	u, err := s.Users.FindUserByID(ctx, userID)
-	switch {
-	case err != nil:
-		return nil, err
-	case staff && !u.Role.Staff():
-		return nil, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
-	case !staff && u.Role != RoleWarga:
-		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
-	case u.Closed():
+	if err == nil && u.Closed() {
 		return nil, errClosed
 	}
-	return u, nil
+	return u, err
+}
+
+// AccountInput is an admin's form for an account: a staff account takes
+// Role, Name, Email and AgencyCode (StaffInput); a resident's, Name and
+// Phone (ResidentInput).
+type AccountInput struct {
+	Role                           Role
+	Name, Email, AgencyCode, Phone string
+}
+
+// UpdateAccount changes account userID as updateStaff or updateResident
+// does, by the kind of account it is.
+//
+// Errors: ENOTFOUND for no such account; ECONFLICT for a closed one; and
+// those of updateStaff and updateResident.
+func (s *Service) UpdateAccount(ctx context.Context, a *Actor, userID int64, in AccountInput) (*User, error) {
+	u, err := s.managedAccount(ctx, a, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role == RoleWarga {
+		return s.updateResident(ctx, a, u, ResidentInput{Name: in.Name, Phone: in.Phone})
+	}
+	return s.updateStaff(ctx, a, u, StaffInput{Role: in.Role, Name: in.Name, Email: in.Email, AgencyCode: in.AgencyCode})
 }
 
 // mayManageUsers is nil for an admin and for the operator (a nil actor).
@@ -276,7 +293,7 @@ func cleanName(v *Validation, name string) string {
 	return name
 }
 
-// UpdateStaff changes a staff account's name, email, role or agency (an
+// updateStaff changes staff account u's name, email, role or agency (an
 // officer moves to another agency, a name was misspelt); the history
 // records what changed. An admin cannot change their own role, so that
 // the city is never left without an admin by mistake. Sessions stay:
@@ -284,15 +301,12 @@ func cleanName(v *Validation, name string) string {
 //
 // Errors: ENOTFOUND for no such staff account; EINVALID naming role,
 // name, email or agency; ECONFLICT when the email is another account's.
-func (s *Service) UpdateStaff(ctx context.Context, a *Actor, userID int64, in StaffInput) (*User, error) {
-	u, err := s.managedAccount(ctx, a, userID, true)
+func (s *Service) updateStaff(ctx context.Context, a *Actor, u *User, in StaffInput) (*User, error) {
+	in, err := s.checkStaff(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	if in, err = s.checkStaff(ctx, in); err != nil {
-		return nil, err
-	}
-	if a != nil && a.UserID == userID && in.Role != u.Role {
+	if a != nil && a.UserID == u.ID && in.Role != u.Role {
 		return nil, FieldError("role", "Anda tidak dapat mengubah peran Anda sendiri. Minta admin lain.")
 	}
 	var changed []string
@@ -326,60 +340,33 @@ func orDash(s string) string {
 
 // SetPassword gives account userID the password pw and signs every
 // browser out of it, returning the account and how many sessions ended:
-// how an admin helps a staff member who forgot the password. Admins set
-// staff passwords here (a resident's needs the identity check of
-// SetResidentPassword), and not their own (that is changed with the
-// current one, at /akun); the operator (a nil a) sets anyone's.
+// how an admin helps a staff member who forgot the password, or a
+// resident at the counter who cannot reset it with a code on their phone
+// (the number was never confirmed, or is lost). For a resident's account
+// an admin gives identityChecked, their word that they have seen the
+// resident's KTP in person: without it a caller on the phone could take
+// over anyone's account; the history records it. Admins do not set their
+// own (that is changed with the current one, at /akun); the operator (a
+// nil a) sets anyone's.
 //
-// Errors: ENOTFOUND for no such account (or a resident's, for an admin);
-// EINVALID naming password; EFORBIDDEN for the admin's own account.
-func (s *Service) SetPassword(ctx context.Context, a *Actor, userID int64, pw string) (*User, int, error) {
-	u, err := s.passwordAccount(ctx, a, userID)
+// Errors: ENOTFOUND for no such account; ECONFLICT for a closed one;
+// EINVALID naming identity or password; EFORBIDDEN for the admin's own
+// account.
+func (s *Service) SetPassword(ctx context.Context, a *Actor, userID int64, pw string, identityChecked bool) (*User, int, error) {
+	if a != nil && a.UserID == userID && mayManageUsers(a) == nil {
+		return nil, 0, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
+	}
+	u, err := s.managedAccount(ctx, a, userID)
 	if err != nil {
 		return nil, 0, err
 	}
-	if a != nil && !u.Role.Staff() {
-		return nil, 0, Errorf(ENOTFOUND, "Akun petugas tidak ditemukan.")
-	}
-	return s.setPassword(ctx, a, u, pw, "")
-}
-
-// SetResidentPassword gives resident userID the password pw and signs
-// every browser out of the account, for a resident who cannot reset it
-// with a code on their phone (the number was never confirmed, or is
-// lost) and comes to the counter. identityChecked is the admin's word
-// that they have seen the resident's KTP in person: without it a caller
-// on the phone could take over anyone's account. The history records it.
-//
-// Errors: ENOTFOUND for no such resident; EINVALID naming identity or
-// password.
-func (s *Service) SetResidentPassword(ctx context.Context, a *Actor, userID int64, pw string, identityChecked bool) (*User, int, error) {
-	u, err := s.passwordAccount(ctx, a, userID)
-	if err != nil {
-		return nil, 0, err
-	}
-	if u.Role != RoleWarga {
-		return nil, 0, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	if a == nil || u.Role != RoleWarga {
+		return s.setPassword(ctx, a, u, pw, "")
 	}
 	if !identityChecked {
 		return nil, 0, FieldError("identity", "Periksa dulu KTP pemilik akun secara langsung, lalu centang pernyataan ini.")
 	}
 	return s.setPassword(ctx, a, u, pw, "identitas diperiksa langsung (KTP)")
-}
-
-// passwordAccount is account userID, when a may set its password.
-func (s *Service) passwordAccount(ctx context.Context, a *Actor, userID int64) (*User, error) {
-	if err := mayManageUsers(a); err != nil {
-		return nil, err
-	}
-	if a != nil && a.UserID == userID {
-		return nil, Errorf(EFORBIDDEN, "Ganti kata sandi Anda sendiri di halaman Akun, dengan kata sandi yang sekarang.")
-	}
-	u, err := s.Users.FindUserByID(ctx, userID)
-	if err == nil && u.Closed() {
-		return nil, errClosed
-	}
-	return u, err
 }
 
 // setPassword stores pw on u with an event (detail: how it was allowed)
@@ -410,7 +397,7 @@ type ResidentInput struct {
 	Phone string
 }
 
-// UpdateResident changes a resident's name or phone number, at the
+// updateResident changes resident u's name or phone number, at the
 // counter. A new number is unconfirmed until the resident types the code
 // this sends to it (their reports are flagged meanwhile, as after
 // sign-up), and only a confirmed number can reset a forgotten password.
@@ -418,11 +405,7 @@ type ResidentInput struct {
 //
 // Errors: ENOTFOUND for no such resident; EINVALID naming name or phone;
 // the phone's EINVALID also when it is another account's.
-func (s *Service) UpdateResident(ctx context.Context, a *Actor, userID int64, in ResidentInput) (*User, error) {
-	u, err := s.managedAccount(ctx, a, userID, false)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) updateResident(ctx context.Context, a *Actor, u *User, in ResidentInput) (*User, error) {
 	var v Validation
 	name := cleanName(&v, in.Name)
 	phone, err := NormalizePhone(in.Phone)
@@ -484,9 +467,12 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, userID int64, disab
 // lives in the city (their NIK was issued elsewhere): their next reports
 // no longer carry the "domisili belum terverifikasi" flag.
 func (s *Service) VerifyDomicile(ctx context.Context, a *Actor, userID int64) (*User, error) {
-	u, err := s.managedAccount(ctx, a, userID, false)
+	u, err := s.managedAccount(ctx, a, userID)
 	if err != nil {
 		return nil, err
+	}
+	if u.Role != RoleWarga {
+		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
 	}
 	if u.DomicileVerified {
 		return u, nil

@@ -13,7 +13,7 @@ import (
 // change of password does; a new number is unconfirmed until the code
 // sent to it comes back. The account's history records every change,
 // made by the resident (UpdateProfile) or by an admin at the counter
-// (UpdateResident), in the same words.
+// (UpdateAccount), in the same words.
 
 // ProfileInput is a resident's own account as they want it (every
 // field: the form shows the current values).

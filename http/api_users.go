@@ -148,14 +148,8 @@ func (s *Server) handleUserUpdateAPI(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	u, err := s.Service.Users.FindUserByID(r.Context(), id)
-	if err == nil {
-		if u.Role == esambat.RoleWarga {
-			u, err = s.Service.UpdateResident(r.Context(), a, id, esambat.ResidentInput{Name: in.Name, Phone: in.Phone})
-		} else {
-			u, err = s.Service.UpdateStaff(r.Context(), a, id, esambat.StaffInput{Role: esambat.Role(in.Role), Name: in.Name, Email: in.Email, AgencyCode: in.Agency})
-		}
-	}
+	u, err := s.Service.UpdateAccount(r.Context(), a, id, esambat.AccountInput{Role: esambat.Role(in.Role), Name: in.Name, Email: in.Email,
+		AgencyCode: in.Agency, Phone: in.Phone})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -188,11 +182,7 @@ func (s *Server) handleUserStateAPI(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		pw = password.Generate(16)
-		if u, err = s.Service.Users.FindUserByID(r.Context(), id); err == nil && u.Role == esambat.RoleWarga {
-			u, _, err = s.Service.SetResidentPassword(r.Context(), a, id, pw, in.IdentityChecked)
-		} else if err == nil {
-			u, _, err = s.Service.SetPassword(r.Context(), a, id, pw)
-		}
+		u, _, err = s.Service.SetPassword(r.Context(), a, id, pw, in.IdentityChecked)
 	case "disable", "enable":
 		u, err = s.Service.SetDisabled(r.Context(), a, id, r.PathValue("action") == "disable")
 	case "domicile":

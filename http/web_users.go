@@ -12,7 +12,7 @@ import (
 
 // The admins' accounts page (/admin/pengguna): staff accounts, residents,
 // and residents whose domicile waits for an admin. The rules are in
-// esambat.Service (CreateStaff, SetStaffPassword, SetDisabled,
+// esambat.Service (CreateStaff, UpdateAccount, SetPassword, SetDisabled,
 // VerifyDomicile); these handlers turn forms into calls.
 func (s *Server) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/pengguna", s.handleUsers)
@@ -245,14 +245,9 @@ func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	u, err := s.Service.Users.FindUserByID(r.Context(), id)
-	if err == nil {
-		if u.Role == esambat.RoleWarga {
-			u, err = s.Service.UpdateResident(r.Context(), a, id, esambat.ResidentInput{Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone")})
-		} else {
-			u, err = s.Service.UpdateStaff(r.Context(), a, id, staffInput(r))
-		}
-	}
+	in := staffInput(r)
+	u, err := s.Service.UpdateAccount(r.Context(), a, id, esambat.AccountInput{Role: in.Role, Name: in.Name, Email: in.Email,
+		AgencyCode: in.AgencyCode, Phone: r.PostFormValue("phone")})
 	if esambat.ErrorCode(err) == esambat.EINVALID {
 		s.userEditPage(w, r, a, id, http.StatusBadRequest, err, nil)
 		return
@@ -293,19 +288,13 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := password.Generate(16)
-	u, err := s.Service.Users.FindUserByID(r.Context(), id)
-	resident := err == nil && u.Role == esambat.RoleWarga
-	if resident {
-		u, _, err = s.Service.SetResidentPassword(r.Context(), a, id, pw, r.PostFormValue("identity") == "1")
-	} else if err == nil {
-		u, _, err = s.Service.SetPassword(r.Context(), a, id, pw)
-	}
+	u, _, err := s.Service.SetPassword(r.Context(), a, id, pw, r.PostFormValue("identity") == "1")
 	switch {
-	case resident && esambat.ErrorCode(err) == esambat.EINVALID:
+	case esambat.ErrorCode(err) == esambat.EINVALID: // a resident's, without the identity check
 		s.userEditPage(w, r, a, id, http.StatusBadRequest, err, nil)
 	case err != nil:
 		s.pageError(w, r, err)
-	case resident:
+	case u.Role == esambat.RoleWarga:
 		s.Logger.Info("resident password set", "by", a.UserID, "user", u.ID)
 		s.userEditPage(w, r, a, id, http.StatusOK, nil, &shownPassword{Name: u.Name, Password: pw})
 	default:

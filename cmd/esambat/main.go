@@ -570,7 +570,7 @@ func cmdUserPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 		return fmt.Errorf("--login %s: %s", login, esambat.ErrorMessage(err))
 	}
 	// Recorded in the account's history, by the operator.
-	u, ended, err := a.service.SetPassword(ctx, nil, u.ID, pw)
+	u, ended, err := a.service.SetPassword(ctx, nil, u.ID, pw, false)
 	if err != nil {
 		return fieldsErr(err)
 	}
