@@ -415,7 +415,7 @@ func (s *Service) updateResident(ctx context.Context, a *Actor, u *User, in Resi
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.saveResident(ctx, a, u, residentFields{Name: name, Phone: phone, Email: u.Email, KelurahanCode: u.KelurahanCode})
+	return s.saveResident(ctx, a, u, residentFields{Name: name, Phone: phone, Email: wantedEmail(u), KelurahanCode: u.KelurahanCode})
 }
 
 // SetDisabled turns account userID off, or on again. An account that is

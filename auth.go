@@ -109,9 +109,11 @@ type AuthService struct {
 	Hasher     Hasher
 	Sealer     Sealer
 	Notifier   Notifier
-	// Mailer sends one-time codes by email: staff reset a forgotten
-	// password with a code sent to their email; nil = no email codes.
+	// Mailer sends one-time codes by email (a password reset by email)
+	// and the links confirming residents' addresses; nil = no email.
 	Mailer Notifier
+	// BaseURL is the site's public address, for the links in emails.
+	BaseURL string
 	// ResetFloor is the least time a refused password reset takes,
 	// whether or not the number is registered; 0 = DefaultResetFloor.
 	ResetFloor time.Duration
@@ -120,7 +122,8 @@ type AuthService struct {
 // Register creates a resident account. A NIK first issued in the city
 // marks a resident at once; any other valid NIK gives an account whose
 // domicile is unverified (an admin confirms it later). It then sends a
-// one-time code to the phone.
+// one-time code to the phone, and a link to the email address, which
+// waits for it (User.EmailPending).
 //
 // Errors: EINVALID with every field problem; ECONFLICT when the NIK, phone
 // or email is registered (without saying by whom).
@@ -161,7 +164,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		return nil, Internal(err)
 	}
 	u := &User{
-		Role: RoleWarga, Name: name, Email: email, Phone: phone,
+		Role: RoleWarga, Name: name, EmailPending: email, Phone: phone,
 		NIKHash: s.Auth.Sealer.Hash([]byte(nik.Digits())), NIKSealed: sealed, NIKMasked: nik.Masked(),
 		KelurahanCode: in.KelurahanCode, DomicileVerified: nik.InKabKota(s.CityCode),
 		PasswordHash: hash, Lang: lang, CreatedAt: s.now(),
@@ -169,9 +172,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := s.Users.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
-	if err := s.SendPhoneCode(ctx, u); err != nil {
-		// The account exists; the resident can ask for a new code.
-		return u, nil
+	// The account exists whatever happens to the messages: the
+	// resident asks for a new code, or a new link, later.
+	_ = s.SendPhoneCode(ctx, u)
+	if u.EmailPending != "" {
+		_ = s.SendEmailLink(ctx, u)
 	}
 	return u, nil
 }

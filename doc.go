@@ -23,9 +23,9 @@
 // over (role, status, action); see workflow.go. Times are stored in UTC and
 // working-day arithmetic happens in WIB (Asia/Jakarta); see calendar.go.
 //
-// Accounts: residents sign up with a NIK and a phone (auth.go), keep their
-// own details, take a copy of their data and may close the account
-// (profile.go); admins manage staff accounts and help residents at the
+// Accounts: residents sign up with a NIK and a phone (auth.go), confirm
+// an email by the link mailed to it (email.go), keep their own details,
+// take a copy of their data and may close the account (profile.go); admins manage staff accounts and help residents at the
 // counter (accounts.go). Every change of an account is an AccountEvent in
 // one hash chain, as every change of a report is an Event in its own
 // chain; VerifyChains checks both (audit.go).

@@ -10,10 +10,9 @@ import (
 // phone, as at sign-up: a one-time code sent there lets them choose a new
 // password. Only a confirmed phone qualifies (an unconfirmed one was never
 // shown to be the resident's), and the answers never say whether a number
-// is registered. Staff sign in with an email address an admin typed for
-// them, so a code sent there proves the same for staff (a resident's
-// email was never confirmed and does not qualify); without an email
-// channel (AuthService.Mailer) an admin gives them a new password
+// is registered. A code sent to the account's email proves the same: a
+// staff member's was typed by an admin, a resident's confirmed by its
+// link (a pending one does not qualify); without an email channel (AuthService.Mailer) an admin gives them a new password
 // (SetPassword), or the operator (esambat user password). Signed in,
 // anyone changes it with the current one (ChangePassword).
 
@@ -21,8 +20,8 @@ import (
 const resetMessage = "Kode untuk mengganti kata sandi E-Sambat Anda: %s. Berlaku 15 menit. Abaikan pesan ini bila Anda tidak memintanya, dan jangan berikan kode ini kepada siapa pun."
 
 // SendResetCode sends a code for choosing a new password to the phone
-// or email login names: the confirmed phone of an active account, or the
-// email of an active staff account. It returns nil as well when there is
+// or email login names: the confirmed phone or the email of an active
+// account. It returns nil as well when there is
 // no such account, so that the form cannot be used to find out who is
 // registered; EINVALID when login is neither a phone number nor an email
 // address.
@@ -120,12 +119,12 @@ func ResetLogin(login string) (string, error) {
 	} else if phone, err := NormalizePhone(login); err == nil {
 		return phone, nil
 	}
-	return "", FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890, atau email dinas bila Anda petugas.")
+	return "", FieldError("login", "Masukkan nomor HP yang terdaftar, misalnya 0812 3456 7890, atau alamat email akun Anda.")
 }
 
 // resetAccount returns the account a reset to login may reach: the
-// active account whose confirmed phone it is, or the active staff account
-// whose email it is (when codes can be emailed); ENOTFOUND otherwise.
+// active account whose confirmed phone or email it is (an email when
+// codes can be emailed); ENOTFOUND otherwise.
 func (s *Service) resetAccount(ctx context.Context, login string) (*User, error) {
 	l, err := ResetLogin(login)
 	if err != nil {
@@ -136,7 +135,7 @@ func (s *Service) resetAccount(ctx context.Context, login string) (*User, error)
 		return nil, err
 	}
 	byPhone := u.Phone == l && u.PhoneConfirmed
-	byEmail := u.Email == l && u.Role.Staff() && s.Auth.Mailer != nil
+	byEmail := u.Email == l && s.Auth.Mailer != nil
 	if u.Disabled || !(byPhone || byEmail) {
 		return nil, Errorf(ENOTFOUND, "Akun tidak ditemukan.")
 	}

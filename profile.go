@@ -11,7 +11,7 @@ import (
 // The email and the number are how the account is signed into and
 // recovered, so changing either asks for the current password, as a
 // change of password does; a new number is unconfirmed until the code
-// sent to it comes back. The account's history records every change,
+// sent to it comes back, and a new address waits for its link (email.go). The account's history records every change,
 // made by the resident (UpdateProfile) or by an admin at the counter
 // (UpdateAccount), in the same words.
 
@@ -19,7 +19,7 @@ import (
 // field: the form shows the current values).
 type ProfileInput struct {
 	Name          string
-	Email         string // "" = none
+	Email         string // "" = none; a new one waits for its link
 	Phone         string
 	KelurahanCode string
 	// Current is the current password: needed when Email or Phone
@@ -55,7 +55,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, in ProfileInp
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if f.Phone != u.Phone || f.Email != u.Email {
+	if f.Phone != u.Phone || f.Email != wantedEmail(u) {
 		if in.Current == "" || len(in.Current) > 1024 || s.Auth.Hasher.Check(u.PasswordHash, in.Current) != nil {
 			return nil, FieldError("current", "Masukkan kata sandi Anda yang sekarang untuk mengganti nomor HP atau email.")
 		}
@@ -63,7 +63,8 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, in ProfileInp
 	return s.saveResident(ctx, &Actor{UserID: u.ID, Role: u.Role}, u, f)
 }
 
-// residentFields are the parts of a resident's account that change.
+// residentFields are the parts of a resident's account that change;
+// Email is the address wanted (see wantedEmail).
 type residentFields struct {
 	Name, Phone, Email, KelurahanCode string
 }
@@ -85,9 +86,16 @@ func (s *Service) saveResident(ctx context.Context, a *Actor, u *User, f residen
 		}
 		changed = append(changed, "nomor HP: "+old+" → "+MaskPhone(f.Phone)+" (belum terkonfirmasi)")
 	}
-	newEmail := f.Email != u.Email
+	// A new address waits for its link; none, or going back to the
+	// confirmed one, drops the one waiting.
+	newEmail := f.Email != wantedEmail(u)
+	sendLink := newEmail && f.Email != "" && f.Email != u.Email
 	if newEmail {
-		changed = append(changed, "email: "+orDash(u.Email)+" → "+orDash(f.Email))
+		note := ""
+		if sendLink {
+			note = " (belum terkonfirmasi)"
+		}
+		changed = append(changed, "email: "+orDash(wantedEmail(u))+" → "+orDash(f.Email)+note)
 	}
 	if f.KelurahanCode != u.KelurahanCode {
 		changed = append(changed, "kelurahan: "+s.kelurahanName(u.KelurahanCode)+" → "+s.kelurahanName(f.KelurahanCode))
@@ -95,27 +103,30 @@ func (s *Service) saveResident(ctx context.Context, a *Actor, u *User, f residen
 	if len(changed) == 0 {
 		return u, nil
 	}
-	u.Name, u.Email, u.KelurahanCode = f.Name, f.Email, f.KelurahanCode
+	u.Name, u.KelurahanCode = f.Name, f.KelurahanCode
+	switch {
+	case sendLink:
+		u.EmailPending = f.Email
+	case newEmail:
+		u.Email, u.EmailPending = f.Email, ""
+	}
 	if newPhone {
 		u.Phone, u.PhoneConfirmed = f.Phone, false
 	}
-	if err := s.saveAccountDetail(ctx, a, u, AccountUpdated, strings.Join(changed, "; "), false); ErrorCode(err) == ECONFLICT {
-		// The store does not say which; name the fields that changed.
-		var v Validation
-		if newPhone {
-			v.Add("phone", "Nomor HP ini sudah dipakai akun lain.")
-		}
-		if newEmail || !newPhone {
-			v.Add("email", "Email ini sudah dipakai akun lain.")
-		}
-		return nil, v.Err()
+	if err := s.saveAccountDetail(ctx, a, u, AccountUpdated, strings.Join(changed, "; "), false); ErrorCode(err) == ECONFLICT && newPhone {
+		// Only a new number can be another account's: a new address
+		// waits, and is checked when its link is opened.
+		return nil, FieldError("phone", "Nomor HP ini sudah dipakai akun lain.")
 	} else if err != nil {
 		return nil, err
 	}
+	// The change stands if a message fails: the resident asks for a new
+	// code at /verifikasi-hp, or a new link at /akun.
 	if newPhone {
-		// The change stands if the message fails: the resident asks for
-		// a new code at /verifikasi-hp.
 		_ = s.SendPhoneCode(ctx, u)
+	}
+	if sendLink {
+		_ = s.SendEmailLink(ctx, u)
 	}
 	return u, nil
 }

@@ -12,11 +12,17 @@ import (
 // keeps it encrypted (NIKSealed) and looks it up through a keyed hash
 // (NIKHash); only the masked form is ever shown.
 type User struct {
-	ID    int64
-	Role  Role
-	Name  string
-	Email string // lower-cased; may be empty for residents
-	Phone string // E.164; may be empty for staff
+	ID   int64
+	Role Role
+	Name string
+	// Email is lower-cased; may be empty for residents. A resident's is
+	// confirmed (they opened the link sent to it); a staff member's was
+	// typed by an admin.
+	Email string
+	// EmailPending is the address a resident asked for, waiting for
+	// its link (Service.ConfirmEmail); it reaches nothing until then.
+	EmailPending string
+	Phone        string // E.164; may be empty for staff
 	// PhoneConfirmed is set once the one-time code was entered.
 	PhoneConfirmed bool
 	NIKHash        string // keyed hash (HMAC) of the 16 digits; "" for staff

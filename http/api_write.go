@@ -389,11 +389,13 @@ func (s *Server) guessing(w http.ResponseWriter, userID int64, fn func() error) 
 func (s *Server) writeMe(w http.ResponseWriter, u *esambat.User) {
 	out := struct {
 		registerResponse
-		Role      esambat.Role `json:"role"`
-		Email     string       `json:"email,omitempty"`
-		Kelurahan *codeName    `json:"kelurahan"`
-		Agency    string       `json:"agency,omitempty"`
-	}{registerResponse: userJSON(u), Role: u.Role, Email: u.Email, Kelurahan: s.region(u.KelurahanCode), Agency: u.AgencyCode}
+		Role  esambat.Role `json:"role"`
+		Email string       `json:"email,omitempty"`
+		// EmailPending waits for the link mailed to it.
+		EmailPending string    `json:"email_pending,omitempty"`
+		Kelurahan    *codeName `json:"kelurahan"`
+		Agency       string    `json:"agency,omitempty"`
+	}{registerResponse: userJSON(u), Role: u.Role, Email: u.Email, EmailPending: u.EmailPending, Kelurahan: s.region(u.KelurahanCode), Agency: u.AgencyCode}
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -32,6 +32,7 @@ type myAccount struct {
 	Phone            string    `json:"phone"`
 	PhoneConfirmed   bool      `json:"phone_confirmed"`
 	Email            string    `json:"email,omitempty"`
+	EmailPending     string    `json:"email_pending,omitempty"`
 	Kelurahan        *codeName `json:"kelurahan"`
 	DomicileVerified bool      `json:"domicile_verified"`
 	Lang             string    `json:"lang"`
@@ -71,7 +72,8 @@ func (s *Server) myDataOf(r *http.Request, a *esambat.Actor) (*myData, error) {
 	out := &myData{
 		GeneratedAt: s.Service.Time().UTC(),
 		Account: myAccount{ID: u.ID, Name: u.Name, NIK: u.NIKMasked, Phone: u.Phone, PhoneConfirmed: u.PhoneConfirmed, Email: u.Email,
-			Kelurahan: s.region(u.KelurahanCode), DomicileVerified: u.DomicileVerified, Lang: u.Lang, CreatedAt: u.CreatedAt.UTC()},
+			EmailPending: u.EmailPending,
+			Kelurahan:    s.region(u.KelurahanCode), DomicileVerified: u.DomicileVerified, Lang: u.Lang, CreatedAt: u.CreatedAt.UTC()},
 		Reports: []reportJSON{}, History: []myAccountEvent{}, Devices: []myDevice{},
 		Note: "Salinan data Anda di E-Sambat Kota Pasuruan. NIK ditampilkan tersamar; dukungan yang Anda berikan pada laporan warga lain tidak termasuk.",
 	}

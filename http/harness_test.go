@@ -72,7 +72,7 @@ func newEnv(t *testing.T) *env {
 	svc := &esambat.Service{
 		Reports: db, Audit: db, Users: db, Reference: db, Templates: db, APIKeys: db, Snapshots: db, Locator: loc, Wilayah: wilayah, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: esambat.NewCalendar(holidays), SLA: esambat.DefaultSLA()}, Now: clock.Now,
-		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent, Mailer: sent, ResetFloor: testResetFloor},
+		Auth: esambat.AuthService{Tokens: db, PhoneCodes: db, Hasher: fastHash, Sealer: keys, Notifier: sent, Mailer: sent, ResetFloor: testResetFloor, BaseURL: "https://sambat.example.go.id"},
 	}
 	server := &esambathttp.Server{Service: svc, DB: db, Outbox: db, Version: "test", Logger: testLogger(t), Later: func(work func()) { work() }}
 	srv := httptest.NewServer(server.Handler())

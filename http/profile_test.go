@@ -89,8 +89,8 @@ func TestResidentUpdatesProfile(t *testing.T) {
 		t.Fatalf("a new number = %d %s, want the confirmation page", p.Status, p.Location)
 	}
 	u := user()
-	if u.Phone != "+6281399990011" || u.PhoneConfirmed || u.Email != "siti@example.org" {
-		t.Errorf("after the new number: %q confirmed %v, %q", u.Phone, u.PhoneConfirmed, u.Email)
+	if u.Phone != "+6281399990011" || u.PhoneConfirmed || u.Email != "" || u.EmailPending != "siti@example.org" {
+		t.Errorf("after the new number: %q confirmed %v, %q waiting %q", u.Phone, u.PhoneConfirmed, u.Email, u.EmailPending)
 	}
 	code := e.lastCode("+6281399990011")
 	vp := b.get("/verifikasi-hp")
@@ -100,7 +100,7 @@ func TestResidentUpdatesProfile(t *testing.T) {
 	if u := user(); !u.PhoneConfirmed {
 		t.Error("the new number is not confirmed after its code")
 	}
-	if p := b.get("/akun"); !strings.Contains(p.Body, "nomor HP: &#43;62812****7811 → &#43;62813****0011 (belum terkonfirmasi); email: — → siti@example.org") {
+	if p := b.get("/akun"); !strings.Contains(p.Body, "nomor HP: &#43;62812****7811 → &#43;62813****0011 (belum terkonfirmasi); email: — → siti@example.org (belum terkonfirmasi)") {
 		t.Error("the history does not show the new number (masked) and email")
 	}
 
@@ -128,10 +128,11 @@ func TestProfileAPI(t *testing.T) {
 	if r := e.do("PUT", "/api/v1/me", tok, body("budi@example.org", "")); r.Status != 400 || r.errCode() != esambat.EINVALID || !strings.Contains(string(r.Body), `"current"`) {
 		t.Errorf("a new email without the password = %d %s", r.Status, r.Body)
 	}
-	if r := e.do("PUT", "/api/v1/me", tok, body("budi@example.org", "kata-sandi-rahasia")); r.Status != 200 || !strings.Contains(string(r.Body), `"email":"budi@example.org"`) {
-		t.Errorf("a new email = %d %s", r.Status, r.Body)
+	if r := e.do("PUT", "/api/v1/me", tok, body("budi@example.org", "kata-sandi-rahasia")); r.Status != 200 || !strings.Contains(string(r.Body), `"email_pending":"budi@example.org"`) ||
+		strings.Contains(string(r.Body), `"email":`) {
+		t.Errorf("a new email = %d %s, want it waiting for its link", r.Status, r.Body)
 	}
-	if r := e.do("GET", "/api/v1/me", tok, nil); !strings.Contains(string(r.Body), `"email":"budi@example.org"`) {
+	if r := e.do("GET", "/api/v1/me", tok, nil); !strings.Contains(string(r.Body), `"email_pending":"budi@example.org"`) {
 		t.Errorf("GET /api/v1/me after the change: %s", r.Body)
 	}
 	if r := e.do("PUT", "/api/v1/me", "", body("", "")); r.Status != 401 {

@@ -29,6 +29,9 @@ func (s *Server) webRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /verifikasi-hp", s.handleVerifyPage)
 	mux.HandleFunc("POST /verifikasi-hp", s.handleVerifyPost)
 	mux.HandleFunc("POST /verifikasi-hp/kirim-ulang", s.handleVerifyResend)
+	mux.HandleFunc("GET /konfirmasi-email", s.handleEmailConfirmPage)
+	mux.HandleFunc("POST /konfirmasi-email", s.handleEmailConfirmPost)
+	mux.HandleFunc("POST /akun/email/kirim", s.handleEmailResend)
 	mux.HandleFunc("GET /lapor", s.handleReportForm)
 	mux.HandleFunc("POST /lapor", s.handleReportPost)
 	mux.HandleFunc("GET /laporan", s.handlePublicList)
@@ -232,7 +235,7 @@ func (s *Server) handleForgotPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.Contains(phone, "@") {
-		flash(w, "Bila email itu milik akun petugas, kode sudah dikirim ke email itu. Kode berlaku 15 menit.")
+		flash(w, "Bila email itu milik akun dengan email terkonfirmasi, kode sudah dikirim ke email itu. Kode berlaku 15 menit.")
 	} else {
 		flash(w, "Bila nomor itu milik akun dengan nomor HP terkonfirmasi, kode sudah dikirim lewat SMS. Kode berlaku 15 menit.")
 	}
@@ -896,6 +899,9 @@ func (s *Server) accountPage(r *http.Request, p *page, a *esambat.Actor) error {
 		if !p.Values.Has("name") { // else a refused form, kept as sent
 			p.Values.Set("name", u.Name)
 			p.Values.Set("email", u.Email)
+			if u.EmailPending != "" {
+				p.Values.Set("email", u.EmailPending)
+			}
 			p.Values.Set("phone", u.Phone)
 			p.Values.Set("kelurahan_code", u.KelurahanCode)
 		}
@@ -985,7 +991,11 @@ func (s *Server) handleAccountProfile(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/verifikasi-hp", http.StatusSeeOther)
 		return
 	}
-	flash(w, "Data akun tersimpan.")
+	if u.EmailPending != "" && u.EmailPending != before.EmailPending {
+		flash(w, "Data akun tersimpan. Buka tautan yang kami kirim ke email baru Anda untuk mengonfirmasinya; sampai itu, email lama (bila ada) yang dipakai.")
+	} else {
+		flash(w, "Data akun tersimpan.")
+	}
 	http.Redirect(w, r, "/akun", http.StatusSeeOther)
 }
 

@@ -54,11 +54,11 @@ func (db *DB) FindTokenUser(ctx context.Context, hash string) (*esambat.Token, *
 	var u esambat.User
 	err := db.readQueryRow(ctx, db.q(`SELECT t.id, t.user_id, t.kind, t.name, t.hash, t.created_at, t.expires_at, t.revoked,
 		u.id, u.role, u.name, COALESCE(u.email, ''), COALESCE(u.phone, ''), u.phone_confirmed, COALESCE(u.nik_hash, ''), u.nik_sealed,
-		u.nik_masked, u.kelurahan_code, u.domicile_verified, COALESCE(u.agency_code, ''), u.password_hash, u.lang, u.created_at, u.disabled
+		u.nik_masked, u.kelurahan_code, u.domicile_verified, COALESCE(u.agency_code, ''), u.password_hash, u.lang, u.created_at, u.disabled, COALESCE(u.email_pending, '')
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`), hash).Scan(
 		&t.ID, &t.UserID, &t.Kind, &t.Name, &t.Hash, scanTime{&t.CreatedAt}, scanTime{&t.ExpiresAt}, &revoked,
 		&u.ID, &u.Role, &u.Name, &u.Email, &u.Phone, &confirmed, &u.NIKHash, &u.NIKSealed,
-		&u.NIKMasked, &u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled)
+		&u.NIKMasked, &u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled, &u.EmailPending)
 	if err == sql.ErrNoRows {
 		return nil, nil, esambat.Errorf(esambat.ENOTFOUND, "Token tidak ditemukan.")
 	} else if err != nil {

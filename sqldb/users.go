@@ -13,13 +13,13 @@ import (
 var _ esambat.UserStore = (*DB)(nil)
 
 const userCols = `id, role, name, COALESCE(email, ''), COALESCE(phone, ''), phone_confirmed, COALESCE(nik_hash, ''), nik_sealed, nik_masked,
-	kelurahan_code, domicile_verified, COALESCE(agency_code, ''), password_hash, lang, created_at, disabled`
+	kelurahan_code, domicile_verified, COALESCE(agency_code, ''), password_hash, lang, created_at, disabled, COALESCE(email_pending, '')`
 
 func (db *DB) scanUser(s interface{ Scan(...any) error }) (*esambat.User, error) {
 	var u esambat.User
 	var confirmed, verified, disabled int
 	err := s.Scan(&u.ID, &u.Role, &u.Name, &u.Email, &u.Phone, &confirmed, &u.NIKHash, &u.NIKSealed, &u.NIKMasked,
-		&u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled)
+		&u.KelurahanCode, &verified, &u.AgencyCode, &u.PasswordHash, &u.Lang, scanTime{&u.CreatedAt}, &disabled, &u.EmailPending)
 	if err == sql.ErrNoRows {
 		return nil, esambat.Errorf(esambat.ENOTFOUND, "Akun tidak ditemukan.")
 	} else if err != nil {
@@ -46,10 +46,11 @@ func (db *DB) CreateUserLogged(ctx context.Context, u *esambat.User, ev *esambat
 	}
 	err := db.Writer.Write(ctx, func(tx Tx) error {
 		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO users (role, name, email, phone, phone_confirmed, nik_hash, nik_sealed, nik_masked,
-			kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			kelurahan_code, domicile_verified, agency_code, password_hash, lang, created_at, disabled, email_pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed), nullStr(u.NIKHash), u.NIKSealed, u.NIKMasked,
-			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, db.t(u.CreatedAt), boolInt(u.Disabled)).Scan(&u.ID); err != nil {
+			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, db.t(u.CreatedAt), boolInt(u.Disabled),
+			nullStr(u.EmailPending)).Scan(&u.ID); err != nil {
 			return err
 		}
 		return db.logAccount(ctx, tx, u, ev)
@@ -158,9 +159,9 @@ func (db *DB) AccountEventsHead(ctx context.Context) (seq int64, hash string, er
 
 // EraseUser erases account u's identity with ev; see esambat.AccountLog.
 func (db *DB) EraseUser(ctx context.Context, u *esambat.User, ev *esambat.AccountEvent) error {
-	phone, email := u.Phone, u.Email
+	phone, email, pending := u.Phone, u.Email, u.EmailPending
 	err := db.Writer.Write(ctx, func(tx Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET name = ?, email = NULL, phone = NULL, phone_confirmed = 0,
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET name = ?, email = NULL, email_pending = NULL, phone = NULL, phone_confirmed = 0,
 			nik_hash = NULL, nik_sealed = NULL, nik_masked = '', password_hash = ?, disabled = 1 WHERE id = ?`), esambat.ClosedName, esambat.ClosedPasswordHash, u.ID)
 		if err != nil {
 			return err
@@ -173,7 +174,7 @@ func (db *DB) EraseUser(ctx context.Context, u *esambat.User, ev *esambat.Accoun
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM outbox WHERE status = 'pending' AND recipient IN (?, ?)`), phone, email); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM outbox WHERE status = 'pending' AND recipient IN (?, ?, ?)`), phone, email, pending); err != nil {
 			return err
 		}
 		return db.logAccount(ctx, tx, u, ev)
@@ -181,7 +182,7 @@ func (db *DB) EraseUser(ctx context.Context, u *esambat.User, ev *esambat.Accoun
 	if err != nil {
 		return db.err(err)
 	}
-	u.Name, u.Email, u.Phone, u.PhoneConfirmed = esambat.ClosedName, "", "", false
+	u.Name, u.Email, u.EmailPending, u.Phone, u.PhoneConfirmed = esambat.ClosedName, "", "", "", false
 	u.NIKHash, u.NIKSealed, u.NIKMasked, u.PasswordHash, u.Disabled = "", nil, "", esambat.ClosedPasswordHash, true
 	return nil
 }
@@ -240,9 +241,9 @@ func (db *DB) UpdateUser(ctx context.Context, u *esambat.User) error {
 func (db *DB) UpdateUserLogged(ctx context.Context, u *esambat.User, ev *esambat.AccountEvent) error {
 	err := db.Writer.Write(ctx, func(tx Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = ?, name = ?, email = ?, phone = ?, phone_confirmed = ?,
-			kelurahan_code = ?, domicile_verified = ?, agency_code = ?, password_hash = ?, lang = ?, disabled = ? WHERE id = ?`),
+			kelurahan_code = ?, domicile_verified = ?, agency_code = ?, password_hash = ?, lang = ?, disabled = ?, email_pending = ? WHERE id = ?`),
 			u.Role, u.Name, nullStr(u.Email), nullStr(u.Phone), boolInt(u.PhoneConfirmed),
-			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, boolInt(u.Disabled), u.ID)
+			u.KelurahanCode, boolInt(u.DomicileVerified), nullStr(u.AgencyCode), u.PasswordHash, u.Lang, boolInt(u.Disabled), nullStr(u.EmailPending), u.ID)
 		if err != nil {
 			return err
 		}
@@ -304,8 +305,8 @@ func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.Us
 		}
 	}
 	// A number finds its account through the phone's index, an address
-	// through the emails; other words are looked for in names and emails,
-	// row by row (SQLite's LIKE ignores ASCII case by itself; PostgreSQL
+	// through the emails (confirmed or waiting for their link); other
+	// words are looked for in names and emails, row by row (SQLite's LIKE ignores ASCII case by itself; PostgreSQL
 	// asks for ILIKE).
 	like := ` LIKE ? ESCAPE '\'`
 	if db.Dialect.Name == "postgres" {
@@ -316,7 +317,7 @@ func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.Us
 		if phone, err := esambat.NormalizePhone(q); err == nil {
 			where, args = append(where, `phone = ?`), append(args, phone)
 		} else if strings.Contains(q, "@") {
-			where, args = append(where, `email`+like), append(args, pattern)
+			where, args = append(where, `(email`+like+` OR email_pending`+like+`)`), append(args, pattern, pattern)
 		} else {
 			where, args = append(where, `(name`+like+` OR email`+like+`)`), append(args, pattern, pattern)
 		}

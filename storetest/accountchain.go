@@ -90,34 +90,9 @@ func testAccountChain(t *testing.T, open Opener) {
 // migrations are all.
 func LegacyAccountEvents(t *testing.T, db *sqldb.DB, all fs.FS) {
 	ctx := context.Background()
-	names, err := fs.Glob(all, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := fstest.MapFS{}
-	for _, n := range names {
-		if strings.HasSuffix(n, "_account_events_chain.sql") {
-			break
-		}
-		b, err := fs.ReadFile(all, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[n] = &fstest.MapFile{Data: b}
-	}
-	if len(before) == len(names) {
-		t.Fatal("no migration named *_account_events_chain.sql")
-	}
-	if err := db.Migrate(ctx, before); err != nil {
-		t.Fatal(err)
-	}
-	admin := &esambat.User{Role: esambat.RoleAdmin, Name: "Wati", Email: "wati@kominfo.example.org", PasswordHash: "x"}
-	officer := &esambat.User{Role: esambat.RolePetugas, Name: "Agus", Email: "agus@pupr.example.org", PasswordHash: "x"}
-	for _, u := range []*esambat.User{admin, officer} {
-		if err := db.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	migrateBefore(t, db, all, "_account_events_chain.sql")
+	admin := legacyUser(t, db, &esambat.User{Role: esambat.RoleAdmin, Name: "Wati", Email: "wati@kominfo.example.org", PasswordHash: "x"})
+	officer := legacyUser(t, db, &esambat.User{Role: esambat.RolePetugas, Name: "Agus", Email: "agus@pupr.example.org", PasswordHash: "x"})
 	// As the code before the chain stored them (a time as each dialect
 	// reads a text one).
 	at := time.Date(2026, 12, 1, 2, 3, 4, 5000, time.UTC)
@@ -126,7 +101,7 @@ func LegacyAccountEvents(t *testing.T, db *sqldb.DB, all fs.FS) {
 		{UserID: officer.ID, ActorID: admin.ID, Action: esambat.AccountCreated, CreatedAt: at.Add(time.Minute)},
 		{UserID: officer.ID, ActorID: admin.ID, Action: esambat.AccountUpdated, Detail: "peran: petugas → admin", CreatedAt: at.Add(2 * time.Minute)},
 	}
-	err = db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+	err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
 		for _, ev := range legacy {
 			var actor any
 			if ev.ActorID != 0 {
@@ -143,6 +118,9 @@ func LegacyAccountEvents(t *testing.T, db *sqldb.DB, all fs.FS) {
 		t.Fatal(err)
 	}
 	if err := db.Migrate(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if officer, err = db.FindUserByID(ctx, officer.ID); err != nil { // with the columns added since
 		t.Fatal(err)
 	}
 	if n, broken, err := esambat.VerifyChains(ctx, db); err != nil || broken != nil || n != len(legacy) {
@@ -164,5 +142,88 @@ func LegacyAccountEvents(t *testing.T, db *sqldb.DB, all fs.FS) {
 	}
 	if n, broken, err := esambat.VerifyChains(ctx, db); err != nil || broken != nil || n != len(legacy)+1 {
 		t.Errorf("after a new change: %d events, %v, %v", n, broken, err)
+	}
+}
+
+// migrateBefore applies the migrations of all that come before the one
+// whose name ends in suffix, to store data as the code before it did.
+func migrateBefore(t *testing.T, db *sqldb.DB, all fs.FS, suffix string) {
+	t.Helper()
+	names, err := fs.Glob(all, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	for _, n := range names {
+		if strings.HasSuffix(n, suffix) {
+			break
+		}
+		b, err := fs.ReadFile(all, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[n] = &fstest.MapFile{Data: b}
+	}
+	if len(before) == len(names) {
+		t.Fatalf("no migration named *%s", suffix)
+	}
+	if err := db.Migrate(context.Background(), before); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// legacyUser stores u in the columns every version of the schema has
+// (the code's own INSERT names columns added later), and sets its ID.
+func legacyUser(t *testing.T, db *sqldb.DB, u *esambat.User) *esambat.User {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Writer.Write(ctx, func(tx sqldb.Tx) error {
+		var email, phone any
+		if u.Email != "" {
+			email = u.Email
+		}
+		if u.Phone != "" {
+			phone = u.Phone
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO users (role, name, email, phone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			u.Role, u.Name, email, phone, u.PasswordHash, "2026-12-01T00:00:00.000000Z").Scan(&u.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// LegacyResidentEmails checks that the migration adding
+// users.email_pending sets residents' unconfirmed emails, stored as
+// typed before it, waiting for their link, and leaves staff emails,
+// which admins typed, as they were.
+func LegacyResidentEmails(t *testing.T, db *sqldb.DB, all fs.FS) {
+	ctx := context.Background()
+	migrateBefore(t, db, all, "_users_email_pending.sql")
+	resident := legacyUser(t, db, &esambat.User{Role: esambat.RoleWarga, Name: "Siti", Email: "siti@example.org", Phone: "+6281234567890", PasswordHash: "x"})
+	bare := legacyUser(t, db, &esambat.User{Role: esambat.RoleWarga, Name: "Budi", Phone: "+6281234567891", PasswordHash: "x"})
+	officer := legacyUser(t, db, &esambat.User{Role: esambat.RolePetugas, Name: "Agus", Email: "agus@pupr.example.org", PasswordHash: "x"})
+	if err := db.Migrate(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		u              *esambat.User
+		email, pending string
+	}{{resident, "", "siti@example.org"}, {bare, "", ""}, {officer, "agus@pupr.example.org", ""}} {
+		got, err := db.FindUserByID(ctx, c.u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Email != c.email || got.EmailPending != c.pending {
+			t.Errorf("%s after the migration: email %q waiting %q, want %q and %q", c.u.Name, got.Email, got.EmailPending, c.email, c.pending)
+		}
+	}
+	// The resident's address no longer signs in; the officer's does.
+	if _, err := db.FindUserByLogin(ctx, "siti@example.org"); esambat.ErrorCode(err) != esambat.ENOTFOUND {
+		t.Errorf("the waiting address still finds an account: %v", err)
+	}
+	if u, err := db.FindUserByLogin(ctx, "agus@pupr.example.org"); err != nil || u.ID != officer.ID {
+		t.Errorf("the officer's email after the migration: %v", err)
 	}
 }

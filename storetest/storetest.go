@@ -244,6 +244,26 @@ func testUsers(t *testing.T, open Opener) {
 			t.Errorf("conflict message reveals the other account: %q", msg)
 		}
 	}
+	// An address waiting for its link is no one's yet: any number of
+	// accounts may wait for the same one, even another's confirmed
+	// address, and it signs no one in; the admins' search finds it.
+	for _, name := range []string{"Pending A", "Pending B"} {
+		p := &esambat.User{Role: esambat.RoleWarga, Name: name, EmailPending: u.Email, PasswordHash: "x"}
+		if err := s.CreateUser(ctx, p); err != nil {
+			t.Fatalf("an account waiting for a taken address: %v", err)
+		}
+		if got, err := s.FindUserByID(ctx, p.ID); err != nil || got.EmailPending != u.Email || got.Email != "" {
+			t.Errorf("the waiting address read back: %+v, %v", got, err)
+		}
+	}
+	if got, err := s.FindUserByLogin(ctx, u.Email); err != nil || got.ID != u.ID {
+		t.Errorf("FindUserByLogin finds %+v, %v: want the confirmed address's account alone", got, err)
+	}
+	if l, ok := s.(esambat.UserLister); ok {
+		if list, err := l.ListUsers(ctx, esambat.UserFilter{Query: u.Email}); err != nil || len(list) != 3 {
+			t.Errorf("ListUsers by the address = %d accounts, %v; want its owner and the two waiting for it", len(list), err)
+		}
+	}
 	// Staff without email/phone/NIK may coexist (NULLs are not duplicates).
 	for i := 0; i < 2; i++ {
 		if err := s.CreateUser(ctx, &esambat.User{Role: esambat.RoleAdmin, Name: "Admin", PasswordHash: "x"}); err != nil {
@@ -252,10 +272,11 @@ func testUsers(t *testing.T, open Opener) {
 	}
 	got.PhoneConfirmed = true
 	got.Name = "Siti Aminah"
+	got.EmailPending = "siti.baru@example.org"
 	if err := s.UpdateUser(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := s.FindUserByID(ctx, u.ID); !again.PhoneConfirmed || again.Name != "Siti Aminah" {
+	if again, _ := s.FindUserByID(ctx, u.ID); !again.PhoneConfirmed || again.Name != "Siti Aminah" || again.EmailPending != "siti.baru@example.org" || again.Email != u.Email {
 		t.Errorf("UpdateUser not stored: %+v", again)
 	}
 	err = s.UpdateUser(ctx, &esambat.User{ID: 999999, Role: esambat.RoleWarga, Name: "x", PasswordHash: "x"})

@@ -262,7 +262,7 @@ func (a *app) build(ctx context.Context) error {
 		Reports: a.db, Audit: a.db, Users: a.db, Reference: a.db, Templates: a.db, APIKeys: a.db, Snapshots: a.db, Locator: loc, Wilayah: w, CityCode: refdata.CityCode,
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
-			Sealer: keys, Notifier: a.codeNotifier(), Mailer: a.codeMailer()},
+			Sealer: keys, Notifier: a.codeNotifier(), Mailer: a.codeMailer(), BaseURL: a.cfg.BaseURL},
 	}
 	// Every stored event writes its notifications in its own transaction.
 	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}
@@ -659,7 +659,7 @@ func (a *app) codeNotifier() esambat.Notifier {
 	})
 }
 
-// codeMailer sends one-time codes by email (staff resetting a password)
+// codeMailer sends one-time codes and confirmation links by email
 // through the SMTP server; without one, to the log, as codeNotifier does.
 func (a *app) codeMailer() esambat.Notifier {
 	if a.cfg.SMTPAddr == "" {

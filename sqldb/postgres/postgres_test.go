@@ -61,13 +61,24 @@ func openDB(t *testing.T) *sqldb.DB {
 // TestLegacyAccountEvents: account events stored before the chain are
 // chained by the migration that adds it (storetest.LegacyAccountEvents).
 func TestLegacyAccountEvents(t *testing.T) {
+	storetest.LegacyAccountEvents(t, openEmpty(t), postgres.Migrations())
+}
+
+// TestLegacyResidentEmails: residents' emails stored before they were
+// confirmed wait for their link (storetest.LegacyResidentEmails).
+func TestLegacyResidentEmails(t *testing.T) {
+	storetest.LegacyResidentEmails(t, openEmpty(t), postgres.Migrations())
+}
+
+// openEmpty opens a new, empty schema without migrating it.
+func openEmpty(t *testing.T) *sqldb.DB {
 	base, schema := newSchema(t)
 	db, err := postgres.Open(context.Background(), withSearchPath(t, base, schema), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	storetest.LegacyAccountEvents(t, db, postgres.Migrations())
+	return db
 }
 
 // newSchema creates an empty schema of its own for one test, dropped

@@ -39,19 +39,30 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
 }
 
-// TestOpenDropsStat4: a database analysed with samples (sqlite_stat4) is
-// opened without them and with its row estimates (sqlite_stat1) intact.
 // TestLegacyAccountEvents: account events stored before the chain are
 // chained by the migration that adds it (storetest.LegacyAccountEvents).
 func TestLegacyAccountEvents(t *testing.T) {
+	storetest.LegacyAccountEvents(t, openEmpty(t), sqlite.Migrations())
+}
+
+// TestLegacyResidentEmails: residents' emails stored before they were
+// confirmed wait for their link (storetest.LegacyResidentEmails).
+func TestLegacyResidentEmails(t *testing.T) {
+	storetest.LegacyResidentEmails(t, openEmpty(t), sqlite.Migrations())
+}
+
+// openEmpty opens a new database without migrating it.
+func openEmpty(t *testing.T) *sqldb.DB {
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "esambat.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	storetest.LegacyAccountEvents(t, db, sqlite.Migrations())
+	return db
 }
 
+// TestOpenDropsStat4: a database analysed with samples (sqlite_stat4) is
+// opened without them and with its row estimates (sqlite_stat1) intact.
 func TestOpenDropsStat4(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "esambat.db")
 	raw, err := sql.Open("sqlite", "file:"+path)
