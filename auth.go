@@ -114,19 +114,24 @@ type AuthService struct {
 	Mailer Notifier
 	// BaseURL is the site's public address, for the links in emails.
 	BaseURL string
+	// Registry asks the civil registry about a NIK at sign-up
+	// (registry.go); nil = the offline rules (OfflineRegistry).
+	Registry NIKVerifier
 	// ResetFloor is the least time a refused password reset takes,
 	// whether or not the number is registered; 0 = DefaultResetFloor.
 	ResetFloor time.Duration
 }
 
-// Register creates a resident account. A NIK first issued in the city
-// marks a resident at once; any other valid NIK gives an account whose
+// Register creates a resident account. A holder who lives in the city,
+// by the civil registry's record or, without one, by a NIK first issued
+// in the city, is a resident at once; any other gives an account whose
 // domicile is unverified (an admin confirms it later). It then sends a
 // one-time code to the phone, and a link to the email address, which
 // waits for it (User.EmailPending).
 //
-// Errors: EINVALID with every field problem; ECONFLICT when the NIK, phone
-// or email is registered (without saying by whom).
+// Errors: EINVALID with every field problem, or naming nik when the
+// civil registry does not know the NIK or the name (registry.go);
+// ECONFLICT when the NIK or phone is registered (without saying by whom).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
 	var v Validation
 	nik, err := ParseNIK(in.NIK, s.Wilayah, s.now().In(WIB))
@@ -155,6 +160,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	inCity, err := s.checkRegistry(ctx, nik, name)
+	if err != nil {
+		return nil, err
+	}
 	hash, err := s.Auth.Hasher.Hash(in.Password)
 	if err != nil {
 		return nil, Internal(err)
@@ -166,7 +175,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	u := &User{
 		Role: RoleWarga, Name: name, EmailPending: email, Phone: phone,
 		NIKHash: s.Auth.Sealer.Hash([]byte(nik.Digits())), NIKSealed: sealed, NIKMasked: nik.Masked(),
-		KelurahanCode: in.KelurahanCode, DomicileVerified: nik.InKabKota(s.CityCode),
+		KelurahanCode: in.KelurahanCode, DomicileVerified: inCity,
 		PasswordHash: hash, Lang: lang, CreatedAt: s.now(),
 	}
 	if err := s.Users.CreateUser(ctx, u); err != nil {

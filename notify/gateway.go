@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/internal/redact"
 )
 
 // Gateway sends SMS and WhatsApp messages through an HTTP gateway (most
@@ -53,7 +52,7 @@ func (g *Gateway) Send(ctx context.Context, m esambat.Message) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.URL, bytes.NewReader(body))
 	if err != nil {
-		return Permanent(fmt.Errorf("gateway: %w", redact(err)))
+		return Permanent(fmt.Errorf("gateway: %w", redact.URL(err)))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", "esambat-outbox-"+strconv.FormatInt(m.ID, 10))
@@ -79,7 +78,7 @@ func httpClient(c *http.Client) *http.Client {
 func post(c *http.Client, req *http.Request, what string) error {
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, redact(err))
+		return fmt.Errorf("%s: %w", what, redact.URL(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
@@ -94,17 +93,4 @@ func post(c *http.Client, req *http.Request, what string) error {
 		return err
 	}
 	return Permanent(err)
-}
-
-// redact drops the query of a URL in err: it may carry an API key, and the
-// error is stored with the message and shown to admins.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery, u.User, u.Fragment = "", nil, ""
-			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
-		}
-	}
-	return err
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/internal/redact"
 )
 
 // Webhook headers.
@@ -67,7 +68,7 @@ func (w *Webhook) Send(ctx context.Context, m esambat.Message) error {
 	body := []byte(m.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.To, bytes.NewReader(body))
 	if err != nil {
-		return Permanent(fmt.Errorf("webhook: %w", redact(err)))
+		return Permanent(fmt.Errorf("webhook: %w", redact.URL(err)))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "E-Sambat-Webhook/1")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,12 +33,15 @@ type Config struct {
 	ReferralURL                                    string
 	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
 	GatewayURL, GatewayToken, PhoneChannel         string
-	Webhooks                                       map[string]string
-	WebhookSecret                                  string
-	Escalations                                    map[string][]string
-	CORSOrigins                                    []string
-	RateIP, RateUser, RateKey                      int
-	RoutingRetrain                                 time.Duration
+	// RegistryURL is the civil-registry adapter asked about NIKs at
+	// sign-up (package dukcapil); empty = the NIK's digits alone.
+	RegistryURL, RegistryToken string
+	Webhooks                   map[string]string
+	WebhookSecret              string
+	Escalations                map[string][]string
+	CORSOrigins                []string
+	RateIP, RateUser, RateKey  int
+	RoutingRetrain             time.Duration
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -82,6 +86,7 @@ var settings = []envFlag{
 	{"smtp-from", "ESAMBAT_SMTP_FROM", "E-Sambat Kota Pasuruan <noreply@localhost>", "sender of notification emails"},
 	{"smtp-username", "ESAMBAT_SMTP_USERNAME", "", "SMTP user (password in $ESAMBAT_SMTP_PASSWORD)"},
 	{"sms-gateway-url", "ESAMBAT_SMS_GATEWAY_URL", "", "HTTP gateway for SMS/WhatsApp (token in $ESAMBAT_SMS_GATEWAY_TOKEN); empty = messages are logged (development)"},
+	{"nik-registry-url", "ESAMBAT_NIK_REGISTRY_URL", "", "civil-registry (Dispendukcapil) adapter asked about each NIK at sign-up, https:// or http:// on this host (token in $ESAMBAT_NIK_REGISTRY_TOKEN); empty = the NIK's digits alone decide"},
 	{"phone-channel", "ESAMBAT_PHONE_CHANNEL", "sms", "how phones are messaged through the gateway: sms or whatsapp"},
 	{"webhooks", "ESAMBAT_WEBHOOKS", "", "agency systems to notify: code=https://url;code2=https://url2 (signing secret in $ESAMBAT_WEBHOOK_SECRET)"},
 	{"escalate-to", "ESAMBAT_ESCALATE_TO", "", "who is mailed when a clock runs out: pimpinan emails, then agency heads as code=emails, ';'-separated (e.g. walikota@x,inspektorat@x;dinas-pupr=kepala@x)"},
@@ -117,6 +122,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		GatewayToken: getenv("ESAMBAT_SMS_GATEWAY_TOKEN"), WebhookSecret: getenv("ESAMBAT_WEBHOOK_SECRET"),
 		SMTPAddr: get("smtp-addr"), SMTPFrom: get("smtp-from"), SMTPUsername: get("smtp-username"),
 		GatewayURL: get("sms-gateway-url"), PhoneChannel: get("phone-channel"),
+		RegistryURL: get("nik-registry-url"), RegistryToken: getenv("ESAMBAT_NIK_REGISTRY_TOKEN"),
 		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), ReplicaURL: get("database-replica-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
@@ -181,6 +187,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.GatewayURL != "" && !strings.HasPrefix(c.GatewayURL, "https://") && !strings.HasPrefix(c.GatewayURL, "http://") {
 		errs = append(errs, errors.New("--sms-gateway-url must be an http(s) URL"))
+	}
+	if c.RegistryURL != "" && !localOrTLS(c.RegistryURL) {
+		errs = append(errs, errors.New("--nik-registry-url must be an https:// URL, or http:// to an adapter on this host (127.0.0.1, ::1 or localhost): NIKs must not cross a network in clear text"))
 	}
 	c.Webhooks = map[string]string{}
 	for _, part := range strings.Split(get("webhooks"), ";") {
@@ -252,4 +261,22 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	c.ShutdownTimeout = d
 	return c, fs.Args(), errors.Join(errs...)
+}
+
+// localOrTLS reports whether raw is an https URL, or an http one to this
+// host's loopback.
+func localOrTLS(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		return h == "localhost" || (ip != nil && ip.IsLoopback())
+	}
+	return false
 }

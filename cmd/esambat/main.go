@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/dukcapil"
 	"github.com/esambat/esambat/geo"
 	esambathttp "github.com/esambat/esambat/http"
 	"github.com/esambat/esambat/media"
@@ -263,6 +264,9 @@ func (a *app) build(ctx context.Context) error {
 		Clocks: esambat.Clocks{Calendar: cal, SLA: a.cfg.SLA}, Now: a.db.Now,
 		Auth: esambat.AuthService{Tokens: a.db, PhoneCodes: a.db, Hasher: password.Hasher{Params: password.Default},
 			Sealer: keys, Notifier: a.codeNotifier(), Mailer: a.codeMailer(), BaseURL: a.cfg.BaseURL},
+	}
+	if a.cfg.RegistryURL != "" {
+		a.service.Auth.Registry = &dukcapil.Client{URL: a.cfg.RegistryURL, Token: a.cfg.RegistryToken, Logger: a.logger}
 	}
 	// Every stored event writes its notifications in its own transaction.
 	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}

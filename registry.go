@@ -1,0 +1,87 @@
+package esambat
+
+import (
+	"context"
+	"regexp"
+)
+
+// A NIK's digits say where it was first issued, not whether it was issued
+// at all, to whom, or where its holder lives now: only the civil registry
+// (Dispendukcapil, through the population data service the ministry lets
+// local governments use) knows that, from the family card (KK). DESIGN
+// asks for it as a pluggable verifier with the offline rules as the
+// default, so sign-up asks a NIKVerifier when the city has one
+// (AuthService.Registry) and the digits alone decide otherwise
+// (OfflineRegistry).
+//
+// What the registry's answer changes at sign-up:
+//   - a NIK it does not know, or a name that does not match the NIK, is
+//     refused, with one message for both, so that the form does not tell
+//     which NIKs exist;
+//   - the domicile on record decides whether the account is a resident's
+//     at once: someone who moved into the city with a NIK issued
+//     elsewhere no longer waits for an admin, and someone who moved out
+//     with a 35.75 NIK does;
+//   - when the registry cannot be reached, the offline rules decide, as if
+//     the city had none: sign-up does not stop because another office's
+//     service is down, and an account whose NIK was issued elsewhere still
+//     waits for an admin.
+
+// RegistryAnswer is what the civil registry says about a NIK and a name.
+type RegistryAnswer struct {
+	// Found is true when the registry knows the NIK.
+	Found bool
+	// NameMatches is true when the name on record matches the one given
+	// (how strictly is the registry's call).
+	NameMatches bool
+	// KabKota is the dotted kab/kota code of the holder's domicile on
+	// record (e.g. "35.75"); "" when the registry does not say.
+	KabKota string
+}
+
+// NIKVerifier asks the civil registry about a NIK at sign-up. It must
+// never log or return the NIK's digits in an error.
+type NIKVerifier interface {
+	VerifyNIK(ctx context.Context, nik NIK, name string) (RegistryAnswer, error)
+}
+
+// OfflineRegistry is the default NIKVerifier: it knows only what the
+// digits say (ParseNIK checked them), so every well-formed NIK is
+// found, every name matches, and the domicile is where the NIK was
+// issued.
+type OfflineRegistry struct{}
+
+// VerifyNIK answers from the NIK's digits.
+func (OfflineRegistry) VerifyNIK(_ context.Context, nik NIK, _ string) (RegistryAnswer, error) {
+	return RegistryAnswer{Found: true, NameMatches: true, KabKota: nik.KabKota}, nil
+}
+
+// kabKotaRe is a dotted kab/kota code.
+var kabKotaRe = regexp.MustCompile(`^\d{2}\.\d{2}$`)
+
+// errRegistryRefused is the one answer for a NIK the registry does not
+// know and for a name that does not match it.
+var errRegistryRefused = FieldError("nik", "NIK dan nama ini tidak cocok dengan data kependudukan (Dispendukcapil). Periksa angka NIK dan tulis nama lengkap seperti di KTP; bila sudah benar, datang ke loket Diskominfotik dengan KTP.")
+
+// checkRegistry asks the registry (the offline rules without one) about
+// nik and name, and returns whether the holder lives in the city.
+// Errors: EINVALID naming nik when the registry does not know the NIK or
+// the name does not match it. A registry that cannot answer is not an
+// error: the offline rules decide (see above), and the verifier reports
+// its failure itself.
+func (s *Service) checkRegistry(ctx context.Context, nik NIK, name string) (inCity bool, err error) {
+	offline, _ := OfflineRegistry{}.VerifyNIK(ctx, nik, name)
+	ans := offline
+	if s.Auth.Registry != nil {
+		if got, err := s.Auth.Registry.VerifyNIK(ctx, nik, name); err == nil {
+			ans = got
+		}
+	}
+	if !ans.Found || !ans.NameMatches {
+		return false, errRegistryRefused
+	}
+	if !kabKotaRe.MatchString(ans.KabKota) {
+		ans.KabKota = offline.KabKota // not said, or not a code: the digits'
+	}
+	return ans.KabKota == s.CityCode, nil
+}
