@@ -20,12 +20,14 @@ type registerResponse struct {
 	Phone            string `json:"phone"`
 	DomicileVerified bool   `json:"domicile_verified"`
 	PhoneConfirmed   bool   `json:"phone_confirmed"`
-	Token            string `json:"token"`
+	// EmailPending waits for the link mailed to it.
+	EmailPending string `json:"email_pending,omitempty"`
+	Token        string `json:"token"`
 }
 
 func userJSON(u *esambat.User) registerResponse {
 	return registerResponse{ID: u.ID, Name: u.Name, NIK: u.NIKMasked, Phone: esambat.MaskPhone(u.Phone),
-		DomicileVerified: u.DomicileVerified, PhoneConfirmed: u.PhoneConfirmed}
+		DomicileVerified: u.DomicileVerified, PhoneConfirmed: u.PhoneConfirmed, EmailPending: u.EmailPending}
 }
 
 // handleRegister signs a resident up and returns a bearer token so that a

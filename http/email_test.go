@@ -62,8 +62,8 @@ func TestResidentEmailConfirmation(t *testing.T) {
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	r := e.do("POST", "/api/v1/auth/register", "", map[string]string{"nik": nikKota, "name": "Siti Rahayu", "phone": "081234567831",
 		"email": "Siti@Example.org", "password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001"})
-	if r.Status != 201 {
-		t.Fatalf("register = %d %s", r.Status, r.Body)
+	if r.Status != 201 || !strings.Contains(string(r.Body), `"email_pending":"siti@example.org"`) {
+		t.Fatalf("register = %d %s, want the address waiting", r.Status, r.Body)
 	}
 	var reg struct{ Token string }
 	r.json(t, &reg)
@@ -145,6 +145,15 @@ func TestResidentEmailConfirmation(t *testing.T) {
 	}
 	if u, _ := e.db.FindUserByID(ctx, siti.ID); u.Email != "siti@example.org" || u.EmailPending != "siti.lain@example.org" {
 		t.Errorf("while the new one waits: email %q waiting %q", u.Email, u.EmailPending)
+	}
+	// The account page offers a new link.
+	before := len(e.sent.Messages())
+	ap := sb.get("/akun")
+	if !strings.Contains(ap.Body, `action="/akun/email/kirim"`) || !strings.Contains(ap.Body, "siti.lain@example.org") {
+		t.Error("the account page does not show the waiting address with its button")
+	}
+	if p := sb.post("/akun/email/kirim", url.Values{"csrf": {find(t, csrfRe, ap.Body)}}); p.Status != 303 || len(e.sent.Messages()) != before+1 {
+		t.Errorf("the page's resend = %d, %d messages sent", p.Status, len(e.sent.Messages())-before)
 	}
 	// After 48 hours the link is void; a new one (the API's resend) works.
 	stale := e.lastLink("siti.lain@example.org")
