@@ -67,8 +67,10 @@ func TestVerifyNIK(t *testing.T) {
 // nor the log holds the NIK or the token.
 func TestVerifyNIKFailures(t *testing.T) {
 	for name, h := range map[string]http.HandlerFunc{
-		"500":      func(w http.ResponseWriter, r *http.Request) { http.Error(w, digits, http.StatusInternalServerError) },
-		"redirect": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "https://elsewhere.example/", http.StatusFound) },
+		"500": func(w http.ResponseWriter, r *http.Request) { http.Error(w, digits, http.StatusInternalServerError) },
+		"redirect": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/", http.StatusFound)
+		},
 		"not JSON": func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>"+digits) },
 		"no found": func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"kab_kota": "35.75"}`) },
 		"no match": func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"found": true}`) },
