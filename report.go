@@ -377,6 +377,16 @@ type ReportFilter struct {
 	// OldestFirst orders by creation time ascending (queues); the default
 	// is newest first (public lists).
 	OldestFirst bool
+	// MostOverdueFirst orders by due date ascending, then ID, the report
+	// whose clock ran out longest ago first (the overdue page); it goes
+	// with DueBefore and no search words, and OldestFirst is then moot.
+	MostOverdueFirst bool
+}
+
+// ByDue reports whether f's list is ordered by DueAt and then ID
+// (MostOverdueFirst, without search words, which come in ID order).
+func (f ReportFilter) ByDue() bool {
+	return f.MostOverdueFirst && strings.TrimSpace(f.Query) == ""
 }
 
 // ByCreated reports whether f's list is ordered by CreatedAt and then ID,
@@ -390,11 +400,17 @@ type ReportFilter struct {
 // by time instead would sort every match in the window (0.6 s against
 // 0.5 s for "jalan" and two months at a million reports, measured).
 func (f ReportFilter) ByCreated() bool {
-	return (!f.From.IsZero() || !f.To.IsZero()) && strings.TrimSpace(f.Query) == ""
+	return (!f.From.IsZero() || !f.To.IsZero()) && strings.TrimSpace(f.Query) == "" && !f.ByDue()
 }
 
 // Before reports whether a comes before b in f's list.
 func (f ReportFilter) Before(a, b *Report) bool {
+	if f.ByDue() {
+		if !a.DueAt.Equal(b.DueAt) {
+			return a.DueAt.Before(b.DueAt)
+		}
+		return a.ID < b.ID
+	}
 	if f.OldestFirst {
 		a, b = b, a
 	}

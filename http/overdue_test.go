@@ -14,7 +14,7 @@ var overdueRowRe = regexp.MustCompile(`<th scope="row"><a href="/admin/terlambat
 
 // TestOverduePage: once the city's clocks run out, pimpinan and admins
 // see the overdue reports counted by agency (the most first) and listed
-// oldest first, per agency on a click; reports still in time, or waiting
+// the longest overdue first, per agency on a click; reports still in time, or waiting
 // for the reporter, are not among them; officers and residents cannot
 // open the page.
 func TestOverduePage(t *testing.T) {
@@ -24,10 +24,11 @@ func TestOverduePage(t *testing.T) {
 	pupr := e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
 	warga := e.resident(nikKota, "081234567851")
 	in, _ := e.points()
-	waiting := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = "Menunggu verifikasi lama" }))
 	forwarded := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = "Diteruskan tapi belum diterima" }))
 	working := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = "Sedang dikerjakan" }))
 	done := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = "Sudah selesai" }))
+	// Sent last, due first (3 working days to verify, against 5 to accept).
+	waiting := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["title"] = "Menunggu verifikasi lama" }))
 	for _, tk := range []string{forwarded, working, done} {
 		e.verify(admin, tk, "dinas-pupr")
 	}
@@ -65,6 +66,9 @@ func TestOverduePage(t *testing.T) {
 		if !strings.Contains(p.Body, `href="/kelola/`+tk+`"`) {
 			t.Errorf("the list lacks %s", tk)
 		}
+	}
+	if strings.Index(p.Body, `href="/kelola/`+waiting+`"`) > strings.Index(p.Body, `href="/kelola/`+forwarded+`"`) {
+		t.Error("the list is not the longest overdue first: the report sent last, due first, comes after one due later")
 	}
 	if strings.Contains(p.Body, done) {
 		t.Errorf("the finished report %s, waiting for its reporter, is listed as overdue", done)

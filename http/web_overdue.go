@@ -10,7 +10,8 @@ import (
 
 // The overdue page (/admin/terlambat): for admins and pimpinan, every
 // report the city has kept waiting past its due date, counted by agency
-// and listed oldest first (esambat.Service.Overdue).
+// and listed by how late each is, the longest overdue first
+// (esambat.Service.Overdue).
 func (s *Server) overdueRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/terlambat", s.handleOverdue)
 }
@@ -100,7 +101,7 @@ func (s *Server) handleOverdue(w http.ResponseWriter, r *http.Request) {
 		return x.OldestDue.Compare(y.OldestDue)
 	})
 
-	f := esambat.ReportFilter{Statuses: esambat.CityStatuses, DueBefore: now, OldestFirst: true, Limit: 100, After: p.Values.Get("cursor")}
+	f := esambat.ReportFilter{Statuses: esambat.CityStatuses, DueBefore: now, MostOverdueFirst: true, Limit: 100, After: p.Values.Get("cursor")}
 	switch d.Agency {
 	case "":
 	case overdueVerification:

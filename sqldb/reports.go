@@ -507,6 +507,8 @@ func (db *DB) where(f esambat.ReportFilter, words bool) (string, []any, error) {
 	}
 	if !f.DueBefore.IsZero() {
 		add("due_at <= ?", db.t(f.DueBefore))
+	} else if f.ByDue() {
+		conds = append(conds, "due_at IS NOT NULL") // the dialects sort NULLs apart
 	}
 	if q := strings.TrimSpace(f.Query); q != "" && words {
 		cond, qargs := db.Dialect.SearchClause(q)
@@ -519,6 +521,8 @@ func (db *DB) where(f esambat.ReportFilter, words bool) (string, []any, error) {
 			return "", nil, err
 		}
 		switch {
+		case f.ByDue():
+			add("(due_at, id) > (SELECT due_at, id FROM reports WHERE id = ?)", id)
 		case f.ByCreated():
 			// The page goes on after the cursor's report in the list's
 			// order, by (created_at, id).
@@ -556,6 +560,9 @@ func badCursor() error {
 
 // orderBy is the ORDER BY clause of f's list (ReportFilter.ByCreated).
 func orderBy(f esambat.ReportFilter) string {
+	if f.ByDue() {
+		return " ORDER BY due_at ASC, id ASC"
+	}
 	dir := " DESC"
 	if f.OldestFirst {
 		dir = " ASC"

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,5 +52,44 @@ func testOverdueCounts(t *testing.T, open Opener) {
 		if got[i].AgencyCode != want[i].AgencyCode || got[i].Status != want[i].Status || got[i].N != want[i].N || !got[i].OldestDue.Equal(want[i].OldestDue) {
 			t.Errorf("count %d = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// testMostOverdueFirst: the overdue page's list goes by due date, the
+// report whose clock ran out longest ago first (ties by ID), page after
+// page, whatever order the reports were sent in.
+func testMostOverdueFirst(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s, c := seeded(t, open)
+	u := newUser(t, s, "Wulan")
+	now := c.now()
+	var want []string
+	for i, late := range []time.Duration{2, 30, 5, 30, 1, 72, 0} {
+		r, ev := newReport(u.ID, fmt.Sprintf("Laporan %d", i))
+		r.Status, r.AgencyCode, r.DueAt = esambat.StatusDiproses, "dinas-pupr", now.Add(-late*time.Hour)
+		ev.To = r.Status
+		if _, _, err := s.CreateReport(ctx, r, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 72 h late, then the two 30 h late in the order sent, then 5, 2, 1, 0.
+	want = []string{"Laporan 5", "Laporan 1", "Laporan 3", "Laporan 2", "Laporan 0", "Laporan 4", "Laporan 6"}
+	var got []string
+	f := esambat.ReportFilter{Statuses: esambat.CityStatuses, DueBefore: now, MostOverdueFirst: true, OldestFirst: true, Limit: 3}
+	for page := 0; page < 5; page++ {
+		p, err := s.FindReports(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range p.Reports {
+			got = append(got, r.Title)
+		}
+		if p.Next == "" {
+			break
+		}
+		f.After = p.Next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("most overdue first = %v, want %v", got, want)
 	}
 }

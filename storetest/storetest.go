@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"AccountChain", testAccountChain},
 		{"EraseUser", testEraseUser},
 		{"OverdueCounts", testOverdueCounts},
+		{"MostOverdueFirst", testMostOverdueFirst},
 		{"CreateReport", testCreateReport},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
