@@ -85,3 +85,65 @@ func (s *Service) checkRegistry(ctx context.Context, nik NIK, name string) (inCi
 	}
 	return ans.KabKota == s.CityCode, nil
 }
+
+// HasRegistry reports whether sign-up asks a civil registry
+// (AuthService.Registry), and so whether CheckDomicile can.
+func (s *Service) HasRegistry() bool { return s.Auth.Registry != nil }
+
+// CheckDomicile asks the civil registry where resident userID lives, for
+// an admin looking at an account whose domicile waits (the NIK was issued
+// elsewhere, or the registry did not answer at sign-up). A record in the
+// city confirms the domicile, as VerifyDomicile does, the registry named
+// in the account's history; any other answer leaves it waiting and says
+// what the registry said, for the admin to ask the resident.
+//
+// Errors: ENOTFOUND for an account that is not a resident's; ECONFLICT
+// with the registry's answer when it does not place the holder in the
+// city, when the city has no registry, or for a closed account;
+// EUNAVAILABLE when the registry does not answer.
+func (s *Service) CheckDomicile(ctx context.Context, a *Actor, userID int64) (*User, error) {
+	u, err := s.managedAccount(ctx, a, userID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case u.Role != RoleWarga:
+		return nil, Errorf(ENOTFOUND, "Akun warga tidak ditemukan.")
+	case u.Closed() || len(u.NIKSealed) == 0:
+		return nil, errClosed
+	case s.Auth.Registry == nil:
+		return nil, Errorf(ECONFLICT, "E-Sambat ini tidak terhubung ke data kependudukan (--nik-registry-url). Periksa domisili dengan KTP atau surat keterangan pindah.")
+	case u.DomicileVerified:
+		return u, nil
+	}
+	digits, err := s.Auth.Sealer.Open(u.NIKSealed)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	// The NIK was valid when stored; the region tables may have changed
+	// since, so only its structure is read again.
+	nik, err := ParseNIK(string(digits), nil, s.now().In(WIB))
+	if err != nil {
+		return nil, Internal(err)
+	}
+	ans, err := s.Auth.Registry.VerifyNIK(ctx, nik, u.Name)
+	switch {
+	case err != nil:
+		return nil, Errorf(EUNAVAILABLE, "Data kependudukan tidak menjawab. Coba lagi sebentar lagi, atau periksa domisili dengan KTP.")
+	case !ans.Found:
+		return nil, Errorf(ECONFLICT, "Data kependudukan tidak mengenal NIK akun ini. Domisilinya tetap menunggu: minta warga datang dengan KTP.")
+	case !ans.NameMatches:
+		return nil, Errorf(ECONFLICT, "Data kependudukan mengenal NIK ini, tetapi dengan nama lain. Domisilinya tetap menunggu: periksa KTP warga, lalu perbaiki nama akunnya bila perlu.")
+	case ans.KabKota != s.CityCode:
+		where := "di luar Kota Pasuruan"
+		if kabKotaRe.MatchString(ans.KabKota) {
+			where += " (kode wilayah " + ans.KabKota + ")"
+		}
+		return nil, Errorf(ECONFLICT, "Menurut data kependudukan, pemilik NIK ini berdomisili %s. Domisilinya tetap menunggu.", where)
+	}
+	u.DomicileVerified = true
+	if err := s.saveAccountDetail(ctx, a, u, AccountDomicileVerified, "menurut data kependudukan (Dispendukcapil)", false); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

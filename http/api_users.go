@@ -187,8 +187,10 @@ func (s *Server) handleUserStateAPI(w http.ResponseWriter, r *http.Request) {
 		u, err = s.Service.SetDisabled(r.Context(), a, id, r.PathValue("action") == "disable")
 	case "domicile":
 		u, err = s.Service.VerifyDomicile(r.Context(), a, id)
+	case "domicile-check":
+		u, err = s.Service.CheckDomicile(r.Context(), a, id)
 	default:
-		err = esambat.Errorf(esambat.ENOTFOUND, "Tindakan akun tidak dikenal: password, disable, enable atau domicile.")
+		err = esambat.Errorf(esambat.ENOTFOUND, "Tindakan akun tidak dikenal: password, disable, enable, domicile atau domicile-check.")
 	}
 	if err != nil {
 		s.Error(w, r, err)

@@ -3,6 +3,8 @@ package http_test
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,5 +82,88 @@ func TestSignUpAsksTheRegistry(t *testing.T) {
 	if r := e.do("POST", "/api/v1/auth/register", "", map[string]string{"nik": nikLuar, "name": "Dewi", "phone": "bukan nomor",
 		"password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001"}); r.Status != 400 || len(asked) != n {
 		t.Errorf("a form with a bad phone = %d, asked the registry %d times", r.Status, len(asked)-n)
+	}
+}
+
+// TestAdminAsksRegistry: an admin asks the civil registry about a
+// resident whose domicile waits: a record in the city confirms it, named
+// in the history; a record elsewhere, an unknown NIK or a registry that
+// does not answer leave it waiting with what happened in words; without
+// a registry there is no button, and the API says why.
+func TestAdminAsksRegistry(t *testing.T) {
+	e := newEnv(t)
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	var answer esambat.RegistryAnswer
+	var fail error
+	var asked []string
+	e.svc.Auth.Registry = registryFunc(func(nik esambat.NIK, name string) (esambat.RegistryAnswer, error) {
+		asked = append(asked, nik.Digits()+" "+name)
+		return answer, fail
+	})
+	fail = errors.New("dukcapil: 503 Service Unavailable") // down at sign-up
+	e.resident(nikLuar, "081234567871")
+	u, err := e.db.FindUserByLogin(context.Background(), "+6281234567871")
+	if err != nil || u.DomicileVerified {
+		t.Fatalf("signed up while the registry was down: %+v, %v", u, err)
+	}
+	acct := "/admin/pengguna/" + strconv.FormatInt(u.ID, 10)
+	b := e.signIn("admin@example.org", "kata-sandi-staf")
+	p := b.get(acct)
+	if !strings.Contains(p.Body, `action="`+acct+`/dukcapil"`) {
+		t.Fatal("the resident's page offers no question to the registry")
+	}
+	ask := func() page {
+		t.Helper()
+		return b.post(acct+"/dukcapil", url.Values{"csrf": {find(t, csrfRe, p.Body)}})
+	}
+	fail = nil
+	for _, c := range []struct {
+		ans    esambat.RegistryAnswer
+		fail   error
+		status int
+		want   string
+	}{
+		{esambat.RegistryAnswer{Found: true, NameMatches: true, KabKota: "35.14"}, nil, 409, "berdomisili di luar Kota Pasuruan (kode wilayah 35.14)"},
+		{esambat.RegistryAnswer{}, nil, 409, "tidak mengenal NIK akun ini"},
+		{esambat.RegistryAnswer{Found: true}, nil, 409, "dengan nama lain"},
+		{esambat.RegistryAnswer{}, errors.New("timeout"), 503, "Data kependudukan tidak menjawab"},
+	} {
+		answer, fail = c.ans, c.fail
+		if r := ask(); r.Status != c.status || !strings.Contains(r.Body, c.want) {
+			t.Errorf("registry %+v / %v = %d, want %d with %q", c.ans, c.fail, r.Status, c.status, c.want)
+		}
+	}
+	if u, _ := e.db.FindUserByID(context.Background(), u.ID); u.DomicileVerified {
+		t.Fatal("the domicile was confirmed without a record in the city")
+	}
+	answer, fail = esambat.RegistryAnswer{Found: true, NameMatches: true, KabKota: "35.75"}, nil
+	if r := ask(); r.Status != 303 {
+		t.Fatalf("a record in the city = %d", r.Status)
+	}
+	if u, _ := e.db.FindUserByID(context.Background(), u.ID); !u.DomicileVerified {
+		t.Error("a record in the city did not confirm the domicile")
+	}
+	if p := b.get(acct); !strings.Contains(p.Body, "menurut data kependudukan (Dispendukcapil)") || strings.Contains(p.Body, "/dukcapil") {
+		t.Error("the history does not name the registry, or the button stayed")
+	}
+	if len(asked) == 0 || asked[len(asked)-1] != nikLuar+" Warga "+nikLuar[12:] {
+		t.Errorf("the registry was asked %q: want the stored NIK and the account's name", asked)
+	}
+	// The API; without a registry, it says so.
+	path := "/api/v1/users/" + strconv.FormatInt(u.ID, 10) + "/domicile-check"
+	if r := e.do("POST", path, admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"domicile_verified":true`) {
+		t.Errorf("the API on a confirmed account = %d %s", r.Status, r.Body)
+	}
+	e.svc.Auth.Registry = nil
+	if r := e.do("POST", "/api/v1/users/"+strconv.FormatInt(u.ID+99, 10)+"/domicile-check", admin, nil); r.Status != 404 {
+		t.Errorf("no such account = %d", r.Status)
+	}
+	e.resident("3171014506850010", "081234567873")
+	o, _ := e.db.FindUserByLogin(context.Background(), "+6281234567873")
+	if r := e.do("POST", "/api/v1/users/"+strconv.FormatInt(o.ID, 10)+"/domicile-check", admin, nil); r.Status != 409 || !strings.Contains(string(r.Body), "tidak terhubung ke data kependudukan") {
+		t.Errorf("without a registry = %d %s", r.Status, r.Body)
+	}
+	if p := b.get("/admin/pengguna/" + strconv.FormatInt(o.ID, 10)); strings.Contains(p.Body, "/dukcapil") {
+		t.Error("the page offers the registry when there is none")
 	}
 }

@@ -23,6 +23,7 @@ func (s *Server) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/pengguna/{id}/nonaktifkan", s.handleUserDisable)
 	mux.HandleFunc("POST /admin/pengguna/{id}/aktifkan", s.handleUserDisable)
 	mux.HandleFunc("POST /admin/pengguna/{id}/domisili", s.handleUserDomicile)
+	mux.HandleFunc("POST /admin/pengguna/{id}/dukcapil", s.handleUserDomicileCheck)
 }
 
 // Tabs of the accounts page.
@@ -182,6 +183,8 @@ type userEditData struct {
 	Kelurahan string
 	History   []accountChange
 	Shown     *shownPassword
+	// Registry: the domicile can be asked of the civil registry.
+	Registry bool
 }
 
 // handleUserEdit shows a staff account's form and history.
@@ -214,7 +217,7 @@ func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat
 		s.pageError(w, r, herr)
 		return
 	}
-	d := userEditData{Account: u, Agencies: ref.agencies, History: hist, Shown: shown}
+	d := userEditData{Account: u, Agencies: ref.agencies, History: hist, Shown: shown, Registry: s.Service.HasRegistry()}
 	name, title := "staff_user", "Ubah akun"
 	if u.Role == esambat.RoleWarga {
 		name, title = "resident_user", "Akun warga"
@@ -339,6 +342,27 @@ func (s *Server) handleUserDomicile(w http.ResponseWriter, r *http.Request) {
 	s.Logger.Info("domicile verified", "by", a.UserID, "user", u.ID)
 	flash(w, "Domisili dikonfirmasi. Laporan berikutnya dari akun ini tidak lagi ditandai.")
 	s.backToUsers(w, r)
+}
+
+// handleUserDomicileCheck asks the civil registry where a resident whose
+// domicile waits lives, and says on their page what it answered.
+func (s *Server) handleUserDomicileCheck(w http.ResponseWriter, r *http.Request) {
+	a, id := s.userForm(w, r)
+	if a == nil {
+		return
+	}
+	u, err := s.Service.CheckDomicile(r.Context(), a, id)
+	switch code := esambat.ErrorCode(err); {
+	case code == esambat.ECONFLICT || code == esambat.EUNAVAILABLE:
+		s.userEditPage(w, r, a, id, statusFor(err), err, nil)
+		return
+	case err != nil:
+		s.pageError(w, r, err)
+		return
+	}
+	s.Logger.Info("domicile verified by the civil registry", "by", a.UserID, "user", u.ID)
+	flash(w, "Menurut data kependudukan, warga ini berdomisili di Kota Pasuruan: domisilinya dikonfirmasi.")
+	http.Redirect(w, r, "/admin/pengguna/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 }
 
 // backToUsers returns to the list the form was sent from.
