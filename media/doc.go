@@ -30,5 +30,7 @@
 // header; and a key of 64 hex digits cannot name a path outside the store.
 // DirStore writes through a temporary file, fsync and rename, so a photo whose
 // upload was acknowledged survives a power cut, which in Pasuruan is not
-// hypothetical.
+// hypothetical. S3Store keeps the same keys in an S3-compatible object store,
+// so that several instances on PostgreSQL share the photos; content keys make
+// its PUT idempotent, so a retried upload needs no check first.
 package media

@@ -149,6 +149,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if out == "" {
 		return errors.New("--out FILE is required, e.g. --out esambat-" + time.Now().Format("2006-01-02") + ".tar.gz")
 	}
+	if c.PhotoStore != "" {
+		fmt.Fprintf(stderr, "warning: photos are kept in %s (--photo-store), not in the data dir: this archive holds the database and the key; keep the bucket safe with the object store's own versioning or replication\n", c.PhotoStore)
+	}
 	start := time.Now()
 	m, size, err := writeBackup(ctx, c, out, stderr)
 	if err != nil {

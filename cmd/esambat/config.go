@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/media"
 )
 
 // Config is the whole configuration, loaded once from flags and
@@ -36,12 +37,17 @@ type Config struct {
 	// RegistryURL is the civil-registry adapter asked about NIKs at
 	// sign-up (package dukcapil); empty = the NIK's digits alone.
 	RegistryURL, RegistryToken string
-	Webhooks                   map[string]string
-	WebhookSecret              string
-	Escalations                map[string][]string
-	CORSOrigins                []string
-	RateIP, RateUser, RateKey  int
-	RoutingRetrain             time.Duration
+	// PhotoStore is where photos go: "" = the data dir; s3://BUCKET[/PREFIX]
+	// = an S3-compatible object store at S3Endpoint (several instances).
+	PhotoStore                                     string
+	S3Endpoint, S3Region, S3AccessKey, S3SecretKey string
+	S3VirtualHost                                  bool
+	Webhooks                                       map[string]string
+	WebhookSecret                                  string
+	Escalations                                    map[string][]string
+	CORSOrigins                                    []string
+	RateIP, RateUser, RateKey                      int
+	RoutingRetrain                                 time.Duration
 	// SchedulerInterval is how often the clocks tick (0 = never).
 	SchedulerInterval time.Duration
 	TileURL           string
@@ -87,6 +93,10 @@ var settings = []envFlag{
 	{"smtp-username", "ESAMBAT_SMTP_USERNAME", "", "SMTP user (password in $ESAMBAT_SMTP_PASSWORD)"},
 	{"sms-gateway-url", "ESAMBAT_SMS_GATEWAY_URL", "", "HTTP gateway for SMS/WhatsApp (token in $ESAMBAT_SMS_GATEWAY_TOKEN); empty = messages are logged (development)"},
 	{"nik-registry-url", "ESAMBAT_NIK_REGISTRY_URL", "", "civil-registry (Dispendukcapil) adapter asked about each NIK at sign-up, https:// or http:// on this host (token in $ESAMBAT_NIK_REGISTRY_TOKEN); empty = the NIK's digits alone decide"},
+	{"photo-store", "ESAMBAT_PHOTO_STORE", "", "where photos are kept: empty = photos/ in the data dir; s3://BUCKET[/PREFIX] = an S3-compatible object store (several instances), with --s3-endpoint and the keys in $ESAMBAT_S3_ACCESS_KEY and $ESAMBAT_S3_SECRET_KEY"},
+	{"s3-endpoint", "ESAMBAT_S3_ENDPOINT", "", "the object store's URL, e.g. https://s3.ap-southeast-3.amazonaws.com or http://127.0.0.1:9000"},
+	{"s3-region", "ESAMBAT_S3_REGION", "us-east-1", "the region the object store's requests are signed for"},
+	{"s3-virtual-host", "ESAMBAT_S3_VIRTUAL_HOST", "false", "true = address the bucket as a host name (https://BUCKET.host/), as Amazon S3 wants; false = as a path (https://host/BUCKET/), as MinIO and most others"},
 	{"phone-channel", "ESAMBAT_PHONE_CHANNEL", "sms", "how phones are messaged through the gateway: sms or whatsapp"},
 	{"webhooks", "ESAMBAT_WEBHOOKS", "", "agency systems to notify: code=https://url;code2=https://url2 (signing secret in $ESAMBAT_WEBHOOK_SECRET)"},
 	{"escalate-to", "ESAMBAT_ESCALATE_TO", "", "who is mailed when a clock runs out: pimpinan emails, then agency heads as code=emails, ';'-separated (e.g. walikota@x,inspektorat@x;dinas-pupr=kepala@x)"},
@@ -123,6 +133,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		SMTPAddr: get("smtp-addr"), SMTPFrom: get("smtp-from"), SMTPUsername: get("smtp-username"),
 		GatewayURL: get("sms-gateway-url"), PhoneChannel: get("phone-channel"),
 		RegistryURL: get("nik-registry-url"), RegistryToken: getenv("ESAMBAT_NIK_REGISTRY_TOKEN"),
+		PhotoStore: get("photo-store"), S3Endpoint: get("s3-endpoint"), S3Region: get("s3-region"),
+		S3AccessKey: getenv("ESAMBAT_S3_ACCESS_KEY"), S3SecretKey: getenv("ESAMBAT_S3_SECRET_KEY"),
 		Addr: get("addr"), DataDir: get("data"), DatabaseURL: get("database-url"), ReplicaURL: get("database-replica-url"), BaseURL: get("base-url"),
 		RefDataDir: get("refdata"), LogFormat: get("log-format"),
 		ReferralName: get("referral-name"), ReferralURL: get("referral-url"),
@@ -190,6 +202,23 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.RegistryURL != "" && !localOrTLS(c.RegistryURL) {
 		errs = append(errs, errors.New("--nik-registry-url must be an https:// URL, or http:// to an adapter on this host (127.0.0.1, ::1 or localhost): NIKs must not cross a network in clear text"))
+	}
+	switch vh := get("s3-virtual-host"); vh {
+	case "true", "false":
+		c.S3VirtualHost = vh == "true"
+	default:
+		errs = append(errs, fmt.Errorf("--s3-virtual-host must be true or false, not %q", vh))
+	}
+	if c.PhotoStore != "" {
+		if _, _, err := media.ParseS3(c.PhotoStore); err != nil {
+			errs = append(errs, fmt.Errorf("--photo-store: %v", err))
+		}
+		if u, err := url.Parse(c.S3Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, errors.New("--photo-store s3://… needs --s3-endpoint, the object store's http(s) URL"))
+		}
+		if c.S3AccessKey == "" || c.S3SecretKey == "" {
+			errs = append(errs, errors.New("--photo-store s3://… needs $ESAMBAT_S3_ACCESS_KEY and $ESAMBAT_S3_SECRET_KEY"))
+		}
 	}
 	c.Webhooks = map[string]string{}
 	for _, part := range strings.Split(get("webhooks"), ";") {

@@ -349,7 +349,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if cp := a.db.Checkpointer; cp != nil {
 		metrics.Gauge("esambat_sqlite_checkpoints", "Write-ahead log checkpoints run outside the writer.", func() float64 { return float64(cp.Runs()) })
 	}
-	photos := media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}
+	var photos media.Store
+	dir := media.DirStore{Dir: filepath.Join(c.DataDir, "photos")}
+	if c.PhotoStore == "" {
+		photos = dir
+		go sweepPhotoTemp(ctx, dir, logger)
+	} else {
+		bucket, prefix, _ := media.ParseS3(c.PhotoStore) // checked by parseConfig
+		photos = &media.S3Store{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: bucket, Prefix: prefix,
+			AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, VirtualHost: c.S3VirtualHost}
+	}
 	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, CORSOrigins: c.CORSOrigins,
 		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
 		Media: photos, TileURL: c.TileURL, TileAttribution: c.TileAttribution}
@@ -364,7 +373,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	go sweepPhotoTemp(ctx, photos, logger)
 	router := a.loadRouter(ctx)
 	a.service.Router = router
 	if c.RoutingRetrain > 0 {
@@ -384,7 +392,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.DatabaseURL != "" {
 		store = "postgres"
 	}
-	logger.Info("E-Sambat listening", "addr", "http://"+addr, "base_url", c.BaseURL, "store", store, "version", version)
+	photoStore := dir.Dir
+	if c.PhotoStore != "" {
+		photoStore = c.PhotoStore + " at " + c.S3Endpoint
+	}
+	logger.Info("E-Sambat listening", "addr", "http://"+addr, "base_url", c.BaseURL, "store", store, "photos", photoStore, "version", version)
 	if ready != nil {
 		ready(addr)
 	}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rclone/gofakes3"
+	"github.com/rclone/gofakes3/s3mem"
+)
+
+// TestPhotosInS3: the server started with --photo-store s3://… keeps the
+// photos it receives in that object store, signed with the keys from the
+// environment, none in the data dir, and serves them back from it; with
+// the store gone, an upload is refused with 503, not lost silently.
+func TestPhotosInS3(t *testing.T) {
+	ctx := context.Background()
+	backend := s3mem.New()
+	if err := backend.CreateBucket(ctx, "esambat"); err != nil {
+		t.Fatal(err)
+	}
+	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(map[string]string{"AKIAKOTA": "rahasia-kota"}),
+		gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	defer fake.Close()
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_S3_ACCESS_KEY", "AKIAKOTA", "ESAMBAT_S3_SECRET_KEY", "rahasia-kota")
+	base, _ := boot(t, getenv, "--photo-store", "s3://esambat/foto", "--s3-endpoint", fake.URL)
+
+	code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567891",
+		"password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`)
+	token, _ := m["token"].(string)
+	if code != 201 || token == "" {
+		t.Fatalf("register = %d %v", code, m)
+	}
+	ticket, ok, err := bkSubmit(base, token, 1)
+	if err != nil || !ok {
+		t.Fatalf("a report with a photo: %v", err)
+	}
+	list, err := backend.ListBucket(ctx, "esambat", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) != 2 { // the web size and the thumbnail
+		t.Fatalf("the bucket holds %d objects, want the photo's two renditions", len(list.Contents))
+	}
+	var keys []string
+	for _, o := range list.Contents {
+		if !strings.HasPrefix(o.Key, "foto/") || !strings.HasSuffix(o.Key, ".jpg") {
+			t.Errorf("object %q is not under the prefix", o.Key)
+		}
+		keys = append(keys, strings.TrimSuffix(strings.TrimPrefix(o.Key, "foto/"), ".jpg"))
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "photos", "*", "*", "*.jpg")); len(files) != 0 {
+		t.Errorf("photos were written to the data dir too: %v", files)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "photos")); err == nil {
+		t.Error("the data dir has a photos directory")
+	}
+	// Served back from the object store.
+	served := 0
+	for _, k := range keys {
+		req, _ := http.NewRequest("GET", base+"/laporan/"+ticket+"/foto/"+k+".jpg", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 && resp.Header.Get("Content-Type") == "image/jpeg" {
+			served++
+		}
+	}
+	if served == 0 {
+		t.Error("no rendition was served back from the object store")
+	}
+	// The store gone: the upload is refused, clearly.
+	fake.Close()
+	if _, _, err := bkSubmit(base, token, 2); err == nil || !strings.Contains(err.Error(), "= 503") {
+		t.Errorf("a photo with the object store down: %v, want 503", err)
+	}
+}
+
+// TestPhotoStoreConfig: an object store needs its endpoint and keys, and
+// a location that names a bucket.
+func TestPhotoStoreConfig(t *testing.T) {
+	keys := env("ESAMBAT_S3_ACCESS_KEY", "AKIA", "ESAMBAT_S3_SECRET_KEY", "rahasia")
+	for _, c := range []struct {
+		args   []string
+		getenv func(string) string
+		want   string // "" = accepted
+	}{
+		{[]string{"--photo-store", "s3://esambat/foto", "--s3-endpoint", "https://s3.example.com"}, keys, ""},
+		{[]string{"--photo-store", "s3://esambat", "--s3-endpoint", "http://127.0.0.1:9000", "--s3-virtual-host", "true"}, keys, ""},
+		{[]string{"--photo-store", "s3://esambat"}, keys, "needs --s3-endpoint"},
+		{[]string{"--photo-store", "s3://esambat", "--s3-endpoint", "https://s3.example.com"}, env(), "ESAMBAT_S3_SECRET_KEY"},
+		{[]string{"--photo-store", "/srv/foto", "--s3-endpoint", "https://s3.example.com"}, keys, "s3://BUCKET"},
+		{[]string{"--s3-virtual-host", "ya"}, env(), "true or false"},
+	} {
+		var stderr strings.Builder
+		_, _, err := parseConfig("serve", c.args, c.getenv, &stderr)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v\n%s", c.args, err, stderr.String())
+		case c.want != "" && (err == nil || !strings.Contains(err.Error()+stderr.String(), c.want)):
+			t.Errorf("%v = %v, want an error naming %q", c.args, err, c.want)
+		}
+	}
+}
