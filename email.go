@@ -135,7 +135,7 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*User, error)
 	}
 	old := u.Email
 	u.Email, u.EmailPending = u.EmailPending, ""
-	detail := "email: " + orDash(old) + " → " + u.Email + " (dikonfirmasi lewat tautan)"
+	detail := "email: " + orDash(MaskEmail(old)) + " → " + MaskEmail(u.Email) + " (dikonfirmasi lewat tautan)"
 	if err := s.saveAccountDetail(ctx, &Actor{UserID: u.ID, Role: u.Role}, u, AccountUpdated, detail, false); ErrorCode(err) == ECONFLICT {
 		return nil, Errorf(ECONFLICT, "Alamat email ini sudah dipakai akun lain. Masuk dengan akun itu, atau pakai alamat lain.")
 	} else if err != nil {

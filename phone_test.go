@@ -130,3 +130,18 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"siti@example.org":       "s***@example.org",
+		"ayu.lestari@kota.go.id": "a***@kota.go.id",
+		"éva@example.org":        "é***@example.org",
+		"":                       "",
+		"bukan-email":            "***",
+		"@example.org":           "***",
+	} {
+		if got := esambat.MaskEmail(in); got != want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

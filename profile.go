@@ -95,7 +95,7 @@ func (s *Service) saveResident(ctx context.Context, a *Actor, u *User, f residen
 		if sendLink {
 			note = " (belum terkonfirmasi)"
 		}
-		changed = append(changed, "email: "+orDash(wantedEmail(u))+" → "+orDash(f.Email)+note)
+		changed = append(changed, "email: "+orDash(MaskEmail(wantedEmail(u)))+" → "+orDash(MaskEmail(f.Email))+note)
 	}
 	if f.KelurahanCode != u.KelurahanCode {
 		changed = append(changed, "kelurahan: "+s.kelurahanName(u.KelurahanCode)+" → "+s.kelurahanName(f.KelurahanCode))

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // User is a person with an account: a resident (warga) or staff (admin,
@@ -73,4 +74,20 @@ type UserStore interface {
 	// recorded with them (accounts.go).
 	UserLister
 	AccountLog
+}
+
+// MaskEmail hides all but the first letter of an address's local part,
+// e.g. "s***@example.org": a resident's history shows that an address
+// changed, and which one it was to its owner, without keeping the
+// address itself in the append-only account chain. "" stays "".
+func MaskEmail(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" {
+		if email == "" {
+			return ""
+		}
+		return "***"
+	}
+	r, _ := utf8.DecodeRuneInString(local)
+	return string(r) + "***@" + domain
 }

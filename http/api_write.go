@@ -161,7 +161,7 @@ func (s *Server) handlePasswordChangeAPI(w http.ResponseWriter, r *http.Request)
 // The password operations of the pages and the API go through the
 // three methods below, so that both are throttled alike.
 
-// requestReset sends a reset code for the number or staff email login
+// requestReset sends a reset code for the number or email login
 // names (see esambat.Service.SendResetCode): at most otpLimit's codes per
 // number or email and ipLimit's requests per address, ERATELIMIT (with
 // Retry-After) past them. It returns login as accounts store it.
