@@ -11,9 +11,10 @@ import (
 // The email and the number are how the account is signed into and
 // recovered, so changing either asks for the current password, as a
 // change of password does; a new number is unconfirmed until the code
-// sent to it comes back, and a new address waits for its link (email.go). The account's history records every change,
-// made by the resident (UpdateProfile) or by an admin at the counter
-// (UpdateAccount), in the same words.
+// sent to it comes back, and a new address waits for its link
+// (email.go). The account's history records every change, made by the
+// resident (UpdateProfile) or by an admin at the counter (UpdateAccount),
+// in the same words.
 
 // ProfileInput is a resident's own account as they want it (every
 // field: the form shows the current values).
