@@ -201,7 +201,8 @@ func (s *Service) SendPhoneCode(ctx context.Context, u *User) error {
 	if u.Phone == "" {
 		return FieldError("phone", "Akun ini tidak punya nomor HP.")
 	}
-	return s.sendCode(ctx, u, codeConfirm, "Kode konfirmasi E-Sambat Anda: %s. Berlaku 15 menit. Jangan berikan kode ini kepada siapa pun.")
+	return s.sendCode(ctx, u, codeConfirm, inLang(u, "Kode konfirmasi E-Sambat Anda: %s. Berlaku 15 menit. Jangan berikan kode ini kepada siapa pun.",
+		"Your E-Sambat confirmation code: %s. Valid for 15 minutes. Do not give this code to anyone."))
 }
 
 // A one-time code is hashed with its purpose, so that a code sent to
@@ -380,4 +381,15 @@ func (s *Service) Authenticate(ctx context.Context, secret, kind string) (*Actor
 		return nil, nil, bad
 	}
 	return &Actor{UserID: u.ID, Role: u.Role, AgencyCode: u.AgencyCode, user: u}, u, nil
+}
+
+// inLang is the message in the account's language: id, or en for an
+// account that chose English (User.Lang). The one-time messages are
+// written here rather than through the pages' translations: they go out
+// by SMS and email, away from any page.
+func inLang(u *User, id, en string) string {
+	if u.Lang == "en" {
+		return en
+	}
+	return id
 }

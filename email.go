@@ -71,10 +71,13 @@ func (s *Service) SendEmailLink(ctx context.Context, u *User) error {
 		return nil
 	}
 	link := strings.TrimRight(s.Auth.BaseURL, "/") + emailLinkPath + s.emailToken(u, s.now().Add(EmailLinkTTL).Unix())
-	body := "Halo " + u.Name + ",\n\nAlamat email ini ditambahkan ke akun E-Sambat Anda. Buka tautan berikut dalam 48 jam untuk mengonfirmasinya:\n\n" +
-		link + "\n\nSetelah dikonfirmasi, Anda bisa masuk dan memulihkan kata sandi dengan email ini, dan kabar laporan Anda dikirim ke sini.\n" +
-		"Abaikan pesan ini bila Anda tidak mendaftar di E-Sambat: alamat ini tidak akan dipakai tanpa konfirmasi."
-	return s.Auth.Mailer.Notify(ctx, u.EmailPending, "Konfirmasi email E-Sambat", body)
+	body := inLang(u, "Halo "+u.Name+",\n\nAlamat email ini ditambahkan ke akun E-Sambat Anda. Buka tautan berikut dalam 48 jam untuk mengonfirmasinya:\n\n"+
+		link+"\n\nSetelah dikonfirmasi, Anda bisa masuk dan memulihkan kata sandi dengan email ini, dan kabar laporan Anda dikirim ke sini.\n"+
+		"Abaikan pesan ini bila Anda tidak mendaftar di E-Sambat: alamat ini tidak akan dipakai tanpa konfirmasi.",
+		"Hello "+u.Name+",\n\nThis email address was added to your E-Sambat account. Open this link within 48 hours to confirm it:\n\n"+
+			link+"\n\nOnce confirmed, you can sign in and recover your password with this email, and news of your reports is sent here.\n"+
+			"Ignore this message if you did not sign up for E-Sambat: this address is not used without confirmation.")
+	return s.Auth.Mailer.Notify(ctx, u.EmailPending, inLang(u, "Konfirmasi email E-Sambat", "Confirm your E-Sambat email"), body)
 }
 
 // ResendEmailLink sends a new link for resident userID's pending address.

@@ -16,8 +16,12 @@ import (
 // (SetPassword), or the operator (esambat user password). Signed in,
 // anyone changes it with the current one (ChangePassword).
 
-// resetMessage is the text of a reset code, by phone or email.
-const resetMessage = "Kode untuk mengganti kata sandi E-Sambat Anda: %s. Berlaku 15 menit. Abaikan pesan ini bila Anda tidak memintanya, dan jangan berikan kode ini kepada siapa pun."
+// resetMessage is the text of a reset code, by phone or email, in u's
+// language.
+func resetMessage(u *User) string {
+	return inLang(u, "Kode untuk mengganti kata sandi E-Sambat Anda: %s. Berlaku 15 menit. Abaikan pesan ini bila Anda tidak memintanya, dan jangan berikan kode ini kepada siapa pun.",
+		"Your code to change your E-Sambat password: %s. Valid for 15 minutes. Ignore this message if you did not ask for it, and do not give this code to anyone.")
+}
 
 // SendResetCode sends a code for choosing a new password to the phone
 // or email login names: the confirmed phone or the email of an active
@@ -33,9 +37,9 @@ func (s *Service) SendResetCode(ctx context.Context, login string) error {
 		return err
 	}
 	if strings.Contains(login, "@") {
-		return s.sendCodeBy(ctx, u, codeReset, s.Auth.Mailer, u.Email, "Kode ganti kata sandi E-Sambat", resetMessage)
+		return s.sendCodeBy(ctx, u, codeReset, s.Auth.Mailer, u.Email, inLang(u, "Kode ganti kata sandi E-Sambat", "E-Sambat password code"), resetMessage(u))
 	}
-	return s.sendCode(ctx, u, codeReset, resetMessage)
+	return s.sendCode(ctx, u, codeReset, resetMessage(u))
 }
 
 // ResetPassword sets password on the account login reaches (a phone or a

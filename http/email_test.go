@@ -242,3 +242,31 @@ func TestResidentEmailReset(t *testing.T) {
 		t.Errorf("the new password does not sign in: %d", r.Status)
 	}
 }
+
+// TestMessagesInEnglish: a resident who signed up in English gets the
+// phone code, the email link and a reset code in English.
+func TestMessagesInEnglish(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/api/v1/auth/register", "", map[string]string{"nik": nikKota, "name": "Sarah", "phone": "081234567891",
+		"email": "sarah@example.org", "password": "kata-sandi-rahasia", "kelurahan_code": "35.75.02.1001", "lang": "en"}); r.Status != 201 {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/auth/confirm-email", "", map[string]string{"token": e.lastLink("sarah@example.org")}); r.Status != 200 {
+		t.Fatalf("confirm = %d", r.Status)
+	}
+	if r := e.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"login": "sarah@example.org"}); r.Status != 202 {
+		t.Fatalf("reset = %d", r.Status)
+	}
+	var got []string
+	for _, m := range e.sent.Messages() {
+		got = append(got, m.Subject+": "+m.Body)
+	}
+	for _, want := range []string{"Your E-Sambat confirmation code", "This email address was added to your E-Sambat account", "Your code to change your E-Sambat password"} {
+		if !strings.Contains(strings.Join(got, "\n"), want) {
+			t.Errorf("no message says %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if strings.Contains(strings.Join(got, "\n"), "Berlaku 15 menit") {
+		t.Error("a message went out in Indonesian")
+	}
+}
