@@ -121,6 +121,9 @@ type UserFilter struct {
 	// PendingDomicile narrows residents to those whose domicile no admin
 	// has confirmed yet (NIK issued outside the city).
 	PendingDomicile bool
+	// AfterID, for residents, starts the list after that account (they
+	// are listed by ID): the next page.
+	AfterID int64
 	// Query narrows to accounts whose name or email contains it (case
 	// does not matter) or whose phone is it.
 	Query string

@@ -2,6 +2,7 @@ package esambat
 
 import (
 	"context"
+	"errors"
 	"regexp"
 )
 
@@ -146,4 +147,63 @@ func (s *Service) CheckDomicile(ctx context.Context, a *Actor, userID int64) (*U
 		return nil, err
 	}
 	return u, nil
+}
+
+// DomicileTally counts what CheckDomiciles found.
+type DomicileTally struct {
+	Checked, Confirmed, Waiting int
+}
+
+// CheckDomiciles asks the civil registry about every resident whose
+// domicile waits, oldest account first, as CheckDomicile does for one:
+// for a city that connects its registry after residents have signed up
+// without it. fn, when not nil, hears of each account and what happened
+// (nil: confirmed; else the registry's answer). It stops at the first
+// EUNAVAILABLE (the registry is down: asking the rest would only fail
+// too) and returns it with the tally so far.
+func (s *Service) CheckDomiciles(ctx context.Context, a *Actor, fn func(u *User, err error)) (DomicileTally, error) {
+	var t DomicileTally
+	lister, ok := s.Users.(UserLister)
+	if !ok {
+		return t, Internal(errors.New("esambat: the user store cannot list accounts"))
+	}
+	if err := mayManageUsers(a); err != nil {
+		return t, err
+	}
+	if s.Auth.Registry == nil {
+		return t, Errorf(ECONFLICT, "E-Sambat ini tidak terhubung ke data kependudukan (--nik-registry-url).")
+	}
+	var after int64
+	for {
+		page, err := lister.ListUsers(ctx, UserFilter{PendingDomicile: true, AfterID: after, Limit: 100})
+		if err != nil {
+			return t, err
+		}
+		for i := range page {
+			u := &page[i]
+			after = u.ID
+			if u.Closed() || u.Disabled {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return t, err
+			}
+			_, err := s.CheckDomicile(ctx, a, u.ID)
+			if code := ErrorCode(err); code == EUNAVAILABLE || code == EINTERNAL {
+				return t, err
+			}
+			t.Checked++
+			if err == nil {
+				t.Confirmed++
+			} else {
+				t.Waiting++
+			}
+			if fn != nil {
+				fn(u, err)
+			}
+		}
+		if len(page) < 100 {
+			return t, nil
+		}
+	}
 }

@@ -303,6 +303,9 @@ func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.Us
 		if f.PendingDomicile {
 			where = append(where, `domicile_verified = 0`)
 		}
+		if f.AfterID > 0 {
+			where, args = append(where, `id > ?`), append(args, f.AfterID)
+		}
 	}
 	// A number finds its account through the phone's index, an address
 	// through the emails (confirmed or waiting for their link); other

@@ -94,9 +94,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			err = cmdUserAdd(ctx, args[2:], stdin, stdout, stderr, getenv)
 		case len(args) >= 2 && args[1] == "password":
 			err = cmdUserPassword(ctx, args[2:], stdin, stdout, stderr, getenv)
+		case len(args) >= 2 && args[1] == "check-domicile":
+			err = cmdUserCheckDomicile(ctx, args[2:], stdout, stderr, getenv)
 		default:
 			fmt.Fprint(stderr, "usage: esambat user add --role admin|petugas|pimpinan --email E --name N [--agency CODE]\n"+
-				"       esambat user password --login EMAIL|PHONE\n")
+				"       esambat user password --login EMAIL|PHONE\n"+
+				"       esambat user check-domicile --nik-registry-url URL\n")
 			return 2
 		}
 	case "routing":
@@ -522,6 +525,37 @@ func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fmt.Fprintf(stdout, "created %s account %d for %s\n", r, u.ID, em)
 	if generated {
 		fmt.Fprintf(stdout, "password: %s\n(shown once; the user should change it after the first login)\n", pw)
+	}
+	return nil
+}
+
+// cmdUserCheckDomicile asks the civil registry (--nik-registry-url) about
+// every resident whose domicile waits, and confirms those it places in
+// the city: for a city that connects its registry after residents have
+// signed up. Each account is named by its ID and masked NIK only.
+func cmdUserCheckDomicile(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c, _, err := parseConfig("user check-domicile", args, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	if c.RegistryURL == "" {
+		return errors.New("--nik-registry-url (or ESAMBAT_NIK_REGISTRY_URL) is required: the civil registry to ask")
+	}
+	a, err := openApp(ctx, c, newLogger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	tally, err := a.service.CheckDomiciles(ctx, nil, func(u *esambat.User, err error) {
+		if err == nil {
+			fmt.Fprintf(stdout, "account %d (%s): domicile confirmed\n", u.ID, u.NIKMasked)
+		} else {
+			fmt.Fprintf(stdout, "account %d (%s): still waiting: %s\n", u.ID, u.NIKMasked, esambat.ErrorMessage(err))
+		}
+	})
+	fmt.Fprintf(stdout, "%d checked: %d confirmed, %d still waiting\n", tally.Checked, tally.Confirmed, tally.Waiting)
+	if err != nil {
+		return fmt.Errorf("stopped: %s", esambat.ErrorMessage(err))
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -62,5 +64,60 @@ func TestRegistryURLMustBeSafe(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("--nik-registry-url %s: %v, want ok %v", url, err, ok)
 		}
+	}
+}
+
+// TestCheckDomicileCommand: "esambat user check-domicile" asks the
+// registry about every resident whose domicile waits and confirms those
+// it places in the city, naming accounts by ID and masked NIK only; it
+// stops, saying so, when the registry does not answer.
+func TestCheckDomicileCommand(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	base, stop := boot(t, getenv)
+	niks := []string{"3171014506850002", "3171014506850010", "3171014506850029", "3575011203900001"}
+	for i, nik := range niks {
+		code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"`+nik+`","name":"Warga","phone":"08123456789`+strconv.Itoa(i)+`",
+			"password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`)
+		if code != 201 {
+			t.Fatalf("register %d = %d %v", i, code, m)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var asked atomic.Int32
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ NIK string }
+		json.NewDecoder(r.Body).Decode(&in)
+		asked.Add(1)
+		kab := "35.75"
+		if in.NIK == niks[2] {
+			kab = "35.14"
+		}
+		w.Write([]byte(`{"found": true, "name_matches": true, "kab_kota": "` + kab + `"}`))
+	}))
+	var out, errb strings.Builder
+	if code := run(context.Background(), []string{"user", "check-domicile", "--nik-registry-url", registry.URL}, nil, &out, &errb, getenv); code != 0 {
+		t.Fatalf("check-domicile = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "3 checked: 2 confirmed, 1 still waiting") || !strings.Contains(out.String(), "(kode wilayah 35.14)") || asked.Load() != 3 {
+		t.Errorf("asked %d times:\n%s", asked.Load(), out.String())
+	}
+	for _, nik := range niks {
+		if strings.Contains(out.String()+errb.String(), nik) {
+			t.Errorf("the output shows a whole NIK:\n%s", out.String())
+		}
+	}
+	// The registry down: it stops and says so.
+	registry.Close()
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"user", "check-domicile", "--nik-registry-url", registry.URL}, nil, &out, &errb, getenv); code == 0 ||
+		!strings.Contains(errb.String(), "Data kependudukan tidak menjawab") || !strings.Contains(out.String(), "0 checked") {
+		t.Errorf("with the registry down = %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if code := run(context.Background(), []string{"user", "check-domicile"}, nil, &out, &errb, getenv); code == 0 {
+		t.Error("without --nik-registry-url it ran")
 	}
 }
