@@ -129,7 +129,11 @@ func (s *Server) handleRegisterPost(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	flash(w, "Akun Anda sudah dibuat. Masukkan kode yang kami kirim ke nomor HP Anda.")
+	if u.EmailPending != "" {
+		flash(w, "Akun Anda sudah dibuat. Masukkan kode yang kami kirim ke nomor HP Anda, lalu buka tautan yang kami kirim ke email Anda untuk mengonfirmasinya.")
+	} else {
+		flash(w, "Akun Anda sudah dibuat. Masukkan kode yang kami kirim ke nomor HP Anda.")
+	}
 	http.Redirect(w, r, "/verifikasi-hp", http.StatusSeeOther)
 }
 
