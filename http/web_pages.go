@@ -558,7 +558,13 @@ func (s *Server) handlePhoto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc, err := s.Media.Open(ctx, key)
-	if err != nil {
+	if esambat.ErrorCode(err) == esambat.EUNAVAILABLE {
+		// The photo store is down (an object store out of reach): say
+		// so, rather than that the photo does not exist.
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, esambat.ErrorMessage(err), http.StatusServiceUnavailable)
+		return
+	} else if err != nil {
 		http.NotFound(w, r)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,7 +51,7 @@ type S3Store struct {
 	// buckets; otherwise as a path (https://s3.example.com/BUCKET/KEY),
 	// as MinIO and most compatible services do.
 	VirtualHost bool
-	// Client defaults to one with a 30-second timeout.
+	// Client defaults to s3Client.
 	Client *http.Client
 	// now is the signing clock; tests set it.
 	now func() time.Time
@@ -174,7 +175,7 @@ func (s *S3Store) do(ctx context.Context, method, key string, body []byte) (*htt
 	s.sign(req, body, now().UTC())
 	c := s.Client
 	if c == nil {
-		c = &http.Client{Timeout: 30 * time.Second}
+		c = s3Client
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -182,6 +183,21 @@ func (s *S3Store) do(ctx context.Context, method, key string, body []byte) (*htt
 	}
 	return resp, nil
 }
+
+// s3Client waits at most 30 s for the store to answer, but sets no limit
+// on reading the answer: a photo is passed on to a resident as it is
+// read, and on a slow mobile network that takes longer than the store
+// does (the request's context still ends it when the resident goes).
+var s3Client = &http.Client{Transport: &http.Transport{
+	Proxy:                 http.ProxyFromEnvironment,
+	DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	TLSHandshakeTimeout:   10 * time.Second,
+	ResponseHeaderTimeout: 30 * time.Second,
+	ExpectContinueTimeout: time.Second,
+	MaxIdleConnsPerHost:   16,
+	IdleConnTimeout:       90 * time.Second,
+	ForceAttemptHTTP2:     true,
+}}
 
 // sign adds the AWS Signature Version 4 headers to req, whose body is
 // body (signed by its SHA-256, not left unsigned).

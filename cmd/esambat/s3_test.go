@@ -77,10 +77,18 @@ func TestPhotosInS3(t *testing.T) {
 	if served == 0 {
 		t.Error("no rendition was served back from the object store")
 	}
-	// The store gone: the upload is refused, clearly.
+	// The store gone: the upload is refused, clearly, and a photo is
+	// unavailable, not missing.
 	fake.Close()
 	if _, _, err := bkSubmit(base, token, 2); err == nil || !strings.Contains(err.Error(), "= 503") {
 		t.Errorf("a photo with the object store down: %v, want 503", err)
+	}
+	req, _ := http.NewRequest("GET", base+"/laporan/"+ticket+"/foto/"+keys[0]+".jpg", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a photo read with the object store down: %v %v, want 503 with Retry-After", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 }
 
