@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/esambat/esambat"
@@ -51,7 +52,14 @@ type Client struct {
 	Client *http.Client
 	// Logger records failures (never the NIK); nil = none.
 	Logger *slog.Logger
+
+	asked, failed atomic.Int64
 }
+
+// Asked is how many questions the client has sent; Failed, how many got
+// no usable answer (for the metrics an operator alerts on).
+func (c *Client) Asked() int64  { return c.asked.Load() }
+func (c *Client) Failed() int64 { return c.failed.Load() }
 
 var _ esambat.NIKVerifier = (*Client)(nil)
 
@@ -65,7 +73,11 @@ type answer struct {
 // VerifyNIK asks the registry about nik and name.
 func (c *Client) VerifyNIK(ctx context.Context, nik esambat.NIK, name string) (esambat.RegistryAnswer, error) {
 	start := time.Now()
+	c.asked.Add(1)
 	ans, err := c.ask(ctx, nik, name)
+	if err != nil {
+		c.failed.Add(1)
+	}
 	if err != nil && c.Logger != nil {
 		c.Logger.Warn("civil registry unavailable: the NIK's digits decide this sign-up", "err", err, "took", time.Since(start).Round(time.Millisecond))
 	}

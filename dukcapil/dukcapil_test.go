@@ -57,6 +57,9 @@ func TestVerifyNIK(t *testing.T) {
 			t.Errorf("answer %s = %+v, %v; want %+v", tc.reply, ans, err, tc.want)
 		}
 	}
+	if c.Asked() != 3 || c.Failed() != 0 {
+		t.Errorf("counted %d asked, %d failed; want 3 and 0", c.Asked(), c.Failed())
+	}
 	if got.NIK != digits || got.Name != "Dewi Lestari" || auth != "Bearer kunci" || ctype != "application/json" {
 		t.Errorf("the request: %+v, %q, %q", got, auth, ctype)
 	}
@@ -99,6 +102,9 @@ func TestVerifyNIKFailures(t *testing.T) {
 				if strings.Contains(err.Error(), secret) || strings.Contains(logged.String(), secret) {
 					t.Errorf("%q leaks in the error %q or the log %q", secret, err, logged.String())
 				}
+			}
+			if c.Failed() != 1 {
+				t.Errorf("counted %d failures, want 1", c.Failed())
 			}
 			if !strings.Contains(logged.String(), "civil registry unavailable") {
 				t.Errorf("the failure was not logged: %q", logged.String())

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/esambat/esambat"
@@ -55,7 +56,13 @@ type S3Store struct {
 	Client *http.Client
 	// now is the signing clock; tests set it.
 	now func() time.Time
+
+	failures atomic.Int64
 }
+
+// Failures is how many requests to the store failed (unreachable, or an
+// answer other than the one expected), for the metrics.
+func (s *S3Store) Failures() int64 { return s.failures.Load() }
 
 var _ Store = (*S3Store)(nil)
 
@@ -73,6 +80,7 @@ func (s *S3Store) Put(ctx context.Context, key string, data []byte) error {
 	}
 	defer drain(resp)
 	if resp.StatusCode != http.StatusOK {
+		s.failures.Add(1)
 		return unavailable(s3Error(resp))
 	}
 	return nil
@@ -95,6 +103,7 @@ func (s *S3Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, esambat.Errorf(esambat.ENOTFOUND, "Foto tidak ditemukan.")
 	}
 	defer drain(resp)
+	s.failures.Add(1)
 	return nil, unavailable(s3Error(resp))
 }
 
@@ -114,6 +123,7 @@ func (s *S3Store) Exists(ctx context.Context, key string) (bool, error) {
 	case http.StatusNotFound:
 		return false, nil
 	}
+	s.failures.Add(1)
 	return false, unavailable(s3Error(resp))
 }
 
@@ -179,6 +189,7 @@ func (s *S3Store) do(ctx context.Context, method, key string, body []byte) (*htt
 	}
 	resp, err := c.Do(req)
 	if err != nil {
+		s.failures.Add(1)
 		return nil, unavailable(redact.URL(err))
 	}
 	return resp, nil

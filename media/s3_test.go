@@ -86,16 +86,13 @@ func TestS3StoreFailures(t *testing.T) {
 	ctx := context.Background()
 	srv, _ := fakeS3(t)
 	key, data := content("foto")
-	good := S3Store{Endpoint: srv.URL, Bucket: "esambat", AccessKey: "AKIAESAMBAT", SecretKey: "rahasia-s3"}
-	cases := map[string]S3Store{
+	good := &S3Store{Endpoint: srv.URL, Bucket: "esambat", AccessKey: "AKIAESAMBAT", SecretKey: "rahasia-s3"}
+	cases := map[string]*S3Store{
 		"wrong secret":   {Endpoint: srv.URL, Bucket: "esambat", AccessKey: "AKIAESAMBAT", SecretKey: "salah"},
 		"unknown key id": {Endpoint: srv.URL, Bucket: "esambat", AccessKey: "AKIALAIN", SecretKey: "rahasia-s3"},
 		"no such bucket": {Endpoint: srv.URL, Bucket: "tidak-ada", AccessKey: "AKIAESAMBAT", SecretKey: "rahasia-s3"},
-		"clock a day off": func() S3Store {
-			s := good
-			s.now = func() time.Time { return time.Now().Add(-24 * time.Hour) }
-			return s
-		}(),
+		"clock a day off": {Endpoint: srv.URL, Bucket: "esambat", AccessKey: "AKIAESAMBAT", SecretKey: "rahasia-s3",
+			now: func() time.Time { return time.Now().Add(-24 * time.Hour) }},
 		"unreachable": {Endpoint: "http://127.0.0.1:1", Bucket: "esambat", AccessKey: "AKIAESAMBAT", SecretKey: "rahasia-s3",
 			Client: &http.Client{Timeout: time.Second}},
 	}
@@ -111,10 +108,13 @@ func TestS3StoreFailures(t *testing.T) {
 			if _, err := s.Exists(ctx, key); esambat.ErrorCode(err) != esambat.EUNAVAILABLE && name != "no such bucket" {
 				t.Errorf("Exists = %v, want EUNAVAILABLE", err)
 			}
+			if s.Failures() == 0 {
+				t.Error("the failures were not counted")
+			}
 		})
 	}
-	if err := good.Put(ctx, key, data); err != nil {
-		t.Fatalf("the good store after them: %v", err)
+	if err := good.Put(ctx, key, data); err != nil || good.Failures() != 0 {
+		t.Fatalf("the good store after them: %v, %d failures", err, good.Failures())
 	}
 }
 

@@ -362,6 +362,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		photos = &media.S3Store{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: bucket, Prefix: prefix,
 			AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, VirtualHost: c.S3VirtualHost}
 	}
+	if s3, ok := photos.(*media.S3Store); ok {
+		metrics.Gauge("esambat_photo_store_failures", "Requests to the S3 photo store that failed (unreachable, or an unexpected answer).", func() float64 { return float64(s3.Failures()) })
+	}
+	if reg, ok := a.service.Auth.Registry.(*dukcapil.Client); ok {
+		metrics.Gauge("esambat_registry_requests", "NIKs asked of the civil registry.", func() float64 { return float64(reg.Asked()) })
+		metrics.Gauge("esambat_registry_failures", "Questions to the civil registry without a usable answer (the NIK's digits decided).", func() float64 { return float64(reg.Failed()) })
+	}
 	srv := &esambathttp.Server{Service: a.service, DB: a.db, Outbox: a.db, CORSOrigins: c.CORSOrigins,
 		RateLimits: esambathttp.RateLimits{PerIP: c.RateIP, PerUser: c.RateUser, PerKey: c.RateKey}, Logger: logger, Metrics: metrics, BaseURL: c.BaseURL, Version: version,
 		Media: photos, TileURL: c.TileURL, TileAttribution: c.TileAttribution}

@@ -45,6 +45,9 @@ func TestSignUpWithRegistryFlag(t *testing.T) {
 	if asked.Load() != 1 || !u.DomicileVerified {
 		t.Errorf("asked the registry %d times; domicile verified %v, want once and true (a Jakarta NIK living in the city)", asked.Load(), u.DomicileVerified)
 	}
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, "esambat_registry_requests 1\n") || !strings.Contains(body, "esambat_registry_failures 0\n") {
+		t.Error("/metrics does not count the questions to the registry")
+	}
 }
 
 // TestRegistryURLMustBeSafe: a NIK does not cross a network in clear

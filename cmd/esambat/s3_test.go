@@ -90,6 +90,9 @@ func TestPhotosInS3(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, "esambat_photo_store_failures ") || strings.Contains(body, "esambat_photo_store_failures 0\n") {
+		t.Error("/metrics does not count the object store's failures")
+	}
 }
 
 // TestPhotoStoreConfig: an object store needs its endpoint and keys, and
