@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -224,9 +223,6 @@ func (s *S3Store) sign(req *http.Request, body []byte, at time.Time) {
 	day := stamp[:8]
 	req.Header.Set("X-Amz-Date", stamp)
 	req.Header.Set("X-Amz-Content-Sha256", payload)
-	if req.ContentLength > 0 {
-		req.Header.Set("Content-Length", strconv.FormatInt(req.ContentLength, 10))
-	}
 
 	// The canonical request: method, path, query (none), the signed
 	// headers by lower-case name, their names, the payload's hash.
