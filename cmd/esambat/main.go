@@ -61,6 +61,8 @@ Usage:
                                create a staff account (password from stdin, or generated)
   esambat user password --login EMAIL|PHONE [flags]
                                set a forgotten password (stdin or generated); its sessions end
+  esambat user check-domicile --nik-registry-url URL
+                               ask the civil registry about every resident whose domicile waits
   esambat apikey add --name N [--scopes reports:write,reports:read]
                                issue a partner API key (printed once, stored hashed)
   esambat apikey list | esambat apikey revoke --id N
@@ -71,6 +73,8 @@ Usage:
   esambat backup --out FILE    consistent online backup of the SQLite data dir (database, key, photos) to one file
   esambat restore --in FILE [--data DIR]
                                restore such a backup into a new or empty data dir
+  esambat photos push --photo-store s3://BUCKET[/PREFIX] --s3-endpoint URL
+                               copy the data dir's photos into an object store (before scaling out)
   esambat version              print version, commit and Go version
 
 Run "esambat serve -h" for the configuration flags.
@@ -102,6 +106,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				"       esambat user check-domicile --nik-registry-url URL\n")
 			return 2
 		}
+	case "photos":
+		if len(args) < 2 || args[1] != "push" {
+			fmt.Fprint(stderr, "usage: esambat photos push --photo-store s3://BUCKET[/PREFIX] --s3-endpoint URL [flags]\n")
+			return 2
+		}
+		err = cmdPhotosPush(ctx, args[2:], stdout, stderr, getenv)
 	case "routing":
 		err = cmdRouting(ctx, args[1:], stdout, stderr, getenv)
 	case "apikey":

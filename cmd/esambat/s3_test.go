@@ -121,3 +121,70 @@ func TestPhotoStoreConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestPhotosPush: "esambat photos push" copies the photos of a data dir
+// into the object store, skips those already there when run again, and
+// stops, naming the file, at one whose bytes do not match its key.
+func TestPhotosPush(t *testing.T) {
+	ctx := context.Background()
+	backend := s3mem.New()
+	if err := backend.CreateBucket(ctx, "esambat"); err != nil {
+		t.Fatal(err)
+	}
+	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(map[string]string{"AKIAKOTA": "rahasia-kota"}),
+		gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	defer fake.Close()
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_S3_ACCESS_KEY", "AKIAKOTA", "ESAMBAT_S3_SECRET_KEY", "rahasia-kota")
+	// Photos taken the ordinary way, on the data dir.
+	base, stop := boot(t, getenv)
+	code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567891",
+		"password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`)
+	token, _ := m["token"].(string)
+	if code != 201 {
+		t.Fatalf("register = %d %v", code, m)
+	}
+	for i := 1; i <= 3; i++ {
+		if _, _, err := bkSubmit(base, token, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "photos", "*", "*", "*.jpg"))
+	if len(files) != 6 {
+		t.Fatalf("%d photo files in the data dir, want 6", len(files))
+	}
+	push := func() (int, string, string) {
+		var out, errb strings.Builder
+		code := run(ctx, []string{"photos", "push", "--photo-store", "s3://esambat/foto", "--s3-endpoint", fake.URL}, nil, &out, &errb, getenv)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errb := push(); code != 0 || !strings.Contains(out, "6 photo files copied to s3://esambat/foto, 0 already there") {
+		t.Fatalf("push = %d\n%s\n%s", code, out, errb)
+	}
+	list, _ := backend.ListBucket(ctx, "esambat", nil, gofakes3.ListBucketPage{})
+	if len(list.Contents) != 6 {
+		t.Errorf("the bucket holds %d objects, want 6", len(list.Contents))
+	}
+	if code, out, _ := push(); code != 0 || !strings.Contains(out, "0 photo files copied to s3://esambat/foto, 6 already there") {
+		t.Errorf("push again = %d %s", code, out)
+	}
+	// A damaged file (its bytes no longer its key) is not copied.
+	bad := files[0]
+	key := strings.TrimSuffix(filepath.Base(bad), ".jpg")
+	if _, err := backend.DeleteObject(ctx, "esambat", "foto/"+key+".jpg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("rusak"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errb := push(); code == 0 || !strings.Contains(errb, key[:8]) || !strings.Contains(errb, "tidak cocok") {
+		t.Errorf("push with a damaged file = %d %s", code, errb)
+	}
+	var out, errb strings.Builder
+	if code := run(ctx, []string{"photos", "push"}, nil, &out, &errb, getenv); code == 0 || !strings.Contains(errb.String(), "--photo-store") {
+		t.Errorf("push without a store = %d %s", code, errb.String())
+	}
+}
