@@ -129,8 +129,12 @@ func TestAdminAsksRegistry(t *testing.T) {
 		{esambat.RegistryAnswer{}, errors.New("timeout"), 503, "Data kependudukan tidak menjawab"},
 	} {
 		answer, fail = c.ans, c.fail
-		if r := ask(); r.Status != c.status || !strings.Contains(r.Body, c.want) {
+		r := ask()
+		if r.Status != c.status || !strings.Contains(r.Body, c.want) {
 			t.Errorf("registry %+v / %v = %d, want %d with %q", c.ans, c.fail, r.Status, c.status, c.want)
+		}
+		if !strings.Contains(r.Body, `value="Warga `+nikLuar[12:]+`"`) {
+			t.Error("after the registry's answer, the account's form lost the name")
 		}
 	}
 	if u, _ := e.db.FindUserByID(context.Background(), u.ID); u.DomicileVerified {

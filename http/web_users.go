@@ -234,7 +234,10 @@ func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request, a *esambat
 	p.Values.Set("phone", u.Phone)
 	if err != nil {
 		p.setErrors(err)
-		if !strings.HasSuffix(r.URL.Path, "/sandi") { // the account's form was refused
+		// The account's own form (no action after the ID) comes back as
+		// sent; after another form's refusal (…/sandi, …/dukcapil) it
+		// shows the account as it is.
+		if !strings.Contains(strings.TrimPrefix(r.URL.Path, "/admin/pengguna/"), "/") {
 			keepStaffForm(p, r)
 		}
 	}
