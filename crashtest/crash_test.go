@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"os"
@@ -33,7 +34,9 @@ import (
 
 	"github.com/esambat/esambat/internal/scrape"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for the final checks
-	_ "modernc.org/sqlite"             // "sqlite" driver for the final checks
+	"github.com/rclone/gofakes3"
+	"github.com/rclone/gofakes3/s3mem"
+	_ "modernc.org/sqlite" // "sqlite" driver for the final checks
 )
 
 var (
@@ -85,7 +88,15 @@ type store struct {
 	name    string // "sqlite" or "postgres"
 	dataDir string // data dir: secret key, photos (and the SQLite file)
 	dbURL   string // ESAMBAT_DATABASE_URL; "" = SQLite in dataDir
+	// s3 holds the photos when set (--photo-store s3://esambat/foto at
+	// s3URL): an S3 server in the test process, which the kills do not
+	// reach, as a real object store's durability is not the server's.
+	s3    *s3mem.Backend
+	s3URL string
 }
+
+// s3Keys are the object store's key pair in the S3 crash test.
+var s3Keys = map[string]string{"AKIACRASH": "rahasia-crash"}
 
 func (s store) env() []string {
 	var env []string
@@ -98,7 +109,22 @@ func (s store) env() []string {
 	if s.dbURL != "" {
 		env = append(env, "ESAMBAT_DATABASE_URL="+s.dbURL)
 	}
+	if s.s3 != nil {
+		env = append(env, "ESAMBAT_PHOTO_STORE=s3://esambat/foto", "ESAMBAT_S3_ENDPOINT="+s.s3URL,
+			"ESAMBAT_S3_ACCESS_KEY=AKIACRASH", "ESAMBAT_S3_SECRET_KEY="+s3Keys["AKIACRASH"])
+	}
 	return env
+}
+
+// photoStored reports whether the photo with key (one rendition) is
+// stored: in the object store, or as the data dir's file.
+func (s store) photoStored(key string) error {
+	if s.s3 != nil {
+		_, err := s.s3.HeadObject(context.Background(), "esambat", "foto/"+key+".jpg")
+		return err
+	}
+	_, err := os.Stat(filepath.Join(s.dataDir, "photos", key[0:2], key[2:4], key+".jpg"))
+	return err
 }
 
 func (s store) open() (*sql.DB, error) {
@@ -548,6 +574,23 @@ func TestCrashPostgres(t *testing.T) {
 	crash(t, store{name: "postgres", dataDir: t.TempDir(), dbURL: freshSchema(t, dsn)})
 }
 
+// TestCrashPostgresS3: the scale-out configuration, PostgreSQL with the
+// photos in an S3-compatible object store: every acknowledged photo is
+// in the store after the kills.
+func TestCrashPostgresS3(t *testing.T) {
+	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("PostgreSQL crash suite skipped: set ESAMBAT_TEST_POSTGRES_DSN=postgres://... to run it (CI does)")
+	}
+	backend := s3mem.New()
+	if err := backend.CreateBucket(context.Background(), "esambat"); err != nil {
+		t.Fatal(err)
+	}
+	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(s3Keys), gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	t.Cleanup(fake.Close)
+	crash(t, store{name: "postgres+s3", dataDir: t.TempDir(), dbURL: freshSchema(t, dsn), s3: backend, s3URL: fake.URL})
+}
+
 // freshSchema creates an empty schema and returns a DSN using it.
 func freshSchema(t *testing.T, dsn string) string {
 	t.Helper()
@@ -778,8 +821,8 @@ func checkDB(t *testing.T, s store, all []acked) (dups, orphans, tmp int) {
 		}
 		for _, k := range []string{k1, k2} {
 			referenced[k+".jpg"] = true
-			if _, err := os.Stat(filepath.Join(s.dataDir, "photos", k[0:2], k[2:4], k+".jpg")); err != nil {
-				t.Errorf("photo file missing for a stored photo: %v", err)
+			if err := s.photoStored(k); err != nil {
+				t.Errorf("photo missing for a stored photo: %v", err)
 			}
 		}
 	}
