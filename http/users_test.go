@@ -100,12 +100,20 @@ func TestAdminManagesAccounts(t *testing.T) {
 		t.Error("the form without CSRF created an account")
 	}
 	p = post("/admin/pengguna", url.Values{"role": {"petugas"}, "name": {"Rina Wulandari"}, "email": {"Rina@Dinkes.example.org"}, "agency": {"dinkes"}})
+	if p.Status != 303 || p.Location != "/admin/pengguna" || strings.Contains(p.Body, `id="shown-password"`) {
+		t.Fatalf("create staff = %d %s, want a redirect to the list, without the password", p.Status, p.Location)
+	}
+	// Another admin's browser, or another account's page, does not get it.
+	if p := signIn("admin@example.org", "kata-sandi-staf").get("/admin/pengguna"); strings.Contains(p.Body, `id="shown-password"`) {
+		t.Error("another browser shows the password")
+	}
+	p = admin.get(p.Location)
 	pw := find(t, shownRe, p.Body)
-	if p.Status != 201 || len(pw) != 16 || !strings.Contains(p.Body, "rina@dinkes.example.org") {
-		t.Fatalf("create staff = %d, password %q", p.Status, pw)
+	if p.Status != 200 || len(pw) != 16 || !strings.Contains(p.Body, "rina@dinkes.example.org") {
+		t.Fatalf("the list after creating staff = %d, password %q", p.Status, pw)
 	}
 	if strings.Contains(admin.get("/admin/pengguna").Body, pw) {
-		t.Error("the password is shown again on the next view")
+		t.Error("the password is shown again on the next view (a reload)")
 	}
 	rina := e.browser()
 	if p := rina.post("/masuk", url.Values{"login": {"rina@dinkes.example.org"}, "password": {pw}}); p.Status != 303 || p.Location != "/petugas" {
@@ -141,9 +149,12 @@ func TestAdminManagesAccounts(t *testing.T) {
 	// A forgotten staff password: a new one, shown once; the old one and
 	// the browsers signed in with it are done.
 	p = post("/admin/pengguna/"+strconv.FormatInt(rinaID, 10)+"/sandi", url.Values{})
-	pw2 := find(t, shownRe, p.Body)
-	if p.Status != 200 || pw2 == pw {
-		t.Fatalf("new password = %d %q", p.Status, pw2)
+	if p.Status != 303 {
+		t.Fatalf("new password = %d", p.Status)
+	}
+	pw2 := find(t, shownRe, admin.get(p.Location).Body)
+	if pw2 == pw {
+		t.Fatalf("new password %q is the old one", pw2)
 	}
 	if p := rina.get("/petugas"); p.Status != 303 {
 		t.Errorf("the officer's browser is still signed in after the new password: %d", p.Status)
@@ -329,9 +340,16 @@ func TestAdminHelpsResident(t *testing.T) {
 		t.Errorf("a new password without the identity check = %d, want 400 naming it", p.Status)
 	}
 	p = post(path+"/sandi", url.Values{"identity": {"1"}})
+	if p.Status != 303 || p.Location != path {
+		t.Fatalf("new password = %d %s, want the resident's page", p.Status, p.Location)
+	}
+	p = admin.get(path)
 	pw := find(t, shownRe, p.Body)
-	if p.Status != 200 || len(pw) != 16 {
-		t.Fatalf("new password = %d %q", p.Status, pw)
+	if len(pw) != 16 {
+		t.Fatalf("the resident's page after the new password: %q", pw)
+	}
+	if again := admin.get(path); strings.Contains(again.Body, `id="shown-password"`) {
+		t.Error("a reload shows the password again")
 	}
 	if p := resident.get("/akun"); p.Status != 303 {
 		t.Errorf("the resident's browser is still signed in after the new password: %d", p.Status)

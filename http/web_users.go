@@ -85,7 +85,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	s.usersPage(w, r, a, http.StatusOK, nil, nil)
+	s.usersPage(w, r, a, http.StatusOK, nil, s.takeShown(w, r, a))
 }
 
 // usersPage renders the accounts page for the tab and words of the
@@ -134,8 +134,8 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Ac
 }
 
 // handleUserCreate creates a staff account with a generated password and
-// shows the password once, on the answer itself: it is never put in a
-// cookie, an address or the log.
+// shows the password once, on the accounts page it redirects to
+// (shown.go); it is never put in an address or the log.
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	a := s.requireRole(w, r, esambat.RoleAdmin)
 	if a == nil || !s.formOK(w, r) {
@@ -148,7 +148,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Logger.Info("staff account created", "by", a.UserID, "user", u.ID, "role", u.Role, "agency", u.AgencyCode)
-	s.usersPage(w, r, a, http.StatusCreated, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw, New: true})
+	s.showOnce(w, r, a, &shownPassword{Name: u.Name, Email: u.Email, Password: pw, New: true}, "/admin/pengguna")
 }
 
 // userForm checks an admin's form about the account the address names
@@ -194,7 +194,7 @@ func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a, id := s.userOf(w, r, a); a != nil {
-		s.userEditPage(w, r, a, id, http.StatusOK, nil, nil)
+		s.userEditPage(w, r, a, id, http.StatusOK, nil, s.takeShown(w, r, a))
 	}
 }
 
@@ -302,10 +302,10 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 	case u.Role == esambat.RoleWarga:
 		s.Logger.Info("resident password set", "by", a.UserID, "user", u.ID)
-		s.userEditPage(w, r, a, id, http.StatusOK, nil, &shownPassword{Name: u.Name, Password: pw})
+		s.showOnce(w, r, a, &shownPassword{Name: u.Name, Password: pw}, userPath(u.ID))
 	default:
 		s.Logger.Info("staff password set", "by", a.UserID, "user", u.ID)
-		s.usersPage(w, r, a, http.StatusOK, nil, &shownPassword{Name: u.Name, Email: u.Email, Password: pw})
+		s.showOnce(w, r, a, &shownPassword{Name: u.Name, Email: u.Email, Password: pw}, "/admin/pengguna")
 	}
 }
 
