@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -474,5 +475,40 @@ func TestAccountsAPI(t *testing.T) {
 	}
 	if r := e.do("PUT", res, pet, map[string]string{"name": "Dewi", "phone": "081322223333"}); r.Status != 403 {
 		t.Errorf("a petugas changes a resident = %d, want 403", r.Status)
+	}
+}
+
+// TestShownPasswordCookie: the cookie that carries a generated password
+// to its page shows nothing when forged, or when another admin's browser
+// holds it.
+func TestShownPasswordCookie(t *testing.T) {
+	e := newEnv(t)
+	e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RoleAdmin, "admin2@example.org", "")
+	admin := e.signIn("admin@example.org", "kata-sandi-staf")
+	csrf := find(t, csrfRe, admin.get("/admin/pengguna").Body)
+	p := admin.post("/admin/pengguna", url.Values{"csrf": {csrf}, "role": {"pimpinan"}, "name": {"Hadi"}, "email": {"hadi@example.org"}})
+	if p.Status != 303 {
+		t.Fatalf("create = %d", p.Status)
+	}
+	u, _ := url.Parse(e.srv.URL + "/admin/pengguna")
+	sealed := ""
+	for _, c := range admin.client.Jar.Cookies(u) {
+		if c.Name == "esambat_shown" {
+			sealed = c.Value
+		}
+	}
+	if sealed == "" || strings.Contains(sealed, "hadi") {
+		t.Fatalf("the cookie %q: want it set, and sealed", sealed)
+	}
+	other := e.signIn("admin2@example.org", "kata-sandi-staf")
+	for name, value := range map[string]string{"another admin's": sealed, "forged": "AAAA" + sealed[4:], "garbage": "x"} {
+		other.client.Jar.SetCookies(u, []*http.Cookie{{Name: "esambat_shown", Value: value, Path: "/admin/pengguna"}})
+		if p := other.get("/admin/pengguna"); p.Status != 200 || strings.Contains(p.Body, `id="shown-password"`) {
+			t.Errorf("%s cookie = %d, shows a password", name, p.Status)
+		}
+	}
+	if p := admin.get("/admin/pengguna"); !strings.Contains(p.Body, `id="shown-password"`) {
+		t.Error("the admin who made it does not see it")
 	}
 }
