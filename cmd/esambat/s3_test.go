@@ -13,21 +13,29 @@ import (
 	"github.com/rclone/gofakes3/s3mem"
 )
 
+// startFakeS3 starts an S3 server with bucket "esambat" that checks
+// every signature against one key pair, and returns it, its objects, and
+// an environment with a new data dir and that key pair.
+func startFakeS3(t *testing.T) (*httptest.Server, *s3mem.Backend, func(string) string) {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket(context.Background(), "esambat"); err != nil {
+		t.Fatal(err)
+	}
+	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(map[string]string{"AKIAKOTA": "rahasia-kota"}),
+		gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	t.Cleanup(fake.Close)
+	return fake, backend, env("ESAMBAT_DATA_DIR", t.TempDir(), "ESAMBAT_S3_ACCESS_KEY", "AKIAKOTA", "ESAMBAT_S3_SECRET_KEY", "rahasia-kota")
+}
+
 // TestPhotosInS3: the server started with --photo-store s3://… keeps the
 // photos it receives in that object store, signed with the keys from the
 // environment, none in the data dir, and serves them back from it; with
 // the store gone, an upload is refused with 503, not lost silently.
 func TestPhotosInS3(t *testing.T) {
 	ctx := context.Background()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(ctx, "esambat"); err != nil {
-		t.Fatal(err)
-	}
-	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(map[string]string{"AKIAKOTA": "rahasia-kota"}),
-		gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
-	defer fake.Close()
-	dir := t.TempDir()
-	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_S3_ACCESS_KEY", "AKIAKOTA", "ESAMBAT_S3_SECRET_KEY", "rahasia-kota")
+	fake, backend, getenv := startFakeS3(t)
+	dir := getenv("ESAMBAT_DATA_DIR")
 	base, _ := boot(t, getenv, "--photo-store", "s3://esambat/foto", "--s3-endpoint", fake.URL)
 
 	code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567891",
@@ -127,15 +135,8 @@ func TestPhotoStoreConfig(t *testing.T) {
 // stops, naming the file, at one whose bytes do not match its key.
 func TestPhotosPush(t *testing.T) {
 	ctx := context.Background()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(ctx, "esambat"); err != nil {
-		t.Fatal(err)
-	}
-	fake := httptest.NewServer(gofakes3.New(backend, gofakes3.WithV4Auth(map[string]string{"AKIAKOTA": "rahasia-kota"}),
-		gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
-	defer fake.Close()
-	dir := t.TempDir()
-	getenv := env("ESAMBAT_DATA_DIR", dir, "ESAMBAT_S3_ACCESS_KEY", "AKIAKOTA", "ESAMBAT_S3_SECRET_KEY", "rahasia-kota")
+	fake, backend, getenv := startFakeS3(t)
+	dir := getenv("ESAMBAT_DATA_DIR")
 	// Photos taken the ordinary way, on the data dir.
 	base, stop := boot(t, getenv)
 	code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567891",
