@@ -83,6 +83,19 @@ func (f *fakeSMTP) serve(c net.Conn) {
 	}
 }
 
+// first waits for the first message the server keeps and returns its DATA.
+func (f *fakeSMTP) first(t *testing.T) string {
+	t.Helper()
+	select {
+	case <-f.got:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no email reached the SMTP server")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.msgs[0]
+}
+
 // TestStaffResetCodeBySMTP: the server started with --smtp-addr sends a
 // staff member's reset code to their work email through that server, and
 // the code sets a new password: the wiring from the flag to the mail.
@@ -107,14 +120,7 @@ func TestStaffResetCodeBySMTP(t *testing.T) {
 	if s := post("/api/v1/auth/password-reset", `{"login":"pupr@example.org"}`); s != 202 {
 		t.Fatalf("reset = %d", s)
 	}
-	select {
-	case <-mail.got:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no email reached the SMTP server")
-	}
-	mail.mu.Lock()
-	msg := mail.msgs[0]
-	mail.mu.Unlock()
+	msg := mail.first(t)
 	code := regexp.MustCompile(`\b\d{6}\b`).FindString(msg)
 	if code == "" || !strings.Contains(msg, "pupr@example.org") {
 		t.Fatalf("the email holds no code for the officer:\n%s", msg)
@@ -143,14 +149,7 @@ func TestEmailLinkBySMTP(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("register = %d", resp.StatusCode)
 	}
-	select {
-	case <-mail.got:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no email reached the SMTP server")
-	}
-	mail.mu.Lock()
-	raw := mail.msgs[0]
-	mail.mu.Unlock()
+	raw := mail.first(t)
 	_, body, _ := strings.Cut(raw, "\r\n\r\n")
 	text, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
 	if err != nil {
