@@ -115,7 +115,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		r.AgencyCode = a.Code
 		ev.Data["agency"] = a.Code
 		if ev.Public == "" {
-			ev.Public = "Laporan diverifikasi dan diteruskan ke " + a.Name + "."
+			ev.Public = systemText(ev, textVerified, a.Name)
 		}
 		if r.PublishedAt.IsZero() && r.Visibility != VisibilityRahasia {
 			r.PublishedAt = now
@@ -129,7 +129,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		r.AgencyCode = a.Code
 		ev.Data["agency"] = a.Code
 		if ev.Public == "" {
-			ev.Public = "Laporan dialihkan ke " + a.Name + "."
+			ev.Public = systemText(ev, textRerouted, a.Name)
 		}
 		r.DueAt = s.Clocks.AcceptDue(now)
 	case ActionReturn:
@@ -145,7 +145,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 			r.Description = cleanText(&v, "description", in.Description, 10, MaxDescription, "Uraian")
 		}
 		if ev.Public == "" {
-			ev.Public = "Pelapor telah melengkapi laporan."
+			ev.Public = textResubmitted
 		}
 		r.DueAt = s.Clocks.VerifyDue(now)
 	case ActionReject:
@@ -154,7 +154,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		}
 		ev.Data["reason"] = in.Reason
 		if ev.Public == "" {
-			ev.Public = "Laporan ditolak: " + RejectReasonLabel(in.Reason) + "."
+			ev.Public = systemText(ev, textRejected, RejectReasonLabel(in.Reason))
 		}
 		r.DueAt = time.Time{}
 	case ActionDuplicate:
@@ -172,7 +172,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 			r.DuplicateOf = orig.ID
 			ev.Data["of"] = orig.Ticket
 			if ev.Public == "" {
-				ev.Public = "Laporan digabung dengan " + orig.Ticket + "; ikuti perkembangannya di sana."
+				ev.Public = systemText(ev, textMerged, orig.Ticket)
 			}
 		}
 		r.DueAt = time.Time{}
@@ -201,7 +201,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		ev.Data["plan"] = in.Plan
 		ev.Data["target"] = due.In(WIB).Format(time.RFC3339)
 		if ev.Public == "" {
-			ev.Public = "Diterima perangkat daerah. Rencana: " + in.Plan
+			ev.Public = systemText(ev, textAccepted, in.Plan)
 		}
 		r.DueAt = due
 	case ActionAnswer:
@@ -224,7 +224,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 			ev.Internal = "Bukan kewenangan: " + reason
 		}
 		if ev.Public == "" {
-			ev.Public = "Perangkat daerah menyatakan laporan ini bukan kewenangannya; laporan dikembalikan ke admin untuk diteruskan."
+			ev.Public = textHandedBack
 		}
 		r.AgencyCode = ""
 		r.DueAt = s.Clocks.VerifyDue(now)
@@ -235,12 +235,12 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		r.Rating = in.Rating
 		ev.Data["rating"] = fmt.Sprint(in.Rating)
 		if ev.Public == "" {
-			ev.Public = "Pelapor mengonfirmasi penyelesaian."
+			ev.Public = textConfirmed
 		}
 		r.DueAt = time.Time{}
 	case ActionDispute:
 		if !r.DueAt.IsZero() && !now.Before(r.DueAt) {
-			v.Add("action", "Masa sanggah 10 hari kerja sudah lewat.")
+			v.Add("action", fmt.Sprintf("Masa sanggah %d hari kerja sudah lewat.", s.Clocks.SLA.AutoClose))
 		}
 		if ev.Public == "" {
 			v.Add("text", "Jelaskan mengapa laporan belum selesai.")
@@ -289,7 +289,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		if in.Action == ActionAutoClose {
 			r.DueAt = time.Time{}
 			if ev.Public == "" {
-				ev.Public = "Laporan ditutup otomatis karena tidak ada tanggapan pelapor dalam 10 hari kerja."
+				ev.Public = s.Clocks.autoCloseText(ev)
 			}
 		}
 	}

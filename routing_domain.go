@@ -46,9 +46,9 @@ func (s *Service) autoDispose(ctx context.Context, r *Report, cat Category) (*Re
 	}
 	now := s.now()
 	ev := &Event{Action: string(ActionVerify), ActorRole: RoleSystem, From: r.Status, To: StatusDidisposisi, CreatedAt: now,
-		Public: "Laporan diteruskan otomatis ke " + a.Name + ".",
 		Data: map[string]string{"agency": a.Code, "auto": "1", "confidence": fmt.Sprintf("%.3f", best[0].Confidence),
 			"threshold": fmt.Sprintf("%.3f", cat.AutoThreshold)}}
+	ev.Public = systemText(ev, textAutoDisposed, a.Name)
 	r.Status, r.AgencyCode, r.DueAt = StatusDidisposisi, a.Code, s.Clocks.AcceptDue(now)
 	if err := s.Reports.UpdateReport(ctx, r, ev); err != nil {
 		return r, err

@@ -176,7 +176,7 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 	}
 	ev := &Event{
 		Action: ActionSubmit, ActorID: actor.UserID, ActorRole: actor.Role, To: StatusDiajukan, CreatedAt: now,
-		Public: "Laporan diterima dan menunggu verifikasi.",
+		Public: TextReceived,
 		Data:   map[string]string{"channel": string(r.Channel)},
 	}
 	stored, created, err := s.Reports.CreateReport(ctx, r, ev, idemKey)

@@ -661,7 +661,7 @@ func (g *chunkGen) report(i int) {
 	}
 	g.text(rep, kel)
 
-	s.ev(esambat.ActionSubmit, submitter, role, esambat.StatusDiajukan, created, "Laporan diterima dan menunggu verifikasi.", "",
+	s.ev(esambat.ActionSubmit, submitter, role, esambat.StatusDiajukan, created, esambat.TextReceived, "",
 		map[string]string{"channel": string(rep.Channel)}, false)
 	rep.Version, rep.UpdatedAt = 1, s.last
 	rep.DueAt = g.c.Clocks.VerifyDue(created)

@@ -623,7 +623,7 @@ func (s *Server) handleReportPhotos(w http.ResponseWriter, r *http.Request) {
 	ev := &esambat.Event{Action: "photo", ActorID: a.UserID, ActorRole: a.Role, From: rep.Status, To: rep.Status,
 		Data: map[string]string{"count": strconv.Itoa(len(photos)), "kind": kind}}
 	if kind == esambat.PhotoEvidence {
-		ev.Public = "Perangkat daerah mengunggah foto bukti penanganan."
+		ev.Public = esambat.TextEvidencePhoto
 	}
 	if err := s.Service.Reports.AddPhotos(ctx, rep.ID, photos, ev); err != nil {
 		s.Error(w, r, err)

@@ -241,7 +241,6 @@ var english = map[string]string{
 	// Messages from the server (flash and domain).
 	"Terima kasih, dukungan Anda tercatat.": "Thank you, your support is recorded.", "Terima kasih atas penilaian Anda.": "Thank you for your rating.",
 	"Sanggahan Anda sudah diteruskan ke perangkat daerah.": "Your dispute has been passed to the agency.",
-	"Laporan diterima dan menunggu verifikasi.":            "Report received, waiting for verification.",
 	"Laporan tidak ditemukan.":                             "Report not found.", "Halaman tidak ditemukan.": "Page not found.",
 	"Terjadi kesalahan internal.":                                       "An internal error occurred.",
 	"Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.":          "The form has expired. Reload the page and try again.",

@@ -49,6 +49,10 @@ type fieldError struct{ Field, Message string }
 // T translates msg into the page's language.
 func (p *page) T(msg string) string { return T(p.Lang, msg) }
 
+// EventText is an event's public text in the reader's language: the
+// sentences E-Sambat writes itself are translated, people's words are not.
+func (p *page) EventText(ev esambat.Event) string { return esambat.EventText(p.Lang, &ev) }
+
 // Tf translates a format and fills it in, whole numbers written as Num
 // writes them.
 func (p *page) Tf(format string, args ...any) string {

@@ -641,6 +641,11 @@ func TestResidentSeesLateStep(t *testing.T) {
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	e.verify(admin, ticket, "dinas-pupr")
 	check("just forwarded", false)
+	// Read in English, the sentence E-Sambat wrote is English too.
+	if pg := e.browser().get("/laporan/" + ticket + "?lang=en"); !strings.Contains(pg.Body, "Report verified and forwarded to Dinas Pekerjaan Umum dan Penataan Ruang.") ||
+		strings.Contains(pg.Body, "Laporan diverifikasi") {
+		t.Errorf("the English report page gives the verification in Indonesian:\n%s", pg.Body)
+	}
 	pupr := e.staff(esambat.RolePetugas, "pupr@example.org", "dinas-pupr")
 	for _, body := range []map[string]any{{"action": "accept", "plan": "Tambal sulam minggu ini"}, {"action": "finish", "text": "Lubang sudah ditambal."}} {
 		if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", pupr, body); r.Status != 200 {
@@ -661,6 +666,9 @@ func TestResidentSeesLateStep(t *testing.T) {
 	}
 	if pg := officer.get("/petugas?status=selesai"); pg.Status != 200 || !strings.Contains(pg.Body, "ditutup otomatis") {
 		t.Errorf("the agency's inbox does not name a finished report's date the auto-close:\n%s", pg.Body)
+	}
+	if pg := officer.get("/kelola/" + ticket + "?lang=en"); !strings.Contains(pg.Body, "Accepted by the agency. Plan: Tambal sulam minggu ini") {
+		t.Errorf("the agency's English page gives the acceptance in Indonesian:\n%s", pg.Body)
 	}
 	// The reporter has 10 working days to answer; past them the report
 	// waits for the reporter (or the auto-close), not the city.

@@ -109,7 +109,7 @@ func (p *Planner) short(t *texts, r *esambat.Report, ev *esambat.Event, onBehalf
 		b.WriteString("E-Sambat ")
 	}
 	b.WriteString(r.Ticket + ": " + t.status(r.Status) + ".")
-	if pub := oneLine(ev.Public); pub != "" {
+	if pub := oneLine(esambat.EventText(t.lang, ev)); pub != "" {
 		b.WriteString(" " + truncate(pub, 200))
 	}
 	if l := p.link(r); l != "" {
@@ -125,7 +125,7 @@ func (p *Planner) email(t *texts, name string, r *esambat.Report, ev *esambat.Ev
 	b.WriteString(t.greeting + " " + strings.TrimSpace(name) + ",\n\n")
 	b.WriteString(t.news + " " + r.Ticket + "\n\"" + oneLine(r.Title) + "\".\n\n")
 	b.WriteString(t.statusLabel + ": " + t.status(r.Status) + "\n")
-	if pub := strings.TrimSpace(ev.Public); pub != "" {
+	if pub := strings.TrimSpace(esambat.EventText(t.lang, ev)); pub != "" {
 		b.WriteString(t.textLabel + ": " + pub + "\n")
 	}
 	if l := p.link(r); l != "" {
@@ -218,6 +218,7 @@ func truncate(s string, n int) string {
 
 // texts are the words of the messages in one language.
 type texts struct {
+	lang                                            string // as in User.Lang
 	statuses                                        map[esambat.Status]string
 	onBehalfPrefix, see                             string
 	subject, greeting, news, statusLabel, textLabel string
@@ -241,6 +242,7 @@ func textsFor(lang string) *texts {
 
 // The status words match the web app's (http.StatusLabels).
 var textsID = texts{
+	lang: "id",
 	statuses: map[esambat.Status]string{
 		esambat.StatusDiajukan:     "Menunggu verifikasi",
 		esambat.StatusDikembalikan: "Perlu dilengkapi pelapor",
@@ -263,6 +265,7 @@ var textsID = texts{
 }
 
 var textsEN = texts{
+	lang: "en",
 	statuses: map[esambat.Status]string{
 		esambat.StatusDiajukan:     "Waiting for verification",
 		esambat.StatusDikembalikan: "Needs more details from the reporter",

@@ -88,6 +88,16 @@ func TestPlannerLanguageAndChannels(t *testing.T) {
 		t.Errorf("English email = %q / %q", m.Subject, m.Body)
 	}
 
+	// What E-Sambat wrote itself reaches an English reader in English.
+	sub := &esambat.Event{ID: 3, Action: esambat.ActionSubmit, ActorRole: esambat.RoleAdmin, To: esambat.StatusDiajukan, Public: esambat.TextReceived}
+	got = plan(t, p, r, sub, u)
+	if b := got["sms +6281200000042"].Body; !strings.Contains(b, ": Being handled. Report received, waiting for verification. See:") {
+		t.Errorf("English SMS of the system's sentence = %q", b)
+	}
+	if b := got["email budi@example.org"].Body; !strings.Contains(b, "Message: Report received, waiting for verification.") {
+		t.Errorf("English email of the system's sentence = %q", b)
+	}
+
 	// WhatsApp instead of SMS, email switched off, no link.
 	p2 := &notify.Planner{PhoneChannel: esambat.MessageWhatsApp, Disabled: map[string]bool{esambat.MessageEmail: true}}
 	got = plan(t, p2, r, ev, u)
