@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -165,6 +166,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
+	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("--base-url must be the site's public address, such as https://sambat.pasuruankota.go.id, not %q: links in messages are made from it", c.BaseURL))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
@@ -308,4 +312,23 @@ func localOrTLS(raw string) bool {
 		return h == "localhost" || (ip != nil && ip.IsLoopback())
 	}
 	return false
+}
+
+// linkWarning says, when messages leave this machine with links residents
+// cannot open, why: the base URL (by default http:// + --addr) names a
+// loopback or unspecified address. Empty when the links are fine or no
+// message is sent anywhere but the log.
+func (c *Config) linkWarning() string {
+	if c.SMTPAddr == "" && c.GatewayURL == "" && len(c.Webhooks) == 0 {
+		return ""
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); (err == nil && (ip.IsLoopback() || ip.IsUnspecified())) || host == "" || strings.EqualFold(host, "localhost") {
+		return "links in emails, SMS and webhooks point to " + c.BaseURL + ", which residents and agencies cannot open: set --base-url to the site's public address"
+	}
+	return ""
 }

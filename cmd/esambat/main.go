@@ -696,6 +696,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 // try E-Sambat on a laptop, and said so at start-up.
 func (a *app) senders() map[string]notify.Sender {
 	logged := notify.Log{Logger: a.logger}
+	if w := a.cfg.linkWarning(); w != "" {
+		a.logger.Warn(w)
+	}
 	s := map[string]notify.Sender{esambat.MessageEmail: logged, esambat.MessageSMS: logged, esambat.MessageWhatsApp: logged}
 	if a.cfg.SMTPAddr != "" {
 		s[esambat.MessageEmail] = &notify.SMTP{Addr: a.cfg.SMTPAddr, From: a.cfg.SMTPFrom, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword}

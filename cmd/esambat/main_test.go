@@ -257,6 +257,9 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"--debug-addr", "0.0.0.0:6060"}, nil, "loopback"},
 		{nil, []string{"ESAMBAT_DEBUG_ADDR", "10.1.2.3:6060"}, "loopback"},
 		{[]string{"--debug-addr", "6060"}, nil, "debug-addr"},
+		{[]string{"--base-url", "sambat.pasuruankota.go.id"}, nil, "--base-url must be the site's public address"},
+		{nil, []string{"ESAMBAT_BASE_URL", "ftp://sambat.pasuruankota.go.id"}, "--base-url"},
+		{[]string{"--base-url", "https://sambat.pasuruankota.go.id/?x=1"}, nil, "--base-url"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -276,6 +279,35 @@ func TestConfigErrors(t *testing.T) {
 	c, _, _ = parseConfig("serve", nil, env(), io.Discard)
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./esambat-data" || c.DatabaseURL != "" {
 		t.Errorf("defaults = %+v", c)
+	}
+}
+
+// TestLinkWarning: an operator who configures a way for messages to leave
+// the machine but leaves --base-url at its default is told at start that
+// the links in them will not open; a public address, or no sender at all,
+// says nothing.
+func TestLinkWarning(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		warn bool
+	}{
+		{nil, false}, // messages only go to the log
+		{[]string{"--smtp-addr", "mail.example:25"}, true},
+		{[]string{"--sms-gateway-url", "https://sms.example/send"}, true},
+		{[]string{"--addr", "0.0.0.0:80", "--smtp-addr", "mail.example:25"}, true},
+		{[]string{"--addr", ":8080", "--sms-gateway-url", "https://sms.example/send"}, true},
+		{[]string{"--base-url", "http://localhost:8080", "--smtp-addr", "mail.example:25"}, true},
+		{[]string{"--base-url", "http://[::1]:8080", "--smtp-addr", "mail.example:25"}, true},
+		{[]string{"--base-url", "https://sambat.pasuruankota.go.id/", "--smtp-addr", "mail.example:25"}, false},
+		{[]string{"--base-url", "http://10.20.0.5:8080", "--sms-gateway-url", "https://sms.example/send"}, false},
+	} {
+		c, _, err := parseConfig("serve", tt.args, env(), io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if w := c.linkWarning(); (w != "") != tt.warn || (w != "" && !strings.Contains(w, c.BaseURL)) {
+			t.Errorf("%v: warning %q, want one: %v", tt.args, w, tt.warn)
+		}
 	}
 }
 
