@@ -2,6 +2,7 @@ package esambat
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ type UserFilter struct {
 	// PendingDomicile narrows residents to those whose domicile no admin
 	// has confirmed yet (NIK issued outside the city).
 	PendingDomicile bool
+	// PendingEmail narrows residents to those with an email address
+	// waiting for its confirmation link.
+	PendingEmail bool
 	// AfterID, for residents, starts the list after that account (they
 	// are listed by ID): the next page.
 	AfterID int64
@@ -192,6 +196,44 @@ func mayManageUsers(a *Actor) error {
 		return Errorf(EFORBIDDEN, "Hanya admin yang dapat mengelola akun.")
 	}
 	return nil
+}
+
+// eachResident calls fn with every open, active resident account f
+// selects, oldest first, a page at a time, for an admin's bulk work (a
+// nil actor is the operator's command line). It stops at fn's first
+// error, or when ctx ends, and returns it.
+func (s *Service) eachResident(ctx context.Context, a *Actor, f UserFilter, fn func(u *User) error) error {
+	lister, ok := s.Users.(UserLister)
+	if !ok {
+		return Internal(errors.New("esambat: the user store cannot list accounts"))
+	}
+	if err := mayManageUsers(a); err != nil {
+		return err
+	}
+	const page = 100
+	f.Staff, f.Limit = false, page
+	for {
+		users, err := lister.ListUsers(ctx, f)
+		if err != nil {
+			return err
+		}
+		for i := range users {
+			u := &users[i]
+			f.AfterID = u.ID
+			if u.Closed() || u.Disabled {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(u); err != nil {
+				return err
+			}
+		}
+		if len(users) < page {
+			return nil
+		}
+	}
 }
 
 // ListUsers returns the accounts f selects, for an admin.

@@ -2,7 +2,6 @@ package esambat
 
 import (
 	"context"
-	"errors"
 	"regexp"
 )
 
@@ -163,47 +162,27 @@ type DomicileTally struct {
 // too) and returns it with the tally so far.
 func (s *Service) CheckDomiciles(ctx context.Context, a *Actor, fn func(u *User, err error)) (DomicileTally, error) {
 	var t DomicileTally
-	lister, ok := s.Users.(UserLister)
-	if !ok {
-		return t, Internal(errors.New("esambat: the user store cannot list accounts"))
-	}
-	if err := mayManageUsers(a); err != nil {
-		return t, err
-	}
 	if s.Auth.Registry == nil {
-		return t, Errorf(ECONFLICT, "E-Sambat ini tidak terhubung ke data kependudukan (--nik-registry-url).")
-	}
-	var after int64
-	for {
-		page, err := lister.ListUsers(ctx, UserFilter{PendingDomicile: true, AfterID: after, Limit: 100})
-		if err != nil {
+		if err := mayManageUsers(a); err != nil {
 			return t, err
 		}
-		for i := range page {
-			u := &page[i]
-			after = u.ID
-			if u.Closed() || u.Disabled {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return t, err
-			}
-			_, err := s.CheckDomicile(ctx, a, u.ID)
-			if code := ErrorCode(err); code == EUNAVAILABLE || code == EINTERNAL {
-				return t, err
-			}
-			t.Checked++
-			if err == nil {
-				t.Confirmed++
-			} else {
-				t.Waiting++
-			}
-			if fn != nil {
-				fn(u, err)
-			}
-		}
-		if len(page) < 100 {
-			return t, nil
-		}
+		return t, Errorf(ECONFLICT, "E-Sambat ini tidak terhubung ke data kependudukan (--nik-registry-url).")
 	}
+	err := s.eachResident(ctx, a, UserFilter{PendingDomicile: true}, func(u *User) error {
+		_, err := s.CheckDomicile(ctx, a, u.ID)
+		if code := ErrorCode(err); code == EUNAVAILABLE || code == EINTERNAL {
+			return err
+		}
+		t.Checked++
+		if err == nil {
+			t.Confirmed++
+		} else {
+			t.Waiting++
+		}
+		if fn != nil {
+			fn(u, err)
+		}
+		return nil
+	})
+	return t, err
 }

@@ -303,6 +303,9 @@ func (db *DB) ListUsers(ctx context.Context, f esambat.UserFilter) ([]esambat.Us
 		if f.PendingDomicile {
 			where = append(where, `domicile_verified = 0`)
 		}
+		if f.PendingEmail {
+			where = append(where, `email_pending IS NOT NULL`)
+		}
 		if f.AfterID > 0 {
 			where, args = append(where, `id > ?`), append(args, f.AfterID)
 		}

@@ -9,7 +9,7 @@ import (
 
 // testUserList checks the admins' list of accounts: staff apart from
 // residents, staff by role then name, residents whose domicile waits for
-// an admin, and words that match names, emails and phones, with LIKE's
+// an admin or whose email waits for its link, and words that match names, emails and phones, with LIKE's
 // wildcards taken literally.
 func testUserList(t *testing.T, open Opener) {
 	ctx := context.Background()
@@ -19,6 +19,10 @@ func testUserList(t *testing.T, open Opener) {
 	budi := newUser(t, s, "Budi_50%")
 	budi.DomicileVerified = false
 	if err := s.UpdateUser(ctx, budi); err != nil {
+		t.Fatal(err)
+	}
+	siti.EmailPending = "siti@example.org"
+	if err := s.UpdateUser(ctx, siti); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []esambat.User{
@@ -54,6 +58,9 @@ func testUserList(t *testing.T, open Opener) {
 		{esambat.UserFilter{AfterID: siti.ID}, []string{"Budi_50%"}},
 		{esambat.UserFilter{AfterID: budi.ID}, nil},
 		{esambat.UserFilter{PendingDomicile: true, AfterID: budi.ID}, nil},
+		{esambat.UserFilter{PendingEmail: true}, []string{"Siti"}},
+		{esambat.UserFilter{PendingEmail: true, AfterID: siti.ID}, nil},
+		{esambat.UserFilter{PendingEmail: true, PendingDomicile: true}, nil},
 		{esambat.UserFilter{Staff: true, Query: "PUPR.example"}, []string{"agus", "Zainal"}},
 		{esambat.UserFilter{Staff: true, Query: "zai"}, []string{"Zainal"}},
 		{esambat.UserFilter{Query: "50%"}, []string{"Budi_50%"}},

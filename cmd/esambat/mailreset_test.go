@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/quotedprintable"
 	"net"
@@ -166,5 +168,92 @@ func TestEmailLinkBySMTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("the mailed link's token = %d", resp.StatusCode)
+	}
+}
+
+// TestUserEmailLinksCommand: "esambat user email-links" mails a link to
+// every resident whose address waits (after the upgrade that set
+// residents' unconfirmed addresses aside, nobody else will), under
+// --base-url; a confirmed address gets none; it refuses to run without a
+// mail server or with links that would point at this machine, and says
+// so when the mail server fails.
+func TestUserEmailLinksCommand(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	base, stop := boot(t, getenv)
+	for i, email := range []string{"siti@example.org", "budi@example.org", ""} {
+		body := fmt.Sprintf(`{"nik":"357501120390000%d","name":"Warga %d","phone":"08123456788%d","email":%q,"password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`, i+1, i, i, email)
+		resp, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Fatalf("register %d = %d", i, resp.StatusCode)
+		}
+	}
+	stop()
+
+	cmd := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		code := run(context.Background(), append([]string{"user", "email-links"}, args...), nil, &out, &out, getenv)
+		return code, out.String()
+	}
+	if code, out := cmd(); code == 0 || !strings.Contains(out, "--smtp-addr") {
+		t.Errorf("without a mail server = %d %q", code, out)
+	}
+	mail, addr := startFakeSMTP(t)
+	if code, out := cmd("--smtp-addr", addr); code == 0 || !strings.Contains(out, "--base-url") {
+		t.Errorf("with links to this machine = %d %q", code, out)
+	}
+	// A mail server that does not answer: nothing sent, and said so.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	if code, out := cmd("--smtp-addr", dead, "--base-url", "https://sambat.pasuruankota.go.id"); code == 0 || !strings.Contains(out, "0 links sent, 2 failed") {
+		t.Errorf("with the mail server down = %d %q", code, out)
+	}
+
+	code, out := cmd("--smtp-addr", addr, "--base-url", "https://sambat.pasuruankota.go.id")
+	if code != 0 || !strings.Contains(out, "2 links sent, 0 failed") || !strings.Contains(out, "s***@example.org") || strings.Contains(out, "siti@") {
+		t.Fatalf("email-links = %d %q", code, out)
+	}
+	var token string
+	for range 2 {
+		<-mail.got
+	}
+	mail.mu.Lock()
+	msgs := append([]string(nil), mail.msgs...)
+	mail.mu.Unlock()
+	for _, raw := range msgs {
+		_, body, _ := strings.Cut(raw, "\r\n\r\n")
+		text, _ := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
+		m := regexp.MustCompile(`https://sambat\.pasuruankota\.go\.id/konfirmasi-email\?t=([0-9a-f.]+)`).FindSubmatch(text)
+		if m == nil {
+			t.Fatalf("a mail holds no link under --base-url:\n%s", text)
+		}
+		if strings.Contains(raw, "siti@example.org") {
+			token = string(m[1])
+		}
+	}
+	if token == "" {
+		t.Fatalf("no link went to siti@example.org:\n%s", strings.Join(msgs, "\n---\n"))
+	}
+	// Siti confirms; the next run mails Budi alone.
+	base, stop = boot(t, getenv)
+	resp, err := http.Post(base+"/api/v1/auth/confirm-email", "application/json", strings.NewReader(`{"token":"`+token+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("confirm Siti's link = %d", resp.StatusCode)
+	}
+	stop()
+	if code, out := cmd("--smtp-addr", addr, "--base-url", "https://sambat.pasuruankota.go.id"); code != 0 || !strings.Contains(out, "1 links sent, 0 failed") || !strings.Contains(out, "b***@example.org") {
+		t.Errorf("email-links after Siti confirmed = %d %q", code, out)
 	}
 }
