@@ -82,7 +82,9 @@ type clockStatsJSON struct {
 
 // statsData returns the statistics as shown, or EUNAVAILABLE while the
 // first computation runs (or failed).
-func (s *Server) statsData(ctx context.Context) (*statsJSON, error) {
+// statsData gathers the statistics, with categories named in lang (the
+// API's are Indonesian).
+func (s *Server) statsData(ctx context.Context, lang string) (*statsJSON, error) {
 	st, at := s.stats.get(ctx, s)
 	if at.IsZero() || st == nil {
 		return nil, esambat.Errorf(esambat.EUNAVAILABLE, "Statistik sedang dihitung; coba lagi sebentar lagi.")
@@ -104,7 +106,7 @@ func (s *Server) statsData(ctx context.Context) (*statsJSON, error) {
 		return list
 	}
 	out.ByAgency = named(st.ByAgency, func(c string) string { return orCode(ref.agByCode[c].Name, c) })
-	out.ByCategory = named(st.ByCategory, func(c string) string { return orCode(ref.catByCode[c].Name, c) })
+	out.ByCategory = named(st.ByCategory, func(c string) string { return orCode(categoryName(lang, ref.catByCode[c]), c) })
 	out.ByKelurahan = named(st.ByKelurahan, func(c string) string { return s.region(c).Name })
 	out.ByMonth = make([]statsGroupJSON, 0, len(st.ByMonth)) // [] rather than null when there are none
 	for _, m := range st.Months() {
@@ -150,7 +152,7 @@ func round(x float64, digits int) *float64 {
 
 // handleStatsAPI answers GET /api/v1/stats.
 func (s *Server) handleStatsAPI(w http.ResponseWriter, r *http.Request) {
-	d, err := s.statsData(r.Context())
+	d, err := s.statsData(r.Context(), LangID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -162,7 +164,7 @@ func (s *Server) handleStatsAPI(w http.ResponseWriter, r *http.Request) {
 // handleStatsPage shows the statistics at /statistik.
 func (s *Server) handleStatsPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "Statistik layanan")
-	d, err := s.statsData(r.Context())
+	d, err := s.statsData(r.Context(), p.Lang)
 	if err != nil && esambat.ErrorCode(err) != esambat.EUNAVAILABLE {
 		s.pageError(w, r, err)
 		return

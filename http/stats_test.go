@@ -105,12 +105,13 @@ func TestPublicStats(t *testing.T) {
 
 	// The page shows the same figures, in both languages.
 	page := e.browser().get("/statistik")
-	for _, want := range []string{"Statistik layanan", "2,0 jam", "100\u00a0%", "4,0 / 5", "Dinas Pekerjaan Umum", "Pohjentrek", "Maret 2026"} {
+	for _, want := range []string{"Statistik layanan", "2,0 jam", "100\u00a0%", "4,0 / 5", "Dinas Pekerjaan Umum", "Pohjentrek", "Maret 2026", "Jalan &amp; Jembatan"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the statistics page has no %q", want)
 		}
 	}
-	if en := e.browser().get("/statistik?lang=en"); !strings.Contains(en.Body, "2.0 hours") || !strings.Contains(en.Body, "March 2026") {
+	if en := e.browser().get("/statistik?lang=en"); !strings.Contains(en.Body, "2.0 hours") || !strings.Contains(en.Body, "March 2026") ||
+		!strings.Contains(en.Body, "Roads &amp; bridges") || strings.Contains(en.Body, "Jalan &amp; Jembatan") {
 		t.Errorf("the English statistics page:\n%s", en.Body)
 	}
 

@@ -53,6 +53,16 @@ func (p *page) T(msg string) string { return T(p.Lang, msg) }
 // sentences E-Sambat writes itself are translated, people's words are not.
 func (p *page) EventText(ev esambat.Event) string { return esambat.EventText(p.Lang, &ev) }
 
+// CategoryName is a category's name in the reader's language.
+func (p *page) CategoryName(c esambat.Category) string { return categoryName(p.Lang, c) }
+
+func categoryName(lang string, c esambat.Category) string {
+	if lang == LangEN && c.NameEN != "" {
+		return c.NameEN
+	}
+	return c.Name
+}
+
 // Tf translates a format and fills it in, whole numbers written as Num
 // writes them.
 func (p *page) Tf(format string, args ...any) string {

@@ -582,7 +582,7 @@ func (s *Server) handlePhoto(w http.ResponseWriter, r *http.Request) {
 type reportView struct {
 	R          *esambat.Report
 	Access     esambat.Access
-	Category   string
+	Category   esambat.Category
 	Agency     string
 	Kelurahan  string
 	Kecamatan  string
@@ -602,7 +602,7 @@ func (s *Server) view(ctx context.Context, r *esambat.Report, a esambat.Access, 
 	if err != nil {
 		return reportView{}, err
 	}
-	v := reportView{R: r, Access: a, Category: ref.catByCode[r.CategoryCode].Name, Agency: ref.agByCode[r.AgencyCode].Name}
+	v := reportView{R: r, Access: a, Category: ref.catByCode[r.CategoryCode], Agency: ref.agByCode[r.AgencyCode].Name}
 	if k, ok := s.Service.Wilayah.Lookup(r.KelurahanCode); ok {
 		v.Kelurahan = k.Name
 		if kec, ok := s.Service.Wilayah.Lookup(k.Parent); ok {
