@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +54,7 @@ func (g *Gateway) Send(ctx context.Context, m esambat.Message) error {
 		return Permanent(fmt.Errorf("gateway: %w", redact.URL(err)))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", "esambat-outbox-"+strconv.FormatInt(m.ID, 10))
+	req.Header.Set("Idempotency-Key", messageKey(m))
 	if g.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+g.Token)
 	}

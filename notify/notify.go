@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
+	"strconv"
 	"sync"
 
 	"github.com/esambat/esambat"
@@ -23,6 +25,20 @@ func (l Log) Send(ctx context.Context, m esambat.Message) error {
 	l.Logger.InfoContext(ctx, "notification (development: logged, not sent)", "id", m.ID, "channel", m.Channel,
 		"to", m.To, "subject", m.Subject, "body", m.Body)
 	return nil
+}
+
+// messageKey names one message for its receiver: the gateway's
+// Idempotency-Key, the email's Message-ID. An outbox message keeps its
+// key across retries ("esambat-outbox-ID"), so a gateway or mailbox that
+// got it before drops the copy. A message sent directly (a one-time code,
+// a confirmation link: ID 0) gets a key of its own: with one shared key a
+// gateway would drop every code after the first, and a mailbox such as
+// Gmail hides a second email with the Message-ID of one it holds.
+func messageKey(m esambat.Message) string {
+	if m.ID != 0 {
+		return "esambat-outbox-" + strconv.FormatInt(m.ID, 10)
+	}
+	return "esambat-direct-" + rand.Text()
 }
 
 // Message is one notification kept by Memory. Channel is empty for

@@ -12,7 +12,6 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
 
@@ -159,7 +158,7 @@ func formatEmail(from, to *mail.Address, m esambat.Message) ([]byte, error) {
 	header("To", to.String())
 	header("Subject", fold(len("Subject: "), mime.QEncoding.Encode("utf-8", subject)))
 	header("Date", time.Now().Format(time.RFC1123Z))
-	header("Message-ID", "<esambat-outbox-"+strconv.FormatInt(m.ID, 10)+"@"+domain+">")
+	header("Message-ID", "<"+messageKey(m)+"@"+domain+">")
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")

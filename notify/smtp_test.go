@@ -15,6 +15,8 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"strings"
 	"sync"
@@ -302,5 +304,47 @@ func TestSMTPThroughWorker(t *testing.T) {
 	}
 	if msgs, _ := db.ListMessages(ctx, r.ID); len(msgs) != 1 || msgs[0].Status != esambat.MessageSent {
 		t.Errorf("outbox after delivery = %+v", msgs)
+	}
+}
+
+// TestDirectMessagesKeysOfTheirOwn: an outbox message keeps one key
+// across retries; messages sent directly (one-time codes, confirmation
+// links, ID 0) each get their own. With one shared Message-ID a mailbox
+// such as Gmail hides the second reset code as a copy of the first, and
+// with one shared Idempotency-Key a gateway drops every code after the
+// first.
+func TestDirectMessagesKeysOfTheirOwn(t *testing.T) {
+	box, addr := startMailbox(t, "127.0.0.1:0", nil)
+	s := &notify.SMTP{Addr: addr, From: "noreply@pasuruankota.go.id", Username: "esambat", Password: "sandi-rahasia"}
+	var keys []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		keys = append(keys, req.Header.Get("Idempotency-Key"))
+	}))
+	defer gw.Close()
+	g := &notify.Gateway{URL: gw.URL}
+	for _, id := range []int64{0, 0, 7, 7} {
+		m := testEmail
+		m.ID = id
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		m.Channel, m.To = esambat.MessageSMS, "+6281234567801"
+		if err := g.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for _, d := range box.all() {
+		msg, err := mail.ReadMessage(strings.NewReader(string(d.data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, msg.Header.Get("Message-Id"))
+	}
+	for what, got := range map[string][]string{"Message-ID": ids, "Idempotency-Key": keys} {
+		if len(got) != 4 || got[0] == got[1] || !strings.Contains(got[0], "esambat-direct-") || !strings.Contains(got[1], "esambat-direct-") ||
+			got[2] != got[3] || !strings.Contains(got[2], "esambat-outbox-7") {
+			t.Errorf("%s of two direct messages and one outbox message sent twice = %q", what, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -142,15 +143,7 @@ func TestEmailLinkBySMTP(t *testing.T) {
 	mail, addr := startFakeSMTP(t)
 	getenv := env("ESAMBAT_DATA_DIR", t.TempDir())
 	base, _ := boot(t, getenv, "--smtp-addr", addr, "--base-url", "https://sambat.pasuruankota.go.id/")
-	resp, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(`{"nik":"3575011203900001","name":"Siti",
-		"phone":"081234567871","email":"siti@example.org","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("register = %d", resp.StatusCode)
-	}
+	registerSiti(t, base)
 	raw := mail.first(t)
 	_, body, _ := strings.Cut(raw, "\r\n\r\n")
 	text, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
@@ -161,7 +154,7 @@ func TestEmailLinkBySMTP(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the email holds no link under --base-url:\n%s", text)
 	}
-	resp, err = http.Post(base+"/api/v1/auth/confirm-email", "application/json", strings.NewReader(`{"token":"`+string(m[1])+`"}`))
+	resp, err := http.Post(base+"/api/v1/auth/confirm-email", "application/json", strings.NewReader(`{"token":"`+string(m[1])+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,12 +200,7 @@ func TestUserEmailLinksCommand(t *testing.T) {
 		t.Errorf("with links to this machine = %d %q", code, out)
 	}
 	// A mail server that does not answer: nothing sent, and said so.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := ln.Addr().String()
-	ln.Close()
+	dead := deadAddr(t)
 	if code, out := cmd("--smtp-addr", dead, "--base-url", "https://sambat.pasuruankota.go.id"); code == 0 || !strings.Contains(out, "0 links sent, 2 failed") {
 		t.Errorf("with the mail server down = %d %q", code, out)
 	}
@@ -256,4 +244,50 @@ func TestUserEmailLinksCommand(t *testing.T) {
 	if code, out := cmd("--smtp-addr", addr, "--base-url", "https://sambat.pasuruankota.go.id"); code != 0 || !strings.Contains(out, "1 links sent, 0 failed") || !strings.Contains(out, "b***@example.org") {
 		t.Errorf("email-links after Siti confirmed = %d %q", code, out)
 	}
+}
+
+// TestOneTimeMessageFailuresCounted: when the SMS gateway and the mail
+// server refuse, sign-up still succeeds (the resident asks for a new code
+// later), and /metrics counts the code and the link that did not go, for
+// the operator to see before residents call.
+func TestOneTimeMessageFailuresCounted(t *testing.T) {
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gateway down", http.StatusServiceUnavailable)
+	}))
+	defer gw.Close()
+	dead := deadAddr(t)
+	getenv := env("ESAMBAT_DATA_DIR", t.TempDir(), "ESAMBAT_SMS_GATEWAY_URL", gw.URL)
+	base, _ := boot(t, getenv, "--smtp-addr", dead, "--base-url", "https://sambat.pasuruankota.go.id")
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, "esambat_phone_code_failures 0\n") || !strings.Contains(body, "esambat_email_code_failures 0\n") {
+		t.Fatalf("/metrics before any message:\n%s", body)
+	}
+	registerSiti(t, base) // the account stands with the gateway and mail server down
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, "esambat_phone_code_failures 1\n") || !strings.Contains(body, "esambat_email_code_failures 1\n") {
+		t.Errorf("/metrics does not count the code and the link that did not go:\n%s", body)
+	}
+}
+
+// registerSiti signs a resident up with an email through the API.
+func registerSiti(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(`{"nik":"3575011203900001","name":"Siti",
+		"phone":"081234567871","email":"siti@example.org","password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("register = %d", resp.StatusCode)
+	}
+}
+
+// deadAddr is a local address nothing listens on: a mail server that is down.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -184,6 +185,9 @@ type app struct {
 	db      *sqldb.DB
 	ref     *refdata.Set
 	service *esambat.Service
+	// phoneCodes and mailCodes send one-time messages when a gateway or
+	// mail server is configured (nil: they go to the log).
+	phoneCodes, mailCodes *direct
 }
 
 // openDB opens and migrates the configured database.
@@ -380,6 +384,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if s3, ok := photos.(*media.S3Store); ok {
 		metrics.Gauge("esambat_photo_store_failures", "Requests to the S3 photo store that failed (unreachable, or an unexpected answer).", func() float64 { return float64(s3.Failures()) })
 	}
+	metrics.Gauge("esambat_phone_code_failures", "One-time phone codes the SMS/WhatsApp gateway did not take (the resident got none).", a.phoneCodes.failures)
+	metrics.Gauge("esambat_email_code_failures", "Reset codes and email confirmation links the mail server did not take.", a.mailCodes.failures)
 	if reg, ok := a.service.Auth.Registry.(*dukcapil.Client); ok {
 		metrics.Gauge("esambat_registry_requests", "NIKs asked of the civil registry.", func() float64 { return float64(reg.Asked()) })
 		metrics.Gauge("esambat_registry_failures", "Questions to the civil registry without a usable answer (the NIK's digits decided).", func() float64 { return float64(reg.Failed()) })
@@ -767,9 +773,9 @@ func (a *app) codeNotifier() esambat.Notifier {
 		return notify.Log{Logger: a.logger}
 	}
 	g := &notify.Gateway{URL: a.cfg.GatewayURL, Token: a.cfg.GatewayToken}
-	return notifierFunc(func(ctx context.Context, to, subject, body string) error {
-		return g.Send(ctx, esambat.Message{Channel: a.cfg.PhoneChannel, To: to, Subject: subject, Body: body})
-	})
+	a.phoneCodes = &direct{channel: a.cfg.PhoneChannel, logger: a.logger, mask: esambat.MaskPhone,
+		send: func(ctx context.Context, m esambat.Message) error { return g.Send(ctx, m) }}
+	return a.phoneCodes
 }
 
 // codeMailer sends one-time codes and confirmation links by email
@@ -779,15 +785,42 @@ func (a *app) codeMailer() esambat.Notifier {
 		return notify.Log{Logger: a.logger}
 	}
 	m := &notify.SMTP{Addr: a.cfg.SMTPAddr, From: a.cfg.SMTPFrom, Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword}
-	return notifierFunc(func(ctx context.Context, to, subject, body string) error {
-		return m.Send(ctx, esambat.Message{Channel: esambat.MessageEmail, To: to, Subject: subject, Body: body})
-	})
+	a.mailCodes = &direct{channel: esambat.MessageEmail, logger: a.logger, mask: esambat.MaskEmail,
+		send: func(ctx context.Context, msg esambat.Message) error { return m.Send(ctx, msg) }}
+	return a.mailCodes
 }
 
-type notifierFunc func(ctx context.Context, to, subject, body string) error
+// direct sends one-time messages (phone codes, reset codes, email
+// links) straight to the gateway or the mail server rather than through
+// the outbox: a code is worth nothing once late, and is not kept in the
+// database. Sign-up and the other callers go on when a send fails (the
+// resident asks for a new one), so the failure is logged here, with the
+// channel and the masked address but never the body, which holds the
+// code, and counted for /metrics: an operator whose gateway is down must
+// hear of it before residents call to say no code came.
+type direct struct {
+	channel string
+	send    func(context.Context, esambat.Message) error
+	mask    func(string) string
+	logger  *slog.Logger
+	failed  atomic.Int64
+}
 
-func (f notifierFunc) Notify(ctx context.Context, to, subject, body string) error {
-	return f(ctx, to, subject, body)
+func (d *direct) Notify(ctx context.Context, to, subject, body string) error {
+	err := d.send(ctx, esambat.Message{Channel: d.channel, To: to, Subject: subject, Body: body})
+	if err != nil {
+		d.failed.Add(1)
+		d.logger.Warn("one-time message not sent (code or confirmation link): the resident waits for it", "channel", d.channel, "to", d.mask(to), "err", err)
+	}
+	return err
+}
+
+// failures is how many sends failed; 0 for a nil d (messages only logged).
+func (d *direct) failures() float64 {
+	if d == nil {
+		return 0
+	}
+	return float64(d.failed.Load())
 }
 
 func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
