@@ -44,12 +44,28 @@ type Category struct {
 	AutoThreshold float64 `json:"-"`
 }
 
+// ReferenceChanges says what ReferenceStore.SyncReference changed, one
+// "kind code" per row ("agency dinas-pupr", "category jalan-jembatan",
+// "region 35.75.01.1001").
+type ReferenceChanges struct {
+	Added, Updated []string
+	// Kept lists agencies and categories in the store that the files no
+	// longer hold; they stay, for the reports that refer to them.
+	Kept []string
+}
+
 // ReferenceStore keeps the reference data: regions, agencies and categories.
 type ReferenceStore interface {
-	// SeedReference inserts the given reference data when the store has none
-	// yet (first start) and returns whether it did. Existing rows are never
-	// overwritten: admins edit them through the app.
-	SeedReference(ctx context.Context, regions []Region, agencies []Agency, categories []Category) (bool, error)
+	// SyncReference brings the store in line with the reference files
+	// (embedded, or --refdata), at every start: it adds the regions,
+	// agencies and categories the store lacks and updates the names and
+	// descriptions that changed, so a renamed agency or a new category
+	// in the files reaches a running city. What admins set in the app
+	// stays theirs: a category's default agency and its automatic-
+	// disposition threshold are only taken from the files when the
+	// category is new. Nothing is deleted (reports refer to it); what
+	// the files no longer hold is listed in Kept.
+	SyncReference(ctx context.Context, regions []Region, agencies []Agency, categories []Category) (ReferenceChanges, error)
 	// ListRegions returns every region, ordered by code.
 	ListRegions(ctx context.Context) ([]Region, error)
 	// ListAgencies returns every agency, ordered by name.

@@ -221,25 +221,25 @@ func (s *Set) Categories() ([]esambat.Category, error) {
 	return out, nil
 }
 
-// Seeder is a store that takes reference data (sqldb.DB).
-type Seeder interface {
-	SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error)
+// Syncer is a store that takes reference data (sqldb.DB).
+type Syncer interface {
+	SyncReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (esambat.ReferenceChanges, error)
 }
 
-// Seed loads the set's regions, agencies and categories into s, once (see
-// sqldb.DB.SeedReference); it reports whether it loaded them.
-func (s *Set) Seed(ctx context.Context, into Seeder) (bool, error) {
+// Sync brings s's regions, agencies and categories into the store (see
+// esambat.ReferenceStore.SyncReference) and returns what changed.
+func (s *Set) Sync(ctx context.Context, into Syncer) (esambat.ReferenceChanges, error) {
 	regions, err := s.Regions()
 	if err != nil {
-		return false, err
+		return esambat.ReferenceChanges{}, err
 	}
 	agencies, err := s.Agencies()
 	if err != nil {
-		return false, err
+		return esambat.ReferenceChanges{}, err
 	}
 	cats, err := s.Categories()
 	if err != nil {
-		return false, err
+		return esambat.ReferenceChanges{}, err
 	}
-	return into.SeedReference(ctx, regions, agencies, cats)
+	return into.SyncReference(ctx, regions, agencies, cats)
 }

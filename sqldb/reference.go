@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -12,38 +13,141 @@ import (
 
 var _ esambat.ReferenceStore = (*DB)(nil)
 
-// SeedReference inserts reference data on first start (when there are no
-// agencies yet). It never overwrites rows: admins own them afterwards.
-func (db *DB) SeedReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (bool, error) {
-	seeded := false
+// SyncReference brings the store's regions, agencies and categories in
+// line with the reference files; see esambat.ReferenceStore. It runs at
+// every start, so it writes only what differs, and two instances starting
+// together on PostgreSQL both succeed (an insert the other made first is
+// skipped).
+func (db *DB) SyncReference(ctx context.Context, regions []esambat.Region, agencies []esambat.Agency, categories []esambat.Category) (esambat.ReferenceChanges, error) {
+	var ch esambat.ReferenceChanges
 	defer db.categories.invalidate()
 	err := db.Writer.Write(ctx, func(tx Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agencies`).Scan(&n); err != nil {
+		ch = esambat.ReferenceChanges{} // the writer may run this again
+		if err := db.syncRegions(ctx, tx, regions, &ch); err != nil {
 			return err
-		} else if n > 0 {
-			return nil
 		}
-		for _, r := range regions {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO regions (code, name, level, parent) VALUES (?, ?, ?, ?)`), r.Code, r.Name, r.Level, r.Parent); err != nil {
-				return err
-			}
+		if err := db.syncAgencies(ctx, tx, agencies, &ch); err != nil {
+			return err
 		}
-		for _, a := range agencies {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO agencies (code, name, short_name, duties, note) VALUES (?, ?, ?, ?, ?)`), a.Code, a.Name, a.ShortName, a.Duties, a.Note); err != nil {
-				return err
-			}
-		}
-		for _, c := range categories {
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO categories (code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				c.Code, c.Name, c.NameEN, c.Group, c.AgencyCode, c.SLAClass, boolInt(c.RequiresLocation), c.ServiceCode, strings.Join(c.Keywords, ";")); err != nil {
-				return err
-			}
-		}
-		seeded = true
-		return nil
+		return db.syncCategories(ctx, tx, categories, &ch)
 	})
-	return seeded, db.err(err)
+	sort.Strings(ch.Kept)
+	return ch, db.err(err)
+}
+
+// scanAll runs query in tx and scans each row with scan.
+func scanAll(ctx context.Context, tx Tx, query string, scan func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (db *DB) syncRegions(ctx context.Context, tx Tx, regions []esambat.Region, ch *esambat.ReferenceChanges) error {
+	have := map[string]esambat.Region{}
+	if err := scanAll(ctx, tx, `SELECT code, name, level, parent FROM regions`, func(rows *sql.Rows) error {
+		var r esambat.Region
+		err := rows.Scan(&r.Code, &r.Name, &r.Level, &r.Parent)
+		have[r.Code] = r
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, r := range regions {
+		old, ok := have[r.Code]
+		switch {
+		case !ok:
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO regions (code, name, level, parent) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`), r.Code, r.Name, r.Level, r.Parent); err != nil {
+				return err
+			}
+			ch.Added = append(ch.Added, "region "+r.Code)
+		case old != r:
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE regions SET name = ?, level = ?, parent = ? WHERE code = ?`), r.Name, r.Level, r.Parent, r.Code); err != nil {
+				return err
+			}
+			ch.Updated = append(ch.Updated, "region "+r.Code)
+		}
+	}
+	return nil
+}
+
+func (db *DB) syncAgencies(ctx context.Context, tx Tx, agencies []esambat.Agency, ch *esambat.ReferenceChanges) error {
+	have := map[string]esambat.Agency{}
+	if err := scanAll(ctx, tx, `SELECT code, name, short_name, duties, note FROM agencies`, func(rows *sql.Rows) error {
+		var a esambat.Agency
+		err := rows.Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note)
+		have[a.Code] = a
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, a := range agencies {
+		old, ok := have[a.Code]
+		delete(have, a.Code)
+		switch {
+		case !ok:
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO agencies (code, name, short_name, duties, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`),
+				a.Code, a.Name, a.ShortName, a.Duties, a.Note); err != nil {
+				return err
+			}
+			ch.Added = append(ch.Added, "agency "+a.Code)
+		case old != a:
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE agencies SET name = ?, short_name = ?, duties = ?, note = ? WHERE code = ?`),
+				a.Name, a.ShortName, a.Duties, a.Note, a.Code); err != nil {
+				return err
+			}
+			ch.Updated = append(ch.Updated, "agency "+a.Code)
+		}
+	}
+	for code := range have {
+		ch.Kept = append(ch.Kept, "agency "+code)
+	}
+	return nil
+}
+
+// syncCategories adds new categories and updates what the files own of
+// the others; the default agency and the automatic-disposition threshold
+// are the admins' (/admin/kategori) once the category exists.
+func (db *DB) syncCategories(ctx context.Context, tx Tx, categories []esambat.Category, ch *esambat.ReferenceChanges) error {
+	have := map[string]esambat.Category{}
+	if err := scanAll(ctx, tx, `SELECT `+categoryCols+` FROM categories`, func(rows *sql.Rows) error {
+		c, err := scanCategory(rows)
+		have[c.Code] = c
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, c := range categories {
+		old, ok := have[c.Code]
+		delete(have, c.Code)
+		kw := strings.Join(c.Keywords, ";")
+		switch {
+		case !ok:
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO categories (code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`),
+				c.Code, c.Name, c.NameEN, c.Group, c.AgencyCode, c.SLAClass, boolInt(c.RequiresLocation), c.ServiceCode, kw); err != nil {
+				return err
+			}
+			ch.Added = append(ch.Added, "category "+c.Code)
+		case old.Name != c.Name || old.NameEN != c.NameEN || old.Group != c.Group || old.SLAClass != c.SLAClass ||
+			old.RequiresLocation != c.RequiresLocation || old.ServiceCode != c.ServiceCode || strings.Join(old.Keywords, ";") != kw:
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET name = ?, name_en = ?, grp = ?, sla_class = ?, requires_location = ?, service_code = ?, keywords = ? WHERE code = ?`),
+				c.Name, c.NameEN, c.Group, c.SLAClass, boolInt(c.RequiresLocation), c.ServiceCode, kw, c.Code); err != nil {
+				return err
+			}
+			ch.Updated = append(ch.Updated, "category "+c.Code)
+		}
+	}
+	for code := range have {
+		ch.Kept = append(ch.Kept, "category "+code)
+	}
+	return nil
 }
 
 func boolInt(b bool) int {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"Reference", testReference},
+		{"ReferenceSync", testReferenceSync},
 		{"Users", testUsers},
 		{"UserList", testUserList},
 		{"AccountEvents", testAccountEvents},
@@ -107,8 +108,8 @@ func seeded(t *testing.T, open Opener) (Store, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := set.Seed(context.Background(), s); err != nil || !ok {
-		t.Fatalf("SeedReference = %v, %v; want true, nil", ok, err)
+	if ch, err := set.Sync(context.Background(), s); err != nil || len(ch.Added) == 0 || len(ch.Updated) != 0 {
+		t.Fatalf("first SyncReference = %+v, %v; want every row added", ch, err)
 	}
 	return s, c
 }
@@ -123,9 +124,6 @@ func wantCode(t *testing.T, err error, code string) {
 func testReference(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := seeded(t, open)
-	if ok, err := s.SeedReference(ctx, nil, []esambat.Agency{{Code: "x", Name: "X"}}, nil); err != nil || ok {
-		t.Fatalf("second SeedReference = %v, %v; want false, nil (never overwrite)", ok, err)
-	}
 	regions, err := s.ListRegions(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -247,12 +247,11 @@ func (a *app) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seeded, err := a.db.SeedReference(ctx, regions, agencies, cats)
+	ch, err := a.db.SyncReference(ctx, regions, agencies, cats)
 	if err != nil {
 		return fmt.Errorf("load reference data: %w", err)
-	} else if seeded {
-		a.logger.Info("reference data loaded", "regions", len(regions), "agencies", len(agencies), "categories", len(cats))
 	}
+	a.logReferenceChanges(ch, len(regions)+len(agencies)+len(cats))
 	w := esambat.NewWilayah(regions)
 	cityGeo, err := a.ref.ReadFile(refdata.FileKelurahanGeo)
 	if err != nil {
@@ -293,6 +292,22 @@ func (a *app) build(ctx context.Context) error {
 	// Every stored event writes its notifications in its own transaction.
 	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}
 	return nil
+}
+
+// logReferenceChanges says what the reference files changed in the
+// database at this start: everything on the first (all rows added), each
+// row otherwise, and what the files no longer hold.
+func (a *app) logReferenceChanges(ch esambat.ReferenceChanges, rows int) {
+	switch {
+	case len(ch.Added) == rows:
+		a.logger.Info("reference data loaded", "rows", rows)
+	case len(ch.Added)+len(ch.Updated) > 0:
+		a.logger.Info("reference data updated from the files (a category's default agency and threshold stay as admins set them)",
+			"added", ch.Added, "updated", ch.Updated)
+	}
+	if len(ch.Kept) > 0 {
+		a.logger.Warn("in the database but no longer in the reference files: kept, since reports refer to them", "kept", ch.Kept)
+	}
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

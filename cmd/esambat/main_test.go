@@ -705,3 +705,30 @@ func TestShutdownFinishesSends(t *testing.T) {
 		t.Errorf("%d SMS messages for the report, want 1", sms)
 	}
 }
+
+// TestRefDataChangesReachARunningCity: a category added to --refdata
+// after the first start appears at the next start (it used to be read on
+// the first start only, and a city's later changes were ignored without
+// a word).
+func TestRefDataChangesReachARunningCity(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	base, stop := boot(t, getenv)
+	if _, body := get(t, base+"/api/v1/categories"); strings.Contains(body, "pasar-rakyat") {
+		t.Fatal("the new category is there before it was added")
+	}
+	stop()
+	ref := t.TempDir()
+	cats, err := os.ReadFile("../../refdata/data/categories.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats = append(cats, "pasar-rakyat,Pasar Rakyat,Public markets,Ekonomi,diskominfotik,C,1,120,pasar;los;kios\n"...)
+	if err := os.WriteFile(filepath.Join(ref, "categories.csv"), cats, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, _ = boot(t, getenv, "--refdata", ref)
+	if _, body := get(t, base+"/api/v1/categories"); !strings.Contains(body, `"code":"pasar-rakyat"`) || !strings.Contains(body, "Pasar Rakyat") {
+		t.Errorf("the category added to --refdata is not served after a restart:\n%s", body)
+	}
+}

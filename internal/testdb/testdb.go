@@ -36,7 +36,7 @@ func SQLite(tb testing.TB, now func() time.Time) (*sqldb.DB, *refdata.Set, *esam
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := set.Seed(ctx, db); err != nil {
+	if _, err := set.Sync(ctx, db); err != nil {
 		tb.Fatal(err)
 	}
 	wilayah, err := set.Wilayah()

@@ -112,7 +112,7 @@ func seed(t *testing.T, db *sqldb.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := set.Seed(context.Background(), db); err != nil {
+	if _, err := set.Sync(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 }

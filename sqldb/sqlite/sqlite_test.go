@@ -190,7 +190,7 @@ func openSeeded(t *testing.T) *sqldb.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := set.Seed(context.Background(), db); err != nil {
+	if _, err := set.Sync(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -415,7 +415,7 @@ func TestBulkIndexes(t *testing.T) {
 
 	// A database with reports keeps its indexes during a load.
 	set, _ := refdata.New("")
-	if _, err := set.Seed(ctx, db); err != nil {
+	if _, err := set.Sync(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	r := &esambat.Report{Type: esambat.TypePengaduan, CategoryCode: "jalan-jembatan", Title: "Jalan berlubang",
@@ -477,7 +477,7 @@ func TestSearchPending(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, time.Now).(*sqldb.DB)
 	set, _ := refdata.New("")
-	if _, err := set.Seed(ctx, db); err != nil {
+	if _, err := set.Sync(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	create := func(title string) {
@@ -672,7 +672,7 @@ func TestSearchPendingFolds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "esambat.db")
 	db := openMigrated(t, path)
 	set, _ := refdata.New("")
-	if _, err := set.Seed(ctx, db); err != nil {
+	if _, err := set.Sync(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	u := &esambat.User{Role: esambat.RoleWarga, Name: "Siti", Phone: "+6281234500001", PasswordHash: "x", KelurahanCode: "35.75.02.1001"}
