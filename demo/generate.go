@@ -410,6 +410,7 @@ func (g *chunkGen) residentAt(t time.Time) *esambat.User {
 type chunkGen struct {
 	*Generator
 	r     *rand.Rand
+	pcg   *rand.PCG // r's source, seeded again for each report
 	out   *Batch
 	first int // global index of the chunk's first report
 	// per report of the chunk: its events (for the status at a time) and
@@ -424,7 +425,8 @@ type chunkGen struct {
 func (g *Generator) Chunk(k int) *Batch {
 	first := k * g.c.ChunkSize
 	n := min(g.c.ChunkSize, g.c.Reports-first)
-	cg := &chunkGen{Generator: g, r: rand.New(rand.NewPCG(g.c.Seed, uint64(k)+1)), out: &Batch{}, first: first,
+	pcg := rand.NewPCG(g.c.Seed, uint64(k)+1)
+	cg := &chunkGen{Generator: g, r: rand.New(pcg), pcg: pcg, out: &Batch{}, first: first,
 		recent: map[string][]int{}}
 	cg.out.Reports = make([]*esambat.Report, 0, n)
 	cg.out.Events = make([]*esambat.Event, 0, n*6)
@@ -579,6 +581,11 @@ func (s *sim) petugas(agency string) int64 {
 // report generates the i-th report of the chunk with its history.
 func (g *chunkGen) report(i int) {
 	gi := g.first + i
+	// Each report draws from a stream of its own: a history that takes
+	// another turn (its times fall on the other side of an office hour
+	// when Now moves by a second) draws more or fewer numbers, and with
+	// one stream per chunk every later report of the chunk would change.
+	g.pcg.Seed(g.c.Seed, 1<<63|uint64(gi))
 	created := g.timeAt(gi)
 	wib := created.In(esambat.WIB)
 	month := int(wib.Month()) - 1
