@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,9 @@ type app struct {
 	// phoneCodes and mailCodes send one-time messages when a gateway or
 	// mail server is configured (nil: they go to the log).
 	phoneCodes, mailCodes *direct
+	// routingStale says the reference files changed categories or
+	// agencies at this start: the saved routing model predates them.
+	routingStale bool
 }
 
 // openDB opens and migrates the configured database.
@@ -252,6 +256,11 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("load reference data: %w", err)
 	}
 	a.logReferenceChanges(ch, len(regions)+len(agencies)+len(cats))
+	for _, row := range slices.Concat(ch.Added, ch.Updated) {
+		if !strings.HasPrefix(row, "region ") {
+			a.routingStale = true
+		}
+	}
 	w := esambat.NewWilayah(regions)
 	cityGeo, err := a.ref.ReadFile(refdata.FileKelurahanGeo)
 	if err != nil {

@@ -709,7 +709,7 @@ func TestShutdownFinishesSends(t *testing.T) {
 // TestRefDataChangesReachARunningCity: a category added to --refdata
 // after the first start appears at the next start (it used to be read on
 // the first start only, and a city's later changes were ignored without
-// a word).
+// a word), and the routing model saved before it is not used again.
 func TestRefDataChangesReachARunningCity(t *testing.T) {
 	dir := t.TempDir()
 	getenv := env("ESAMBAT_DATA_DIR", dir)
@@ -718,6 +718,13 @@ func TestRefDataChangesReachARunningCity(t *testing.T) {
 		t.Fatal("the new category is there before it was added")
 	}
 	stop()
+	if code := run(context.Background(), []string{"routing", "train"}, nil, io.Discard, io.Discard, getenv); code != 0 {
+		t.Fatalf("routing train = %d", code)
+	}
+	model := filepath.Join(dir, "routing-model.json")
+	if _, err := os.Stat(model); err != nil {
+		t.Fatal(err)
+	}
 	ref := t.TempDir()
 	cats, err := os.ReadFile("../../refdata/data/categories.csv")
 	if err != nil {
@@ -730,5 +737,9 @@ func TestRefDataChangesReachARunningCity(t *testing.T) {
 	base, _ = boot(t, getenv, "--refdata", ref)
 	if _, body := get(t, base+"/api/v1/categories"); !strings.Contains(body, `"code":"pasar-rakyat"`) || !strings.Contains(body, "Pasar Rakyat") {
 		t.Errorf("the category added to --refdata is not served after a restart:\n%s", body)
+	}
+	// The saved routing model knew only the old categories.
+	if _, err := os.Stat(model); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the routing model saved before the new category is still there: %v", err)
 	}
 }

@@ -74,12 +74,19 @@ func (a *app) trainModel(ctx context.Context) (*routing.Model, []routing.Example
 
 func modelPath(c Config) string { return filepath.Join(c.DataDir, "routing-model.json") }
 
-// loadRouter returns a router with the saved model. Without one it trains
+// loadRouter returns a router with the saved model. Without one (or when
+// the reference data's categories or agencies changed at this start) it trains
 // a model from the database in the background, so that a large history
 // never delays readiness; until then there are no suggestions.
 func (a *app) loadRouter(ctx context.Context) *modelRouter {
 	r := &modelRouter{}
-	if f, err := os.Open(modelPath(a.cfg)); err == nil {
+	if a.routingStale {
+		// The saved model (esambat routing train) knows the old
+		// categories; later starts must not load it either.
+		if err := os.Remove(modelPath(a.cfg)); err == nil {
+			a.logger.Info("the reference data's categories or agencies changed: removed the saved routing model, training a new one", "path", modelPath(a.cfg))
+		}
+	} else if f, err := os.Open(modelPath(a.cfg)); err == nil {
 		m, err := routing.Load(f)
 		f.Close()
 		if err == nil {
