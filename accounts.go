@@ -311,10 +311,12 @@ func (s *Service) checkStaff(ctx context.Context, in StaffInput) (StaffInput, er
 	case in.Role == RolePetugas && in.AgencyCode == "":
 		v.Add("agency", "Pilih perangkat daerah petugas ini.")
 	case in.Role == RolePetugas:
-		if _, err := s.Reference.FindAgency(ctx, in.AgencyCode); ErrorCode(err) == ENOTFOUND {
+		if a, err := s.Reference.FindAgency(ctx, in.AgencyCode); ErrorCode(err) == ENOTFOUND {
 			v.Add("agency", "Perangkat daerah itu tidak dikenal.")
 		} else if err != nil {
 			return in, err
+		} else if a.Retired {
+			v.Add("agency", MsgAgencyRetired)
 		}
 	default:
 		in.AgencyCode = "" // only petugas belong to an agency

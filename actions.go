@@ -98,6 +98,8 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		a, err := s.Reference.FindAgency(ctx, code)
 		if err != nil {
 			v.Add("agency", "Perangkat daerah tujuan tidak dikenal.")
+		} else if a.Retired {
+			v.Add("agency", MsgAgencyRetired)
 		}
 		return a
 	}
@@ -260,6 +262,8 @@ func (s *Service) Act(ctx context.Context, actor Actor, ticket string, in Action
 		c, err := s.Reference.FindCategory(ctx, in.Category)
 		if err != nil {
 			v.Add("category", "Kategori tidak dikenal.")
+		} else if c.Retired {
+			v.Add("category", MsgCategoryRetired)
 		} else if c.Code == r.CategoryCode {
 			v.Add("category", "Kategori tidak berubah.")
 		}

@@ -14,6 +14,10 @@ type Agency struct {
 	Duties string `json:"-"`
 	// Note records how certain the reference data is about this agency.
 	Note string `json:"-"`
+	// Retired marks an agency the reference files no longer hold (merged
+	// into another, dissolved): old reports keep its name, but nothing
+	// new is forwarded to it.
+	Retired bool `json:"-"`
 }
 
 // SLA classes of categories. Each maps to a completion clock in working days
@@ -42,7 +46,17 @@ type Category struct {
 	// a new report whose routing suggestion is this category with at least
 	// this confidence goes to the default agency at once. 0 = off.
 	AutoThreshold float64 `json:"-"`
+	// Retired marks a category the reference files no longer hold: old
+	// reports keep it, new ones cannot choose it.
+	Retired bool `json:"-"`
 }
+
+// The refusals for retired reference data (the agency's or category's
+// Retired).
+const (
+	MsgAgencyRetired   = "Perangkat daerah ini sudah tidak aktif (digabung atau dibubarkan); pilih perangkat daerah lain."
+	MsgCategoryRetired = "Kategori ini sudah tidak dipakai; pilih kategori lain."
+)
 
 // ReferenceChanges says what ReferenceStore.SyncReference changed, one
 // "kind code" per row ("agency dinas-pupr", "category jalan-jembatan",
@@ -50,7 +64,7 @@ type Category struct {
 type ReferenceChanges struct {
 	Added, Updated []string
 	// Kept lists agencies and categories in the store that the files no
-	// longer hold; they stay, for the reports that refer to them.
+	// longer hold: they stay, retired, for the reports that refer to them.
 	Kept []string
 }
 
@@ -63,8 +77,9 @@ type ReferenceStore interface {
 	// in the files reaches a running city. What admins set in the app
 	// stays theirs: a category's default agency and its automatic-
 	// disposition threshold are only taken from the files when the
-	// category is new. Nothing is deleted (reports refer to it); what
-	// the files no longer hold is listed in Kept.
+	// category is new. Nothing is deleted (reports refer to it): what
+	// the files no longer hold is retired (see Agency.Retired) and listed
+	// in Kept, and comes back if the files name it again.
 	SyncReference(ctx context.Context, regions []Region, agencies []Agency, categories []Category) (ReferenceChanges, error)
 	// ListRegions returns every region, ordered by code.
 	ListRegions(ctx context.Context) ([]Region, error)

@@ -44,6 +44,9 @@ func (s *Service) autoDispose(ctx context.Context, r *Report, cat Category) (*Re
 	if err != nil {
 		return r, err
 	}
+	if a.Retired {
+		return r, nil // the admin chooses where it goes now
+	}
 	now := s.now()
 	ev := &Event{Action: string(ActionVerify), ActorRole: RoleSystem, From: r.Status, To: StatusDidisposisi, CreatedAt: now,
 		Data: map[string]string{"agency": a.Code, "auto": "1", "confidence": fmt.Sprintf("%.3f", best[0].Confidence),

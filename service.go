@@ -101,6 +101,8 @@ func (s *Service) SubmitReport(ctx context.Context, actor Actor, in ReportInput,
 			v.Add("category", "Kategori tidak dikenal.")
 		} else if err != nil {
 			return nil, false, err
+		} else if c.Retired {
+			v.Add("category", MsgCategoryRetired)
 		}
 		cat = c
 	}

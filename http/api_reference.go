@@ -80,6 +80,9 @@ func (s *Server) handleCategories(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]categoryJSON, 0, len(ref.categories))
 	for _, c := range ref.categories {
+		if c.Retired {
+			continue // reports old and new name it, but none may choose it
+		}
 		cj := categoryJSON{Code: c.Code, Name: c.Name, Group: c.Group, SLAClass: c.SLAClass, RequiresLocation: c.RequiresLocation, ServiceCode: c.ServiceCode}
 		if a, ok := ref.agByCode[c.AgencyCode]; ok {
 			cj.DefaultAgency = &codeName{a.Code, a.Name}
@@ -102,7 +105,9 @@ func (s *Server) handleAgencies(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]agencyJSON, 0, len(ref.agencies))
 	for _, a := range ref.agencies {
-		out = append(out, agencyJSON{a.Code, a.Name, a.ShortName})
+		if !a.Retired {
+			out = append(out, agencyJSON{a.Code, a.Name, a.ShortName})
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -501,4 +501,7 @@ var english = map[string]string{
 	"Data kependudukan mengenal NIK ini, tetapi dengan nama lain. Domisilinya tetap menunggu: periksa KTP warga, lalu perbaiki nama akunnya bila perlu.": "The population records know this NIK, but under another name. The domicile still waits: check the resident's KTP, then correct the account's name if needed.",
 	"Kami kirim tautan konfirmasi ke email ini; email dipakai setelah Anda membukanya.":                                                                  "We send a confirmation link to this email; it is used once you open the link.",
 	"Akun Anda sudah dibuat. Masukkan kode yang kami kirim ke nomor HP Anda, lalu buka tautan yang kami kirim ke email Anda untuk mengonfirmasinya.":     "Your account has been created. Type the code we sent to your phone, then open the link we sent to your email to confirm it.",
+	"Perangkat daerah ini sudah tidak aktif (digabung atau dibubarkan); pilih perangkat daerah lain.":                                                    "This agency is no longer active (merged or dissolved); choose another agency.",
+	"Kategori ini sudah tidak dipakai; pilih kategori lain.":                                                                                             "This category is no longer used; choose another category.",
+	"tidak aktif": "inactive",
 }

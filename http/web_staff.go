@@ -551,12 +551,16 @@ func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request, status i
 		s.pageError(w, r, rerr)
 		return
 	}
-	rows := make([]categoryRow, len(cats))
-	for i, c := range cats {
-		rows[i] = categoryRow{Category: c, AgencyName: c.AgencyCode}
-		if ag, ok := ref.agByCode[c.AgencyCode]; ok {
-			rows[i].AgencyName = ag.Name
+	rows := make([]categoryRow, 0, len(cats))
+	for _, c := range cats {
+		if c.Retired {
+			continue // nothing new goes to it
 		}
+		row := categoryRow{Category: c, AgencyName: c.AgencyCode}
+		if ag, ok := ref.agByCode[c.AgencyCode]; ok {
+			row.AgencyName = ag.Name
+		}
+		rows = append(rows, row)
 	}
 	p.Data = categoriesData{Rows: rows, Agencies: ref.agencies}
 	s.render(w, r, status, "staff_categories", p)

@@ -167,7 +167,9 @@ func (h *Handler) reference(ctx context.Context) (*reference, error) {
 		if c.ServiceCode == "" {
 			continue // not offered over Open311
 		}
-		ref.categories = append(ref.categories, c)
+		if !c.Retired { // retired ones still name old requests' services
+			ref.categories = append(ref.categories, c)
+		}
 		ref.byService[c.ServiceCode] = c
 		ref.byCode[c.Code] = c
 	}

@@ -233,13 +233,20 @@ func (s *Set) Sync(ctx context.Context, into Syncer) (esambat.ReferenceChanges, 
 	if err != nil {
 		return esambat.ReferenceChanges{}, err
 	}
-	agencies, err := s.Agencies()
-	if err != nil {
-		return esambat.ReferenceChanges{}, err
-	}
-	cats, err := s.Categories()
+	agencies, cats, err := s.AgenciesAndCategories()
 	if err != nil {
 		return esambat.ReferenceChanges{}, err
 	}
 	return into.SyncReference(ctx, regions, agencies, cats)
+}
+
+// AgenciesAndCategories returns both lists, for Sync and for tests that
+// change them.
+func (s *Set) AgenciesAndCategories() ([]esambat.Agency, []esambat.Category, error) {
+	agencies, err := s.Agencies()
+	if err != nil {
+		return nil, nil, err
+	}
+	cats, err := s.Categories()
+	return agencies, cats, err
 }

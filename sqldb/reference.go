@@ -80,9 +80,8 @@ func (db *DB) syncRegions(ctx context.Context, tx Tx, regions []esambat.Region, 
 
 func (db *DB) syncAgencies(ctx context.Context, tx Tx, agencies []esambat.Agency, ch *esambat.ReferenceChanges) error {
 	have := map[string]esambat.Agency{}
-	if err := scanAll(ctx, tx, `SELECT code, name, short_name, duties, note FROM agencies`, func(rows *sql.Rows) error {
-		var a esambat.Agency
-		err := rows.Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note)
+	if err := scanAll(ctx, tx, `SELECT `+agencyCols+` FROM agencies`, func(rows *sql.Rows) error {
+		a, err := scanAgency(rows)
 		have[a.Code] = a
 		return err
 	}); err != nil {
@@ -99,14 +98,19 @@ func (db *DB) syncAgencies(ctx context.Context, tx Tx, agencies []esambat.Agency
 			}
 			ch.Added = append(ch.Added, "agency "+a.Code)
 		case old != a:
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE agencies SET name = ?, short_name = ?, duties = ?, note = ? WHERE code = ?`),
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE agencies SET name = ?, short_name = ?, duties = ?, note = ?, retired = 0 WHERE code = ?`),
 				a.Name, a.ShortName, a.Duties, a.Note, a.Code); err != nil {
 				return err
 			}
 			ch.Updated = append(ch.Updated, "agency "+a.Code)
 		}
 	}
-	for code := range have {
+	for code, a := range have {
+		if !a.Retired {
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE agencies SET retired = 1 WHERE code = ?`), code); err != nil {
+				return err
+			}
+		}
 		ch.Kept = append(ch.Kept, "agency "+code)
 	}
 	return nil
@@ -136,15 +140,20 @@ func (db *DB) syncCategories(ctx context.Context, tx Tx, categories []esambat.Ca
 			}
 			ch.Added = append(ch.Added, "category "+c.Code)
 		case old.Name != c.Name || old.NameEN != c.NameEN || old.Group != c.Group || old.SLAClass != c.SLAClass ||
-			old.RequiresLocation != c.RequiresLocation || old.ServiceCode != c.ServiceCode || strings.Join(old.Keywords, ";") != kw:
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET name = ?, name_en = ?, grp = ?, sla_class = ?, requires_location = ?, service_code = ?, keywords = ? WHERE code = ?`),
+			old.RequiresLocation != c.RequiresLocation || old.ServiceCode != c.ServiceCode || strings.Join(old.Keywords, ";") != kw || old.Retired:
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET name = ?, name_en = ?, grp = ?, sla_class = ?, requires_location = ?, service_code = ?, keywords = ?, retired = 0 WHERE code = ?`),
 				c.Name, c.NameEN, c.Group, c.SLAClass, boolInt(c.RequiresLocation), c.ServiceCode, kw, c.Code); err != nil {
 				return err
 			}
 			ch.Updated = append(ch.Updated, "category "+c.Code)
 		}
 	}
-	for code := range have {
+	for code, c := range have {
+		if !c.Retired {
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET retired = 1 WHERE code = ?`), code); err != nil {
+				return err
+			}
+		}
 		ch.Kept = append(ch.Kept, "category "+code)
 	}
 	return nil
@@ -177,15 +186,15 @@ func (db *DB) ListRegions(ctx context.Context) ([]esambat.Region, error) {
 
 // ListAgencies returns every agency ordered by name.
 func (db *DB) ListAgencies(ctx context.Context) ([]esambat.Agency, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT code, name, short_name, duties, note FROM agencies ORDER BY name`)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+agencyCols+` FROM agencies ORDER BY name`)
 	if err != nil {
 		return nil, db.err(err)
 	}
 	defer rows.Close()
 	var out []esambat.Agency
 	for rows.Next() {
-		var a esambat.Agency
-		if err := rows.Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note); err != nil {
+		a, err := scanAgency(rows)
+		if err != nil {
 			return nil, db.err(err)
 		}
 		out = append(out, a)
@@ -195,23 +204,31 @@ func (db *DB) ListAgencies(ctx context.Context) ([]esambat.Agency, error) {
 
 // FindAgency returns ENOTFOUND for an unknown code.
 func (db *DB) FindAgency(ctx context.Context, code string) (esambat.Agency, error) {
-	var a esambat.Agency
-	err := db.readQueryRow(ctx, db.q(`SELECT code, name, short_name, duties, note FROM agencies WHERE code = ?`), code).
-		Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note)
+	a, err := scanAgency(db.readQueryRow(ctx, db.q(`SELECT `+agencyCols+` FROM agencies WHERE code = ?`), code))
 	if err == sql.ErrNoRows {
 		return a, esambat.Errorf(esambat.ENOTFOUND, "Perangkat daerah %q tidak dikenal.", code)
 	}
 	return a, db.err(err)
 }
 
-const categoryCols = `code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords, auto_threshold`
+const agencyCols = `code, name, short_name, duties, note, retired`
+
+func scanAgency(s interface{ Scan(...any) error }) (esambat.Agency, error) {
+	var a esambat.Agency
+	var retired int
+	err := s.Scan(&a.Code, &a.Name, &a.ShortName, &a.Duties, &a.Note, &retired)
+	a.Retired = retired != 0
+	return a, err
+}
+
+const categoryCols = `code, name, name_en, grp, agency_code, sla_class, requires_location, service_code, keywords, auto_threshold, retired`
 
 func scanCategory(s interface{ Scan(...any) error }) (esambat.Category, error) {
 	var c esambat.Category
-	var req int
+	var req, retired int
 	var kw string
-	err := s.Scan(&c.Code, &c.Name, &c.NameEN, &c.Group, &c.AgencyCode, &c.SLAClass, &req, &c.ServiceCode, &kw, &c.AutoThreshold)
-	c.RequiresLocation = req != 0
+	err := s.Scan(&c.Code, &c.Name, &c.NameEN, &c.Group, &c.AgencyCode, &c.SLAClass, &req, &c.ServiceCode, &kw, &c.AutoThreshold, &retired)
+	c.RequiresLocation, c.Retired = req != 0, retired != 0
 	if kw != "" {
 		c.Keywords = strings.Split(kw, ";")
 	}
@@ -306,11 +323,13 @@ func (db *DB) SetAutoThreshold(ctx context.Context, code string, threshold float
 func (db *DB) SetCategoryAgency(ctx context.Context, code, agency string) error {
 	defer db.categories.invalidate()
 	return db.err(db.Writer.Write(ctx, func(tx Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM agencies WHERE code = ?`), agency).Scan(&one); err == sql.ErrNoRows {
+		var retired int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT retired FROM agencies WHERE code = ?`), agency).Scan(&retired); err == sql.ErrNoRows {
 			return esambat.FieldError("agency", "Perangkat daerah itu tidak dikenal.")
 		} else if err != nil {
 			return err
+		} else if retired != 0 {
+			return esambat.FieldError("agency", esambat.MsgAgencyRetired)
 		}
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET agency_code = ? WHERE code = ?`), agency, code)
 		if err != nil {

@@ -31,11 +31,7 @@ func testReferenceSync(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 
-	agencies, err := set.Agencies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats, err := set.Categories()
+	agencies, cats, err := set.AgenciesAndCategories()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +65,12 @@ func testReferenceSync(t *testing.T, open Opener) {
 	if a, err := s.FindAgency(ctx, "dinas-pupr"); err != nil || a.Name != "Dinas Pekerjaan Umum, Penataan Ruang dan Perumahan" || a.ShortName != "Dinas PUPR" {
 		t.Errorf("renamed agency = %+v, %v", a, err)
 	}
-	if _, err := s.FindAgency(ctx, dropped); err != nil {
-		t.Errorf("an agency the files dropped is gone: %v", err)
+	if a, err := s.FindAgency(ctx, dropped); err != nil || !a.Retired {
+		t.Errorf("an agency the files dropped = %+v, %v; want it kept, retired", a, err)
+	}
+	wantCode(t, s.SetCategoryAgency(ctx, "taman", dropped), esambat.EINVALID)
+	if a, _ := s.FindAgency(ctx, "dinas-pupr"); a.Retired {
+		t.Error("an agency still in the files is retired")
 	}
 	if c, err := s.FindCategory(ctx, "jalan-jembatan"); err != nil || c.NameEN != "Roads and bridges" || c.AgencyCode != "dishub" || c.AutoThreshold != 0.9 {
 		t.Errorf("category after sync = %+v, %v; want the new English name, the admin's agency and threshold", c, err)
@@ -80,5 +80,21 @@ func testReferenceSync(t *testing.T, open Opener) {
 	}
 	if ch, err := s.SyncReference(ctx, nil, agencies, cats); err != nil || len(ch.Added)+len(ch.Updated) != 0 {
 		t.Errorf("the same files again = %+v, %v; want nothing added or updated", ch, err)
+	}
+	// The files name it again (the reorganisation was undone): active.
+	all, _ := set.Agencies()
+	ch, err = s.SyncReference(ctx, nil, append(all, esambat.Agency{Code: "dinas-baru", Name: "Dinas Baru", ShortName: "Disbaru"}), cats)
+	if err != nil || !slices.Contains(ch.Updated, "agency "+dropped) || len(ch.Kept) != 0 {
+		t.Errorf("sync with the dropped agency back = %+v, %v", ch, err)
+	}
+	if a, err := s.FindAgency(ctx, dropped); err != nil || a.Retired {
+		t.Errorf("the agency back in the files = %+v, %v; want it active", a, err)
+	}
+	// A category the files drop is retired, and back when named again.
+	if ch, err := s.SyncReference(ctx, nil, all, cats[1:]); err != nil || !slices.Contains(ch.Kept, "category "+cats[0].Code) {
+		t.Errorf("sync without category %s = %+v, %v", cats[0].Code, ch, err)
+	}
+	if c, err := s.FindCategory(ctx, cats[0].Code); err != nil || !c.Retired {
+		t.Errorf("the dropped category = %+v, %v; want it kept, retired", c, err)
 	}
 }

@@ -256,6 +256,9 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("load reference data: %w", err)
 	}
 	a.logReferenceChanges(ch, len(regions)+len(agencies)+len(cats))
+	if err := a.warnOrphanedCategories(ctx); err != nil {
+		return err
+	}
 	for _, row := range slices.Concat(ch.Added, ch.Updated) {
 		if !strings.HasPrefix(row, "region ") {
 			a.routingStale = true
@@ -315,8 +318,29 @@ func (a *app) logReferenceChanges(ch esambat.ReferenceChanges, rows int) {
 			"added", ch.Added, "updated", ch.Updated)
 	}
 	if len(ch.Kept) > 0 {
-		a.logger.Warn("in the database but no longer in the reference files: kept, since reports refer to them", "kept", ch.Kept)
+		a.logger.Warn("in the database but no longer in the reference files: retired (old reports keep them, nothing new goes to them)", "retired", ch.Kept)
 	}
+}
+
+// warnOrphanedCategories names the categories whose default agency is
+// retired: their reports wait for an admin to choose, and automatic
+// disposition stops for them, until an admin picks another at
+// /admin/kategori.
+func (a *app) warnOrphanedCategories(ctx context.Context) error {
+	cats, err := a.db.ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	ags, err := a.db.ListAgencies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cats {
+		if i := slices.IndexFunc(ags, func(g esambat.Agency) bool { return g.Code == c.AgencyCode }); !c.Retired && i >= 0 && ags[i].Retired {
+			a.logger.Warn("a category's default agency is retired: choose another at /admin/kategori", "category", c.Code, "agency", c.AgencyCode)
+		}
+	}
+	return nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/esambat/esambat"
 	"github.com/esambat/esambat/routing"
+	"github.com/esambat/esambat/sqldb"
 )
 
 // maxTrainingReports bounds the history a model is trained on: the newest
@@ -61,15 +63,30 @@ func history(ctx context.Context, reports esambat.ReportStore, limit int) ([]rou
 
 // trainModel trains on the seeds and the verified history.
 func (a *app) trainModel(ctx context.Context) (*routing.Model, []routing.Example, error) {
-	cats, err := a.db.ListCategories(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ex, err := history(ctx, a.db, maxTrainingReports)
+	cats, ex, err := trainingData(ctx, a.db)
 	if err != nil {
 		return nil, nil, err
 	}
 	return routing.Train(ex, cats), ex, nil
+}
+
+// trainingData is what the model learns from: the categories still in
+// use, and the verified reports filed under them. A retired category is
+// never suggested: no report may be filed under it any more.
+func trainingData(ctx context.Context, db *sqldb.DB) ([]esambat.Category, []routing.Example, error) {
+	all, err := db.ListCategories(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cats := slices.DeleteFunc(all, func(c esambat.Category) bool { return c.Retired })
+	ex, err := history(ctx, db, maxTrainingReports)
+	if err != nil {
+		return nil, nil, err
+	}
+	ex = slices.DeleteFunc(ex, func(e routing.Example) bool {
+		return !slices.ContainsFunc(cats, func(c esambat.Category) bool { return c.Code == e.Category })
+	})
+	return cats, ex, nil
 }
 
 func modelPath(c Config) string { return filepath.Join(c.DataDir, "routing-model.json") }
@@ -150,11 +167,7 @@ func cmdRouting(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer a.db.Close()
-	cats, err := a.db.ListCategories(ctx)
-	if err != nil {
-		return err
-	}
-	ex, err := history(ctx, a.db, maxTrainingReports)
+	cats, ex, err := trainingData(ctx, a.db)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,12 @@ func TestOnlineMigrationKeepsWriting(t *testing.T) {
 	if err := db.Migrate(ctx, migrationsBefore(t, "0015")); err != nil {
 		t.Fatal(err)
 	}
-	seed(t, db)
+	// The reference rows insertReport needs, in the schema of 0014
+	// (SyncReference reads columns added later).
+	if _, err := db.Read.ExecContext(ctx, `INSERT INTO agencies (code, name) VALUES ('dinas-pupr', 'Dinas PUPR');
+		INSERT INTO categories (code, name, grp, agency_code, sla_class, service_code) VALUES ('drainase-banjir', 'Drainase', 'Infrastruktur', 'dinas-pupr', 'B', '102')`); err != nil {
+		t.Fatal(err)
+	}
 	older, err := db.Read.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
