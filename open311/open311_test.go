@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/refdata"
 )
 
 func TestDiscovery(t *testing.T) {
@@ -724,5 +726,31 @@ func TestRefusalsBeforeTheHandler(t *testing.T) {
 	r = e.do(req)
 	if r.Status != 403 || !strings.Contains(string(r.Body), "<errors>") {
 		t.Errorf("cross-site POST = %s", r)
+	}
+}
+
+// TestRetiredServiceNotOffered: a category the reference files dropped
+// leaves the service list, and a request for its service code is refused
+// with the reason, while old requests under it keep their service.
+func TestRetiredServiceNotOffered(t *testing.T) {
+	e := newEnv(t)
+	set, err := refdata.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agencies, cats, err := set.AgenciesAndCategories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats = slices.DeleteFunc(cats, func(c esambat.Category) bool { return c.ServiceCode == "105" })
+	if _, err := e.db.SyncReference(context.Background(), nil, agencies, cats); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get("/open311/v2/services.json"); r.Status != 200 || strings.Contains(string(r.Body), `"105"`) || !strings.Contains(string(r.Body), `"101"`) {
+		t.Errorf("services = %s", r)
+	}
+	r := e.post("/open311/v2/requests.json", e.form(func(v url.Values) { v.Set("service_code", "105") }))
+	if r.Status != 400 || !strings.Contains(string(r.Body), esambat.MsgCategoryRetired) {
+		t.Errorf("a request for the retired service = %s", r)
 	}
 }
