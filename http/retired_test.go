@@ -2,12 +2,11 @@ package http_test
 
 import (
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/esambat/esambat"
-	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/internal/testdb"
 )
 
 // TestRetiredReferenceData: after a reorganisation the reference files
@@ -17,19 +16,7 @@ import (
 // to the agency is refused with the reason, in the API and on the page.
 func TestRetiredReferenceData(t *testing.T) {
 	e := newEnv(t)
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	agencies, cats, err := set.AgenciesAndCategories()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agencies = slices.DeleteFunc(agencies, func(a esambat.Agency) bool { return a.Code == "dishub" })
-	cats = slices.DeleteFunc(cats, func(c esambat.Category) bool { return c.Code == "taman" })
-	if _, err := e.db.SyncReference(t.Context(), nil, agencies, cats); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Retire(t, e.db, []string{"dishub"}, []string{"taman"})
 
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	warga := e.resident(nikKota, "081234567801")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/esambat/esambat"
-	"github.com/esambat/esambat/refdata"
+	"github.com/esambat/esambat/internal/testdb"
 )
 
 func TestDiscovery(t *testing.T) {
@@ -734,18 +733,7 @@ func TestRefusalsBeforeTheHandler(t *testing.T) {
 // with the reason, while old requests under it keep their service.
 func TestRetiredServiceNotOffered(t *testing.T) {
 	e := newEnv(t)
-	set, err := refdata.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	agencies, cats, err := set.AgenciesAndCategories()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats = slices.DeleteFunc(cats, func(c esambat.Category) bool { return c.ServiceCode == "105" })
-	if _, err := e.db.SyncReference(context.Background(), nil, agencies, cats); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Retire(t, e.db, nil, []string{"taman"}) // service 105
 	if r := e.get("/open311/v2/services.json"); r.Status != 200 || strings.Contains(string(r.Body), `"105"`) || !strings.Contains(string(r.Body), `"101"`) {
 		t.Errorf("services = %s", r)
 	}

@@ -7,6 +7,7 @@ package testdb
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -44,4 +45,24 @@ func SQLite(tb testing.TB, now func() time.Time) (*sqldb.DB, *refdata.Set, *esam
 		tb.Fatal(err)
 	}
 	return db, set, wilayah
+}
+
+// Retire syncs db with the embedded reference data less the given
+// agencies and categories (by code), as a city's files would read after a
+// reorganisation: those are retired.
+func Retire(tb testing.TB, db *sqldb.DB, agencies, categories []string) {
+	tb.Helper()
+	set, err := refdata.New("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ags, cats, err := set.AgenciesAndCategories()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ags = slices.DeleteFunc(ags, func(a esambat.Agency) bool { return slices.Contains(agencies, a.Code) })
+	cats = slices.DeleteFunc(cats, func(c esambat.Category) bool { return slices.Contains(categories, c.Code) })
+	if _, err := db.SyncReference(context.Background(), nil, ags, cats); err != nil {
+		tb.Fatal(err)
+	}
 }
