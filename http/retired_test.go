@@ -57,6 +57,14 @@ func TestRetiredReferenceData(t *testing.T) {
 	if p := b.get("/admin/kategori"); !strings.Contains(p.Body, `value="dishub" selected>Dinas Perhubungan (tidak aktif)`) || strings.Contains(p.Body, `id="a-taman"`) {
 		t.Errorf("the categories page: the retired default agency unmarked, or the retired category listed:\n%s", p.Body)
 	}
+	// A report whose suggested agency is retired: nothing is chosen for
+	// the admin (the form used to fall on the first agency of the list).
+	parking := e.submit(warga, report(in[0], in[1], func(m map[string]any) { m["category"] = "lalu-lintas-parkir" }))
+	p := b.get("/kelola/" + parking)
+	sel, _, _ := strings.Cut(p.Body[strings.Index(p.Body, `<select id="f-agency"`):], "</select>")
+	if !strings.Contains(sel, `<option value="">`) || strings.Contains(sel, " selected") || strings.Contains(sel, `value="dishub"`) {
+		t.Errorf("the verify form of a report suggested to the retired agency:\n%s", sel)
+	}
 	pg := b.get("/kelola/" + ticket)
 	csrf := find(t, csrfRe, pg.Body)
 	if p := b.post("/kelola/"+ticket, url.Values{"csrf": {csrf}, "action": {"verify"}, "agency": {"dishub"}}); !strings.Contains(p.Body, esambat.MsgAgencyRetired) {
