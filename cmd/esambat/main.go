@@ -219,8 +219,8 @@ func openDB(ctx context.Context, c Config, logger *slog.Logger) (*sqldb.DB, erro
 	return db, nil
 }
 
-// openApp opens the database, loads reference data on first start and
-// builds the domain service.
+// openApp opens the database, brings its reference data in line with the
+// files (all of it on the first start) and builds the domain service.
 func openApp(ctx context.Context, c Config, logger *slog.Logger) (*app, error) {
 	ref, err := refdata.New(c.RefDataDir)
 	if err != nil {
