@@ -558,7 +558,7 @@ func (s *Server) categoriesPage(w http.ResponseWriter, r *http.Request, status i
 		}
 		row := categoryRow{Category: c, AgencyName: c.AgencyCode}
 		if ag, ok := ref.agByCode[c.AgencyCode]; ok {
-			row.AgencyName = ag.Name
+			row.AgencyName, row.AgencyRetired = ag.Name, ag.Retired
 		}
 		rows = append(rows, row)
 	}
@@ -578,6 +578,9 @@ type categoriesData struct {
 type categoryRow struct {
 	esambat.Category
 	AgencyName string
+	// AgencyRetired: the default agency was retired; an admin must
+	// choose another (meanwhile nothing is disposed automatically).
+	AgencyRetired bool
 }
 
 // handleCategorySave sets a category's default agency (the suggestion at
