@@ -55,11 +55,13 @@ type reporterJSON struct {
 }
 
 type eventJSON struct {
-	Action    string         `json:"action"`
-	Status    esambat.Status `json:"status"`
-	Text      string         `json:"text,omitempty"`
-	Actor     string         `json:"actor"`
-	CreatedAt time.Time      `json:"created_at"`
+	Action string         `json:"action"`
+	Status esambat.Status `json:"status"`
+	Text   string         `json:"text,omitempty"`
+	// TextEN is Text in English when E-Sambat wrote it (esambat.EventText).
+	TextEN    string    `json:"text_en,omitempty"`
+	Actor     string    `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // StatusLabels are the statuses in plain Indonesian for residents.
@@ -182,7 +184,11 @@ func (s *Server) renderReport(ctx context.Context, r *esambat.Report, a esambat.
 		if e.Public == "" && e.From == e.To && e.Action != esambat.ActionSubmit {
 			continue // internal notes and silent steps stay off the timeline
 		}
-		out.Events = append(out.Events, eventJSON{Action: e.Action, Status: e.To, Text: e.Public, Actor: actorLabel(e.ActorRole), CreatedAt: e.CreatedAt})
+		ej := eventJSON{Action: e.Action, Status: e.To, Text: e.Public, Actor: actorLabel(e.ActorRole), CreatedAt: e.CreatedAt}
+		if en := esambat.EventText("en", &e); en != e.Public {
+			ej.TextEN = en
+		}
+		out.Events = append(out.Events, ej)
 	}
 	return out, nil
 }

@@ -652,6 +652,30 @@ func TestResidentSeesLateStep(t *testing.T) {
 			t.Fatalf("%s = %d %s", body["action"], r.Status, r.Body)
 		}
 	}
+	// The API gives the stored text, and English beside it where E-Sambat
+	// wrote it, never for the officer's own words.
+	var got struct {
+		Events []struct {
+			Action, Text string
+			TextEN       *string `json:"text_en"`
+		}
+	}
+	e.do("GET", "/api/v1/reports/"+ticket, "", nil).json(t, &got)
+	for _, ev := range got.Events {
+		switch ev.Action {
+		case "verify":
+			if ev.TextEN == nil || *ev.TextEN != "Report verified and forwarded to Dinas Pekerjaan Umum dan Penataan Ruang." || !strings.HasPrefix(ev.Text, "Laporan diverifikasi") {
+				t.Errorf("the API's verify event = %+v", ev)
+			}
+		case "finish":
+			if ev.TextEN != nil || ev.Text != "Lubang sudah ditambal." {
+				t.Errorf("the API's finish event = %+v", ev)
+			}
+		}
+	}
+	if len(got.Events) < 4 {
+		t.Errorf("the API gives %d events", len(got.Events))
+	}
 	// Finished: the date shown is the auto-close, not a step of the city's.
 	if pg := b.get("/laporan/" + ticket); !strings.Contains(pg.Body, "Ditutup otomatis pada") || strings.Contains(pg.Body, "Batas waktu langkah ini") {
 		t.Errorf("a finished report's page does not name its date the auto-close:\n%s", pg.Body)
