@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,8 +107,10 @@ func (db *DB) syncAgencies(ctx context.Context, tx Tx, agencies []esambat.Agency
 			ch.Updated = append(ch.Updated, "agency "+a.Code)
 		}
 	}
-	for code, a := range have {
-		if !a.Retired {
+	// In code order: two instances starting together on PostgreSQL lock
+	// the rows in the same order, and so never deadlock.
+	for _, code := range slices.Sorted(maps.Keys(have)) {
+		if !have[code].Retired {
 			if _, err := tx.ExecContext(ctx, db.q(`UPDATE agencies SET retired = 1 WHERE code = ?`), code); err != nil {
 				return err
 			}
@@ -148,8 +152,8 @@ func (db *DB) syncCategories(ctx context.Context, tx Tx, categories []esambat.Ca
 			ch.Updated = append(ch.Updated, "category "+c.Code)
 		}
 	}
-	for code, c := range have {
-		if !c.Retired {
+	for _, code := range slices.Sorted(maps.Keys(have)) { // see syncAgencies
+		if !have[code].Retired {
 			if _, err := tx.ExecContext(ctx, db.q(`UPDATE categories SET retired = 1 WHERE code = ?`), code); err != nil {
 				return err
 			}
