@@ -24,6 +24,13 @@ package main
 // photos: a report committed between the two copies would reference a
 // photo missing from the archive.
 //
+// With --photo-store the photos are in an object store, which the same
+// rules hold for (media.S3Store.Put also stores before the commit, under
+// the same content key): the backup reads each photo the snapshot
+// references from the store, checks its bytes against its key, and
+// archives it under the same name, so the archive is the same with either
+// store and restores into a data dir.
+//
 // The archive contains the master key, so it is created mode 0600 and must
 // be kept like the data directory itself.
 
@@ -40,14 +47,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/media"
 	"github.com/esambat/esambat/secret"
 	"github.com/esambat/esambat/sqldb/sqlite"
 )
@@ -150,7 +161,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errors.New("--out FILE is required, e.g. --out esambat-" + time.Now().Format("2006-01-02") + ".tar.gz")
 	}
 	if c.PhotoStore != "" {
-		fmt.Fprintf(stderr, "warning: photos are kept in %s (--photo-store), not in the data dir: this archive holds the database and the key; keep the bucket safe with the object store's own versioning or replication\n", c.PhotoStore)
+		fmt.Fprintf(stderr, "photos are read from %s (--photo-store) into the archive; a restore puts them in the data dir (\"esambat photos push\" copies them into an object store again)\n", c.PhotoStore)
 	}
 	start := time.Now()
 	m, size, err := writeBackup(ctx, c, out, stderr)
@@ -250,14 +261,20 @@ func writeBackup(ctx context.Context, c Config, out string, warn io.Writer) (m *
 	// 3. The photos, after the snapshot.
 	have := map[string]bool{}
 	photosDir := filepath.Join(c.DataDir, "photos")
-	err = walkPhotos(photosDir, warn, func(name, path, key string) error {
+	addPhoto := func(name, path, key string) error {
 		if err := add(name, path); err != nil {
 			return err
 		}
 		have[key] = true
 		m.PhotoFiles++
 		return nil
-	})
+	}
+	if c.PhotoStore != "" {
+		photosDir = c.PhotoStore
+		err = fetchPhotos(ctx, s3Store(c), referenced, outDir, addPhoto)
+	} else {
+		err = walkPhotos(photosDir, warn, addPhoto)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -341,6 +358,48 @@ func walkPhotos(dir string, warn io.Writer, fn func(name, path, key string) erro
 		}
 		return fn(name, p, sm[3])
 	})
+}
+
+// fetchPhotos calls fn with the archive name, a temporary copy and the
+// key of every photo in keys that the object store holds, in key order.
+// Each copy is checked against its key (the SHA-256 of its bytes) before
+// it goes into the archive; one the store does not have is left for the
+// caller to list as missing, and a store that does not answer stops the
+// backup.
+func fetchPhotos(ctx context.Context, store media.Store, keys map[string]bool, tmpDir string, fn func(name, path, key string) error) error {
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		if err := fetchPhoto(ctx, store, key, tmpDir, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fetchPhoto(ctx context.Context, store media.Store, key, tmpDir string, fn func(name, path, key string) error) error {
+	rc, err := store.Open(ctx, key)
+	if esambat.ErrorCode(err) == esambat.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("photo %s from the object store: %w", key, err)
+	}
+	defer rc.Close()
+	tmp, err := os.CreateTemp(tmpDir, ".esambat-photo-*.jpg")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, h), rc); err != nil {
+		return fmt.Errorf("photo %s from the object store: %w", key, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != key {
+		return fmt.Errorf("photo %s from the object store is damaged: its bytes hash to %s", key, got)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return fn("photos/"+key[0:2]+"/"+key[2:4]+"/"+key+".jpg", tmp.Name(), key)
 }
 
 // snapshotFacts fills the manifest's counts from the database copy and

@@ -425,9 +425,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		photos = dir
 		go sweepPhotoTemp(ctx, dir, logger)
 	} else {
-		bucket, prefix, _ := media.ParseS3(c.PhotoStore) // checked by parseConfig
-		photos = &media.S3Store{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: bucket, Prefix: prefix,
-			AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, VirtualHost: c.S3VirtualHost}
+		photos = s3Store(c)
 	}
 	if s3, ok := photos.(*media.S3Store); ok {
 		metrics.Gauge("esambat_photo_store_failures", "Requests to the S3 photo store that failed (unreachable, or an unexpected answer).", func() float64 { return float64(s3.Failures()) })

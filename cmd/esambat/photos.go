@@ -27,9 +27,7 @@ func cmdPhotosPush(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if c.PhotoStore == "" {
 		return errors.New("--photo-store s3://BUCKET[/PREFIX] (or ESAMBAT_PHOTO_STORE) is required: the object store to copy the photos into")
 	}
-	bucket, prefix, _ := media.ParseS3(c.PhotoStore) // checked by parseConfig
-	store := &media.S3Store{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: bucket, Prefix: prefix,
-		AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, VirtualHost: c.S3VirtualHost}
+	store := s3Store(c)
 	dir := filepath.Join(c.DataDir, "photos")
 	start := time.Now()
 	var copied, present int
@@ -60,4 +58,12 @@ func cmdPhotosPush(ctx context.Context, args []string, stdout, stderr io.Writer,
 	})
 	fmt.Fprintf(stdout, "%d photo files copied to %s, %d already there, in %s\n", copied, c.PhotoStore, present, time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// s3Store is the object store --photo-store names (an s3:// location,
+// checked by parseConfig).
+func s3Store(c Config) *media.S3Store {
+	bucket, prefix, _ := media.ParseS3(c.PhotoStore)
+	return &media.S3Store{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: bucket, Prefix: prefix,
+		AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, VirtualHost: c.S3VirtualHost}
 }

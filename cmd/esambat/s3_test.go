@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -187,5 +188,78 @@ func TestPhotosPush(t *testing.T) {
 	var out, errb strings.Builder
 	if code := run(ctx, []string{"photos", "push"}, nil, &out, &errb, getenv); code == 0 || !strings.Contains(errb.String(), "--photo-store") {
 		t.Errorf("push without a store = %d %s", code, errb.String())
+	}
+}
+
+// TestBackupPhotosFromS3: with --photo-store, "esambat backup" reads the
+// photos the database references from the object store into the
+// archive, checked against their keys, so a restore gives back the
+// photos too (it used to hold the database and key only); a photo the
+// store lost is listed as missing, and a store that does not answer stops
+// the backup instead of writing one without photos.
+func TestBackupPhotosFromS3(t *testing.T) {
+	ctx := context.Background()
+	fake, backend, getenv := startFakeS3(t)
+	flags := []string{"--photo-store", "s3://esambat/foto", "--s3-endpoint", fake.URL}
+	base, stop := boot(t, getenv, flags...)
+	code, m := bkPost(base, "/api/v1/auth/register", "", `{"nik":"3575011203900001","name":"Siti","phone":"081234567891",
+		"password":"kata-sandi-rahasia","kelurahan_code":"35.75.02.1001"}`)
+	token, _ := m["token"].(string)
+	if code != 201 || token == "" {
+		t.Fatalf("register = %d %v", code, m)
+	}
+	for n := 1; n <= 2; n++ {
+		if _, ok, err := bkSubmit(base, token, n); err != nil || !ok {
+			t.Fatalf("report %d with a photo: %v", n, err)
+		}
+	}
+	stop()
+
+	archive := filepath.Join(t.TempDir(), "esambat.tar.gz")
+	backup := func() (int, string) {
+		var out bytes.Buffer
+		code := run(ctx, append([]string{"backup", "--out", archive}, flags...), nil, &out, &out, getenv)
+		return code, out.String()
+	}
+	if code, out := backup(); code != 0 {
+		t.Fatalf("backup = %d %s", code, out)
+	}
+	if man := bkManifest(t, bkReadArchive(t, archive)); man.PhotoFiles != 4 || man.PhotoRows != 2 || len(man.MissingPhotos) != 0 {
+		t.Errorf("manifest: %d photo files, %d rows, missing %v; want 4, 2, none", man.PhotoFiles, man.PhotoRows, man.MissingPhotos)
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	var out bytes.Buffer
+	if code := run(ctx, []string{"restore", "--in", archive, "--data", restored}, nil, &out, &out, env()); code != 0 {
+		t.Fatalf("restore = %d %s", code, out.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(restored, "photos", "*", "*", "*.jpg")); len(files) != 4 {
+		t.Errorf("the restored data dir holds %d photo files, want 4", len(files))
+	}
+
+	// A photo the store lost: listed, the rest archived.
+	list, err := backend.ListBucket(ctx, "esambat", nil, gofakes3.ListBucketPage{})
+	if err != nil || len(list.Contents) != 4 {
+		t.Fatalf("bucket: %v, %v", list, err)
+	}
+	lost := list.Contents[0].Key
+	if _, err := backend.DeleteObject(ctx, "esambat", lost); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := backup(); code != 0 {
+		t.Fatalf("backup with a photo gone = %d %s", code, out)
+	}
+	man := bkManifest(t, bkReadArchive(t, archive))
+	if key := strings.TrimSuffix(strings.TrimPrefix(lost, "foto/"), ".jpg"); man.PhotoFiles != 3 || len(man.MissingPhotos) != 1 || man.MissingPhotos[0] != key {
+		t.Errorf("manifest after a photo was lost: %d files, missing %v; want 3 and [%s]", man.PhotoFiles, man.MissingPhotos, key)
+	}
+
+	// The store down: no backup, and the earlier archive untouched.
+	before, _ := os.ReadFile(archive)
+	fake.Close()
+	if code, out := backup(); code == 0 || !strings.Contains(out, "object store") {
+		t.Errorf("backup with the store down = %d %q, want a refusal naming the store", code, out)
+	}
+	if after, _ := os.ReadFile(archive); !bytes.Equal(before, after) {
+		t.Error("a failed backup changed the earlier archive")
 	}
 }
