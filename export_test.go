@@ -7,3 +7,11 @@ func SetTickBatch(n int) func() {
 	tickBatch = n
 	return func() { tickBatch = old }
 }
+
+// SetMaxMove changes how many reports one MoveAgencyReports call moves,
+// for a test, and returns a function that restores it.
+func SetMaxMove(n int) func() {
+	old := maxMovePerCall
+	maxMovePerCall = n
+	return func() { maxMovePerCall = old }
+}

@@ -504,4 +504,11 @@ var english = map[string]string{
 	"Perangkat daerah ini sudah tidak aktif (digabung atau dibubarkan); pilih perangkat daerah lain.":                                                    "This agency is no longer active (merged or dissolved); choose another agency.",
 	"Kategori ini sudah tidak dipakai; pilih kategori lain.":                                                                                             "This category is no longer used; choose another category.",
 	"tidak aktif": "inactive",
+	"%s sudah tidak aktif (digabung atau dibubarkan), tetapi masih memegang %d laporan yang belum selesai. Pindahkan ke perangkat daerah yang mengambil alih tugasnya; pelapor dan perangkat daerah tujuan diberi tahu, dan batas waktu penerimaan dihitung ulang.": "%s is no longer active (merged or dissolved) but still holds %d unfinished reports. Move them to the agency that took over its duties; the reporters and that agency are told, and the acceptance deadline starts again.",
+	"Lihat":                   "Show",
+	"Pindahkan laporan %s ke": "Move the reports of %s to",
+	"Pindahkan semuanya":      "Move them all",
+	"Hanya laporan di perangkat daerah yang sudah tidak aktif yang dapat dipindahkan sekaligus; alihkan laporan lain satu per satu.": "Only an inactive agency's reports can be moved all at once; re-route other reports one by one.",
+	"Pilih perangkat daerah lain sebagai tujuan.": "Choose another agency to move them to.",
+	"Pilih perangkat daerah tujuan.":              "Choose the agency to move them to.",
 }

@@ -76,3 +76,63 @@ func TestRetiredReferenceData(t *testing.T) {
 		t.Errorf("the report form offers the retired category (%d)", p.Status)
 	}
 }
+
+// TestMoveStrandedReports: after Dishub is merged away, the admins' queue
+// says it still holds open reports, and one form moves them all to the
+// agency that took over; the notice then goes. Pimpinan see the notice,
+// not the form; an active agency's reports do not move in bulk.
+func TestMoveStrandedReports(t *testing.T) {
+	e := newEnv(t)
+	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
+	e.staff(esambat.RolePimpinan, "pimpinan@example.org", "")
+	warga := e.resident(nikKota, "081234567801")
+	in, _ := e.points()
+	var tickets []string
+	for range 2 {
+		ticket := e.submit(warga, report(in[0], in[1]))
+		if r := e.do("POST", "/api/v1/reports/"+ticket+"/actions", admin, map[string]any{"action": "verify", "agency": "dishub"}); r.Status != 200 {
+			t.Fatalf("verify = %d %s", r.Status, r.Body)
+		}
+		tickets = append(tickets, ticket)
+	}
+	b := e.signIn("admin@example.org", "kata-sandi-staf")
+	const notice = "Dinas Perhubungan sudah tidak aktif"
+	if p := b.get("/admin"); strings.Contains(p.Body, notice) {
+		t.Fatal("the notice shows while Dishub is active")
+	}
+	testdb.Retire(t, e.db, []string{"dishub"}, nil)
+	p := b.get("/admin")
+	if !strings.Contains(p.Body, notice) || !strings.Contains(p.Body, "memegang 2 laporan") || !strings.Contains(p.Body, `action="/admin/perangkat-daerah/dishub/pindahkan"`) {
+		t.Fatalf("the queue does not name the stranded reports:\n%s", p.Body)
+	}
+	if q := e.signIn("pimpinan@example.org", "kata-sandi-staf").get("/admin"); !strings.Contains(q.Body, notice) || strings.Contains(q.Body, "/pindahkan") {
+		t.Errorf("pimpinan: notice %v, form %v", strings.Contains(q.Body, notice), strings.Contains(q.Body, "/pindahkan"))
+	}
+	if q := b.get("/admin?status=didisposisi&agency=dishub"); !strings.Contains(q.Body, "— Dinas Perhubungan</h1>") || !strings.Contains(q.Body, tickets[0]) || !strings.Contains(q.Body, tickets[1]) {
+		t.Errorf("the queue filtered to Dishub lacks its title or its reports:\n%s", q.Body)
+	}
+	csrf := find(t, csrfRe, p.Body)
+	move := func(from, to string) string {
+		t.Helper()
+		if r := b.post("/admin/perangkat-daerah/"+from+"/pindahkan", url.Values{"csrf": {csrf}, "agency": {to}}); r.Status != 303 {
+			t.Fatalf("move %s to %q = %d", from, to, r.Status)
+		}
+		return b.get("/admin").Body
+	}
+	if body := move("dishub", ""); !strings.Contains(body, "Pilih perangkat daerah tujuan.") || !strings.Contains(body, "memegang 2 laporan") {
+		t.Errorf("a move without a destination does not say so")
+	}
+	if body := move("dinas-pupr", "dinkes"); !strings.Contains(body, esambat.MsgMoveOnlyRetired) {
+		t.Errorf("a bulk move from an active agency does not say why not")
+	}
+	body := move("dishub", "dinas-pupr")
+	if !strings.Contains(body, "2 laporan dipindahkan ke Dinas Pekerjaan Umum") || strings.Contains(body, notice) {
+		t.Errorf("after the move: no confirmation, or the notice stays:\n%s", body)
+	}
+	for _, ticket := range tickets {
+		r := e.do("GET", "/api/v1/reports/"+ticket, admin, nil)
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"code":"dinas-pupr"`) {
+			t.Errorf("%s after the move = %d %s", ticket, r.Status, r.Body)
+		}
+	}
+}

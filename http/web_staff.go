@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,6 +20,7 @@ import (
 func (s *Server) staffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin", s.handleAdminQueue)
 	mux.HandleFunc("POST /admin/verifikasi-massal", s.handleAdminBulk)
+	mux.HandleFunc("POST /admin/perangkat-daerah/{code}/pindahkan", s.handleMoveReports)
 	mux.HandleFunc("GET /admin/lapor", s.handleAdminNewForm)
 	mux.HandleFunc("POST /admin/lapor", s.handleAdminNewPost)
 	mux.HandleFunc("GET /petugas", s.handleAgencyInbox)
@@ -66,6 +68,9 @@ type queueData struct {
 	// Categories and Kelurahan are the admin queue's filters' choices.
 	Categories []esambat.Category
 	Kelurahan  []option
+	// Stranded are the retired agencies still holding open reports: an
+	// admin moves them to the agency that took over.
+	Stranded []esambat.AgencyLoad
 	// CalendarUntil is the holiday table's last day when it runs out
 	// within esambat.CalendarNoticeDays (zero otherwise): the admins are
 	// the ones who notice wrong due dates and can ask for the new SKB.
@@ -143,7 +148,16 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	if f.AgencyCode != "" {
+		if i := slices.IndexFunc(ref.agencies, func(g esambat.Agency) bool { return g.Code == f.AgencyCode }); i >= 0 {
+			p.Title += " — " + ref.agencies[i].Name
+		}
+	}
 	d := queueData{Items: items, Agencies: ref.agencies, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
+	if d.Stranded, err = s.Service.StrandedReports(r.Context()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if cal := s.Service.Clocks.Calendar; cal != nil && cal.RunsOutBy(s.Service.Time().AddDate(0, 0, esambat.CalendarNoticeDays)) {
 		d.CalendarUntil = cal.CoveredUntil()
 	}
@@ -176,12 +190,56 @@ func (s *Server) handleAdminBulk(w http.ResponseWriter, r *http.Request) {
 		}
 		done++
 	}
-	msg := strconv.Itoa(done) + " laporan diverifikasi dan diteruskan."
-	if len(failed) > 0 {
-		msg += " Gagal: " + strings.Join(failed, "; ")
-	}
-	flash(w, msg)
+	flash(w, strconv.Itoa(done)+" laporan diverifikasi dan diteruskan."+failedList(failed))
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// handleMoveReports moves the open reports of a retired agency to the
+// agency that took over its duties (esambat.Service.MoveAgencyReports),
+// from the notice on the admins' queue.
+func (s *Server) handleMoveReports(w http.ResponseWriter, r *http.Request) {
+	a := s.requireRole(w, r, esambat.RoleAdmin)
+	if a == nil || !s.formOK(w, r) {
+		return
+	}
+	from, to := r.PathValue("code"), strings.TrimSpace(r.PostFormValue("agency"))
+	res, err := s.Service.MoveAgencyReports(r.Context(), *a, from, to)
+	if res.Moved > 0 {
+		s.Logger.Info("reports moved from a retired agency", "by", a.UserID, "from", from, "to", to, "moved", res.Moved, "failed", len(res.Failed), "left", res.Left)
+	}
+	switch {
+	case esambat.ErrorCode(err) == esambat.EINVALID:
+		flash(w, esambat.ErrorMessage(err))
+	case err != nil:
+		s.pageError(w, r, err)
+		return
+	default:
+		dest, err := s.Service.Reference.FindAgency(r.Context(), to)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		msg := fmt.Sprintf("%d laporan dipindahkan ke %s.", res.Moved, dest.Name)
+		if res.Left > 0 {
+			msg += fmt.Sprintf(" Masih ada %d laporan; pindahkan lagi untuk sisanya.", res.Left)
+		}
+		flash(w, msg+failedList(res.Failed))
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// failedList names the first few failures of a bulk step for its flash
+// message (a cookie: it must stay short).
+func failedList(failed []string) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	const shown = 5
+	msg := " Gagal: " + strings.Join(failed[:min(shown, len(failed))], "; ")
+	if len(failed) > shown {
+		msg += fmt.Sprintf("; dan %d lainnya", len(failed)-shown)
+	}
+	return msg + "."
 }
 
 func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {

@@ -256,7 +256,7 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("load reference data: %w", err)
 	}
 	a.logReferenceChanges(ch, len(regions)+len(agencies)+len(cats))
-	if err := a.warnOrphanedCategories(ctx); err != nil {
+	if err := a.warnRetired(ctx); err != nil {
 		return err
 	}
 	for _, row := range slices.Concat(ch.Added, ch.Updated) {
@@ -322,11 +322,12 @@ func (a *app) logReferenceChanges(ch esambat.ReferenceChanges, rows int) {
 	}
 }
 
-// warnOrphanedCategories names the categories whose default agency is
-// retired: their reports wait for an admin to choose, and automatic
-// disposition stops for them, until an admin picks another at
-// /admin/kategori.
-func (a *app) warnOrphanedCategories(ctx context.Context) error {
+// warnRetired names what a retired agency left behind: the categories
+// whose default agency it was (their reports wait for an admin to
+// choose, and automatic disposition stops for them, until an admin picks
+// another at /admin/kategori), and the open reports it still holds
+// (until an admin moves them from the queue at /admin).
+func (a *app) warnRetired(ctx context.Context) error {
 	cats, err := a.db.ListCategories(ctx)
 	if err != nil {
 		return err
@@ -338,6 +339,18 @@ func (a *app) warnOrphanedCategories(ctx context.Context) error {
 	for _, c := range cats {
 		if i := slices.IndexFunc(ags, func(g esambat.Agency) bool { return g.Code == c.AgencyCode }); !c.Retired && i >= 0 && ags[i].Retired {
 			a.logger.Warn("a category's default agency is retired: choose another at /admin/kategori", "category", c.Code, "agency", c.AgencyCode)
+		}
+	}
+	for _, g := range ags {
+		if !g.Retired {
+			continue
+		}
+		n, err := a.db.CountReports(ctx, esambat.ReportFilter{AgencyCode: g.Code, Statuses: esambat.HeldOpen})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin", "agency", g.Code, "open", n)
 		}
 	}
 	return nil
