@@ -30,3 +30,7 @@ func (s *Server) HoldExports() (release func()) {
 		}
 	}
 }
+
+// ForgetReference drops the server's copy of the reference data, as the
+// restart that comes with a change of the reference files would.
+func (s *Server) ForgetReference() { s.refs.invalidate() }

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,12 +80,14 @@ func TestRetiredReferenceData(t *testing.T) {
 
 // TestMoveStrandedReports: after Dishub is merged away, the admins' queue
 // says it still holds open reports, and one form moves them all to the
-// agency that took over; the notice then goes. Pimpinan see the notice,
+// agency that took over; the notice then goes (Dinas PUPR, active, holds
+// them then). Pimpinan see the notice,
 // not the form; an active agency's reports do not move in bulk.
 func TestMoveStrandedReports(t *testing.T) {
 	e := newEnv(t)
 	admin := e.staff(esambat.RoleAdmin, "admin@example.org", "")
 	e.staff(esambat.RolePimpinan, "pimpinan@example.org", "")
+	e.staff(esambat.RolePetugas, "petugas@dishub.example.org", "dishub")
 	warga := e.resident(nikKota, "081234567801")
 	in, _ := e.points()
 	var tickets []string
@@ -95,12 +98,10 @@ func TestMoveStrandedReports(t *testing.T) {
 		}
 		tickets = append(tickets, ticket)
 	}
+	testdb.Retire(t, e.db, []string{"dishub"}, nil)
+	e.server.ForgetReference()
 	b := e.signIn("admin@example.org", "kata-sandi-staf")
 	const notice = "Dinas Perhubungan sudah tidak aktif"
-	if p := b.get("/admin"); strings.Contains(p.Body, notice) {
-		t.Fatal("the notice shows while Dishub is active")
-	}
-	testdb.Retire(t, e.db, []string{"dishub"}, nil)
 	p := b.get("/admin")
 	if !strings.Contains(p.Body, notice) || !strings.Contains(p.Body, "memegang 2 laporan") || !strings.Contains(p.Body, `action="/admin/perangkat-daerah/dishub/pindahkan"`) {
 		t.Fatalf("the queue does not name the stranded reports:\n%s", p.Body)
@@ -134,5 +135,32 @@ func TestMoveStrandedReports(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(string(r.Body), `"code":"dinas-pupr"`) {
 			t.Errorf("%s after the move = %d %s", ticket, r.Status, r.Body)
 		}
+	}
+
+	// The officer: their inbox says the agency is gone; the accounts
+	// list marks them, and moving them to the new agency brings them the
+	// moved reports.
+	officer := e.signIn("petugas@dishub.example.org", "kata-sandi-staf")
+	const gone = "Perangkat daerah Anda sudah tidak aktif"
+	if p := officer.get("/petugas"); !strings.Contains(p.Body, gone) {
+		t.Errorf("the retired agency's officer is not told:\n%s", p.Body)
+	}
+	list := b.get("/admin/pengguna").Body
+	row := list[strings.Index(list, "Staf petugas@dishub.example.org"):]
+	row, _, _ = strings.Cut(row, "</tr>")
+	if !strings.Contains(row, `Dinas Perhubungan <span class="badge badge-ditolak">tidak aktif</span>`) {
+		t.Errorf("the accounts list does not mark the retired agency:\n%s", row)
+	}
+	edit := find(t, regexp.MustCompile(`href="(/admin/pengguna/\d+)"><?[^>]*>?Ubah<span class="sr-only"> Staf petugas@dishub`), list)
+	form := b.get(edit).Body
+	if !strings.Contains(form, `value="dishub" selected>Dinas Perhubungan (tidak aktif)</option>`) {
+		t.Errorf("the account form does not mark the retired agency")
+	}
+	if p := b.post(edit, url.Values{"csrf": {find(t, csrfRe, form)}, "role": {"petugas"}, "name": {"Staf petugas@dishub.example.org"},
+		"email": {"petugas@dishub.example.org"}, "agency": {"dinas-pupr"}}); p.Status != 303 {
+		t.Fatalf("moving the officer = %d:\n%s", p.Status, p.Body)
+	}
+	if p := officer.get("/petugas"); strings.Contains(p.Body, gone) || !strings.Contains(p.Body, tickets[0]) {
+		t.Errorf("the moved officer's inbox: still told the agency is gone, or without the moved reports:\n%s", p.Body)
 	}
 }

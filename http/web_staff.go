@@ -71,6 +71,9 @@ type queueData struct {
 	// Stranded are the retired agencies still holding open reports: an
 	// admin moves them to the agency that took over.
 	Stranded []esambat.AgencyLoad
+	// OwnAgencyRetired: the officer's agency was retired; their account
+	// waits for an admin to move it to the agency that took over.
+	OwnAgencyRetired bool
 	// CalendarUntil is the holiday table's last day when it runs out
 	// within esambat.CalendarNoticeDays (zero otherwise): the admins are
 	// the ones who notice wrong due dates and can ask for the new SKB.
@@ -268,15 +271,18 @@ func (s *Server) handleAgencyInbox(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	d := queueData{Items: items, Next: next, Kelurahan: s.kelurahanOptions()}
 	if ag, err := s.Service.Reference.FindAgency(r.Context(), a.AgencyCode); err == nil {
 		p.Title = p.T("Kotak masuk") + ": " + ag.Name
+		d.OwnAgencyRetired = ag.Retired
 	}
 	ref, err := s.ref(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	p.Data = queueData{Items: items, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
+	d.Categories = ref.categories
+	p.Data = d
 	s.render(w, r, http.StatusOK, "staff_inbox", p)
 }
 

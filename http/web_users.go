@@ -72,6 +72,9 @@ const historyLen = 30
 type userRow struct {
 	esambat.User
 	AgencyName string
+	// AgencyRetired: the officer's agency was retired; an admin moves
+	// them to the one that took over.
+	AgencyRetired bool
 }
 
 // shownPassword is a generated password and whose it is.
@@ -117,7 +120,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a *esambat.Ac
 	for _, u := range users {
 		row := userRow{User: u, AgencyName: u.AgencyCode}
 		if ag, ok := ref.agByCode[u.AgencyCode]; ok {
-			row.AgencyName = ag.Name
+			row.AgencyName, row.AgencyRetired = ag.Name, ag.Retired
 		}
 		d.Users = append(d.Users, row)
 	}
