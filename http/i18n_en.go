@@ -512,4 +512,5 @@ var english = map[string]string{
 	"Pilih perangkat daerah lain sebagai tujuan.": "Choose another agency to move them to.",
 	"Pilih perangkat daerah tujuan.":              "Choose the agency to move them to.",
 	"Perangkat daerah Anda sudah tidak aktif (digabung atau dibubarkan): tidak ada laporan baru yang diteruskan ke sini, dan admin memindahkan laporan yang belum selesai ke perangkat daerah yang mengambil alih tugasnya. Minta admin memindahkan akun Anda ke perangkat daerah itu.": "Your agency is no longer active (merged or dissolved): no new reports are forwarded here, and the administrators move its unfinished reports to the agency that took over its duties. Ask an administrator to move your account to that agency.",
+	"Hanya laporan di %s.": "Only the reports at %s.",
 }

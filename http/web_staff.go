@@ -71,6 +71,9 @@ type queueData struct {
 	// Stranded are the retired agencies still holding open reports: an
 	// admin moves them to the agency that took over.
 	Stranded []esambat.AgencyLoad
+	// AgencyName names the agency the admins' queue is narrowed to (from
+	// the notice of a retired agency's reports).
+	AgencyName string
 	// OwnAgencyRetired: the officer's agency was retired; their account
 	// waits for an admin to move it to the agency that took over.
 	OwnAgencyRetired bool
@@ -151,12 +154,11 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if f.AgencyCode != "" {
-		if i := slices.IndexFunc(ref.agencies, func(g esambat.Agency) bool { return g.Code == f.AgencyCode }); i >= 0 {
-			p.Title += " — " + ref.agencies[i].Name
-		}
-	}
 	d := queueData{Items: items, Agencies: ref.agencies, Next: next, Categories: ref.categories, Kelurahan: s.kelurahanOptions()}
+	if ag, ok := ref.agByCode[f.AgencyCode]; ok {
+		p.Title += " — " + ag.Name
+		d.AgencyName = ag.Name
+	}
 	if d.Stranded, err = s.Service.StrandedReports(r.Context()); err != nil {
 		s.pageError(w, r, err)
 		return
