@@ -454,6 +454,18 @@ type ReportPage struct {
 	Next    string
 }
 
+// UpdateWindow selects a page of ReportStore.ListUpdates.
+type UpdateWindow struct {
+	// From and To bound CreatedAt: at or after From, before To.
+	From, To time.Time
+	// AfterAt and AfterID continue after the last event of the previous
+	// page (its CreatedAt and ID); zero starts at From.
+	AfterAt time.Time
+	AfterID int64
+	// Limit is the page size: default 100, at most 1000.
+	Limit int
+}
+
 // ReportStore keeps reports and their events.
 type ReportStore interface {
 	OverdueCounter
@@ -480,6 +492,12 @@ type ReportStore interface {
 	// (Open311's, up to 1,000 reports) would otherwise wait for one round
 	// trip per report.
 	ListEventsOf(ctx context.Context, reportIDs []int64) (map[int64][]Event, error)
+	// ListUpdates returns the events that came after reports were
+	// submitted (every action but ActionSubmit, so intake does not file
+	// them) created in w's window, ordered by CreatedAt and then ID,
+	// after w's cursor: the feed of what happened to reports, for
+	// clients that follow them (Open311's servicerequestupdates).
+	ListUpdates(ctx context.Context, w UpdateWindow) ([]Event, error)
 	// CountReports returns how many reports match f (ignoring paging).
 	CountReports(ctx context.Context, f ReportFilter) (int, error)
 	// CountReportsUpTo is CountReports counting no further than max (at

@@ -125,6 +125,29 @@
 // realtime: 200 with [{"service_request_id", "service_notice",
 // "account_id": null}], never a token.
 //
+// # GET servicerequestupdates
+//
+// FixMyStreet's extension for a client that sends reports here and
+// follows them (its GetServiceRequestUpdates): each step of a report
+// after its submission, as a request_update with update_id (the event's
+// id), service_request_id, status (open or closed after the step),
+// updated_datetime, description, media_url (always null) and
+// external_status_code (E-Sambat's own status after the step, such as
+// diproses or selesai, for clients that map statuses of their own).
+// The window is start_date..end_date, both included, W3C datetimes as for
+// GET requests, at most 90 days; without dates it is the last 24 hours,
+// and a missing one is 24 hours from the other. The updates come oldest
+// first (by time, then update_id), at most 1000: a client with more asks
+// again from the last updated_datetime it got, and may see that one
+// again.
+//
+// They show what the site shows anonymous visitors: nothing of a rahasia
+// report, no internal note, and before verification (a report rejected
+// or merged before it was published) only the new status, its label as
+// description, never what the admin wrote. The submission itself is no
+// update (the client made it). The store reads them through a partial
+// index that leaves submissions out, so intake does not write it.
+//
 // # Tokens
 //
 // Every service is realtime, so no token is ever issued; GET

@@ -46,6 +46,8 @@ func FuzzOpen311Params(f *testing.F) {
 		{"GET", "requests.json", "start_date=2026-13-45T99:99:99Z&end_date=0000-01-01T00:00:00Z&status=maybe"},
 		{"GET", "requests.json", "start_date=2020-01-01T00:00:00Z&end_date=2026-01-01T00:00:00Z"},
 		{"GET", "requests.json", "lat=NaN&long=Infinity&radius=1e309&page=-1&page_size=99999999999999999999"},
+		{"GET", "servicerequestupdates.xml", "start_date=2026-03-01T00:00:00%2B07:00&end_date=2026-03-03T10:00:00Z&jurisdiction_id=x&api_key=y"},
+		{"GET", "servicerequestupdates.json", "start_date=9999-12-31T23:59:59Z&end_date=%00"},
 		{"GET", "requests/" + ticket + ".json", ""},
 		{"GET", "requests/..%2F..%2Fetc%2Fpasswd.json", ""},
 		{"GET", "tokens/abc.xml", ""},

@@ -21,7 +21,7 @@ const Prefix = "/open311/v2/"
 // Changeset is the discovery changeset: a sortable timestamp that changes
 // when this adapter's behaviour does (clients cache the discovery
 // document by it).
-const Changeset = "2026-11-27T00:00:00+07:00"
+const Changeset = "2026-12-08T00:00:00+07:00"
 
 // Handler serves Open311 GeoReport v2 under Prefix. Build it with its
 // fields set; it is safe for concurrent use.
@@ -93,6 +93,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.methods(w, r, f, get, "GET, HEAD", func(w http.ResponseWriter, r *http.Request, f format) {
 			h.handleRequest(w, r, f, base)
 		})
+	case dir == "" && base == "servicerequestupdates":
+		h.methods(w, r, f, get, "GET, HEAD", h.handleUpdates)
 	case dir == "tokens":
 		h.methods(w, r, f, get, "GET, HEAD", func(w http.ResponseWriter, r *http.Request, f format) {
 			h.handleToken(w, r, f, base)

@@ -454,6 +454,7 @@ func parseXML(t *testing.T, r response) *node {
 var items = map[string]string{
 	"services": "service", "service_requests": "request", "errors": "error",
 	"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value",
+	"service_request_updates": "request_update",
 }
 
 // sameDoc checks that an XML document carries exactly what its JSON twin

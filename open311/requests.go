@@ -183,14 +183,7 @@ func (h *Handler) findRequests(ctx context.Context, q url.Values) ([]*esambat.Re
 	case closed && !open:
 		f.Statuses = closedStatuses
 	}
-	start, err1 := parseW3C(q.Get("start_date"))
-	end, err2 := parseW3C(q.Get("end_date"))
-	if err1 != nil {
-		v.Add("start_date", err1.Error())
-	}
-	if err2 != nil {
-		v.Add("end_date", err2.Error())
-	}
+	start, end := dateWindow(q, MaxSpan, &v)
 	// Without dates the list is the spec's default volume: "the most
 	// recent 90 days or the first 1000 requests, whichever is smaller",
 	// i.e. the newest 1000 less those older than 90 days. Read that way it
@@ -198,18 +191,8 @@ func (h *Handler) findRequests(ctx context.Context, q url.Values) ([]*esambat.Re
 	// read every report of the 90 days and sorted them (3.3 s at a
 	// million reports, 204,273 of them in the last 90 days).
 	var since time.Time
-	switch {
-	case err1 != nil || err2 != nil:
-	case start.IsZero() && end.IsZero():
+	if start.IsZero() && end.IsZero() {
 		since = h.Service.Time().Add(-MaxSpan)
-	case end.IsZero():
-		end = start.Add(MaxSpan)
-	case start.IsZero():
-		start = end.Add(-MaxSpan)
-	case end.Before(start):
-		v.Add("end_date", "end_date harus sama dengan atau setelah start_date.")
-	case end.Sub(start) > MaxSpan:
-		v.Add("end_date", "Rentang start_date sampai end_date maksimal 90 hari.")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -292,6 +275,35 @@ func listParam(q url.Values, name string) []string {
 // w3cLayouts are the W3C datetime profile's forms with a time zone, to
 // the second, to the fraction of a second and to the minute.
 var w3cLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"}
+
+// dateWindow reads start_date and end_date, W3C datetimes, adding to v
+// what is wrong with them. A missing one is span away from the other;
+// given both, end may not come before start nor more than MaxSpan after
+// it. Neither given (or either wrong): both come back zero.
+func dateWindow(q url.Values, span time.Duration, v *esambat.Validation) (start, end time.Time) {
+	start, err1 := parseW3C(q.Get("start_date"))
+	end, err2 := parseW3C(q.Get("end_date"))
+	if err1 != nil {
+		v.Add("start_date", err1.Error())
+	}
+	if err2 != nil {
+		v.Add("end_date", err2.Error())
+	}
+	switch {
+	case err1 != nil || err2 != nil:
+		return time.Time{}, time.Time{}
+	case start.IsZero() && end.IsZero():
+	case end.IsZero():
+		end = start.Add(span)
+	case start.IsZero():
+		start = end.Add(-span)
+	case end.Before(start):
+		v.Add("end_date", "end_date harus sama dengan atau setelah start_date.")
+	case end.Sub(start) > MaxSpan:
+		v.Add("end_date", "Rentang start_date sampai end_date maksimal 90 hari.")
+	}
+	return start, end
+}
 
 // parseW3C parses a W3C datetime with a time zone; "" is the zero time.
 func parseW3C(s string) (time.Time, error) {

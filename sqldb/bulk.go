@@ -225,8 +225,8 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 	return nil
 }
 
-// dropReportIndexes drops the reports' own indexes for a bulk load into
-// an empty database, keeping their definitions in bulk_indexes, in the
+// dropReportIndexes drops the reports' own indexes, and the events' one
+// in time order (events_updates), for a bulk load into an empty database, keeping their definitions in bulk_indexes, in the
 // load's first transaction. A million rows inserted into eleven indexes
 // with keys in no order (reporter, category, kelurahan, point, map cell)
 // cost most of the load; building each index once from the loaded rows is
@@ -238,7 +238,7 @@ func dropReportIndexes(ctx context.Context, tx Tx) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO bulk_indexes (name, sql)
-		SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' AND sql IS NOT NULL`); err != nil {
+		SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('reports', 'events') AND sql IS NOT NULL`); err != nil {
 		return err
 	}
 	names, err := queryStrings(ctx, tx, `SELECT name FROM bulk_indexes`)

@@ -406,6 +406,29 @@ func (db *DB) ListEventsOf(ctx context.Context, reportIDs []int64) (map[int64][]
 	return out, err
 }
 
+// ListUpdates returns a page of the events after submission; see
+// esambat.ReportStore. The condition action <> 'submit' is the partial
+// index events_updates's own, so the page reads that index in order and
+// intake (whose one event is the submission) never writes it.
+func (db *DB) ListUpdates(ctx context.Context, w esambat.UpdateWindow) ([]esambat.Event, error) {
+	limit := w.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, maxPageLimit)
+	where := `action <> 'submit' AND created_at >= ? AND created_at < ?`
+	args := []any{db.t(w.From), db.t(w.To)}
+	if !w.AfterAt.IsZero() {
+		where += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
+		args = append(args, db.t(w.AfterAt), db.t(w.AfterAt), w.AfterID)
+	}
+	var out []esambat.Event
+	err := db.scanEvents(ctx, db.q(eventSelect+` WHERE `+where+` ORDER BY created_at, id LIMIT `+strconv.Itoa(limit)), args, func(e esambat.Event) {
+		out = append(out, e)
+	})
+	return out, err
+}
+
 // scanEvents runs query, an eventSelect, and passes each event to add.
 func (db *DB) scanEvents(ctx context.Context, query string, args []any, add func(esambat.Event)) error {
 	rows, err := db.Read.QueryContext(ctx, query, args...)

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"MapBoxes", testMapBoxes},
 		{"Paging", testPaging},
 		{"Window", testWindow},
+		{"Updates", testUpdates},
 		{"StatusBound", testStatusBound},
 		{"Search", testSearch},
 		{"SearchConcurrent", testSearchConcurrent},

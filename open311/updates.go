@@ -1,0 +1,116 @@
+package open311
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/esambat/esambat"
+)
+
+// MaxUpdates is the most updates one GET servicerequestupdates answers;
+// a client with more in its window asks again from the last
+// updated_datetime it got (the updates come oldest first).
+const MaxUpdates = 1000
+
+// UpdatesSpan is the window of GET servicerequestupdates when a date is
+// missing: the day before end_date (now by default), or the day after
+// start_date.
+const UpdatesSpan = 24 * time.Hour
+
+// updateScans bounds how many store pages of events one call reads while
+// it leaves out what it may not show (internal notes, rahasia reports).
+const updateScans = 10
+
+// handleUpdates answers GET servicerequestupdates.{fmt}, FixMyStreet's
+// extension for a client that sends reports here and follows them: each
+// step of a report after its submission, oldest first (see the package
+// documentation).
+func (h *Handler) handleUpdates(w http.ResponseWriter, r *http.Request, f format) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	var v esambat.Validation
+	start, end := dateWindow(q, UpdatesSpan, &v)
+	if start.IsZero() && end.IsZero() {
+		end = h.Service.Time()
+		start = end.Add(-UpdatesSpan)
+	}
+	if err := v.Err(); err != nil {
+		h.fail(w, r, f, err)
+		return
+	}
+	vals, err := h.updates(ctx, start, end)
+	if err != nil {
+		h.fail(w, r, f, err)
+		return
+	}
+	write(w, f, http.StatusOK, "service_request_updates", array{item: "request_update", values: vals})
+}
+
+// updates renders the updates of [start, end], end included, at most
+// MaxUpdates, reading each report they belong to once.
+func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, error) {
+	reports := map[int64]*esambat.Report{}
+	window := esambat.UpdateWindow{From: start, To: end.Add(time.Microsecond), Limit: MaxUpdates}
+	var vals []any
+	for range updateScans {
+		events, err := h.Service.Reports.ListUpdates(ctx, window)
+		if err != nil {
+			return nil, err
+		}
+		for i := range events {
+			ev := &events[i]
+			rep, ok := reports[ev.ReportID]
+			if !ok {
+				if rep, err = h.Service.Reports.FindReportByID(ctx, ev.ReportID); err != nil {
+					return nil, err
+				}
+				reports[ev.ReportID] = rep
+			}
+			if u := h.update(rep, ev); u != nil {
+				vals = append(vals, u)
+				if len(vals) == MaxUpdates {
+					return vals, nil
+				}
+			}
+		}
+		if len(events) < window.Limit {
+			break
+		}
+		last := events[len(events)-1]
+		window.AfterAt, window.AfterID = last.CreatedAt, last.ID
+	}
+	return vals, nil
+}
+
+// update renders one event of rep as a request_update, or nil for what
+// an anonymous visitor may not see: anything of a rahasia report, an
+// internal note. Before verification only the status is shown, as a
+// tracked ticket shows it; once published, the report's public timeline
+// text. status is open or closed, external_status_code E-Sambat's own
+// status (diproses, selesai...).
+func (h *Handler) update(rep *esambat.Report, ev *esambat.Event) object {
+	a := esambat.AccessFor(nil, rep)
+	changed := ev.From != ev.To
+	if a == esambat.AccessNone || (ev.Public == "" && !changed) || (a < esambat.AccessPublic && !changed) {
+		return nil
+	}
+	label := h.StatusLabels[ev.To]
+	if label == "" {
+		label = string(ev.To)
+	}
+	description := label
+	if a >= esambat.AccessPublic && ev.Public != "" {
+		description = ev.Public
+	}
+	return object{
+		{"update_id", strconv.FormatInt(ev.ID, 10)},
+		{"service_request_id", rep.Ticket},
+		{"status", openStatus(ev.To)},
+		{"updated_datetime", w3c(ev.CreatedAt)},
+		{"description", description},
+		{"media_url", nil},
+		{"external_status_code", string(ev.To)},
+	}
+}
