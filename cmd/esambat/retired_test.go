@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,4 +63,101 @@ func TestWarnRetired(t *testing.T) {
 	if got := warnings(); strings.Contains(got, "open reports") || !strings.Contains(got, "category=lalu-lintas-parkir") {
 		t.Errorf("after the move:\n%s", got)
 	}
+}
+
+// TestInstancesStartTogether: on PostgreSQL, two servers started at the
+// same moment on one empty database both come up: one migrates and loads
+// the reference data while the other waits its turn, and neither start
+// fails on the other's rows. Then both restart at once with reference
+// files that drop Dishub (both retire it), and again without them (both
+// bring it back), each time serving the same agencies.
+func TestInstancesStartTogether(t *testing.T) {
+	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("PostgreSQL start suite skipped: set ESAMBAT_TEST_POSTGRES_DSN to run it (CI does)")
+	}
+	dsn = freshSchema(t, dsn)
+	agencies, err := os.ReadFile("../../refdata/data/" + refdata.FileAgencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(agencies), "\n") {
+		if !strings.HasPrefix(line, "Dinas Perhubungan,") {
+			kept = append(kept, line)
+		}
+	}
+	ref := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ref, refdata.FileAgencies), []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for round, args := range [][]string{nil, {"--refdata", ref}, nil} {
+		ctx, cancel := context.WithCancel(context.Background())
+		type started struct {
+			addr string
+			err  error
+		}
+		up := make(chan started, 2)
+		done := make(chan error, 2)
+		for i := range 2 {
+			logs := &syncBuffer{}
+			go func() {
+				err := cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, logs,
+					env("ESAMBAT_DATABASE_URL", dsn, "ESAMBAT_DATA_DIR", t.TempDir()),
+					func(a string) { up <- started{addr: a} })
+				if err != nil {
+					up <- started{err: fmt.Errorf("instance %d: %w\n%s", i, err, logs.String())}
+				}
+				done <- err
+			}()
+		}
+		var bodies []string
+		for range 2 {
+			select {
+			case s := <-up:
+				if s.err != nil {
+					cancel()
+					t.Fatalf("round %d: %v", round, s.err)
+				}
+				_, body := get(t, "http://"+s.addr+"/api/v1/agencies")
+				if code, _ := get(t, "http://"+s.addr+"/readyz"); code != 200 {
+					t.Errorf("round %d: /readyz = %d", round, code)
+				}
+				bodies = append(bodies, body)
+			case <-time.After(90 * time.Second):
+				cancel()
+				t.Fatalf("round %d: an instance did not start", round)
+			}
+		}
+		cancel()
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("round %d: stop: %v", round, err)
+			}
+		}
+		retired := round == 1
+		for _, b := range bodies {
+			if strings.Contains(b, `"dishub"`) == retired || !strings.Contains(b, `"dinas-pupr"`) {
+				t.Errorf("round %d (Dishub retired: %v): agencies = %s", round, retired, b)
+			}
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that two goroutines may write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
