@@ -131,7 +131,8 @@
 // follows them (its GetServiceRequestUpdates): each step of a report
 // after its submission, as a request_update with update_id (the event's
 // id), service_request_id, status (open or closed after the step),
-// updated_datetime, description, media_url (always null) and
+// updated_datetime, description, media_url (the agency's evidence photo
+// on the update that uploaded it, null otherwise) and
 // external_status_code (E-Sambat's own status after the step, such as
 // diproses or selesai, for clients that map statuses of their own).
 // The window is start_date..end_date, both included, W3C datetimes as for

@@ -433,7 +433,12 @@ func (h *Handler) firstPhoto(ticket string, photos []esambat.Photo) any {
 	if pick == nil {
 		return nil
 	}
-	return h.BaseURL + "/laporan/" + url.PathEscape(ticket) + "/foto/" + pick.Key + ".jpg"
+	return h.photoURL(ticket, pick.Key)
+}
+
+// photoURL is the address of a report's photo on the site.
+func (h *Handler) photoURL(ticket, key string) string {
+	return h.BaseURL + "/laporan/" + url.PathEscape(ticket) + "/foto/" + key + ".jpg"
 }
 
 // address writes the report's place from the most specific to the most

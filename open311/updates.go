@@ -59,6 +59,7 @@ func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, err
 		if err != nil {
 			return nil, err
 		}
+		var withPhotos []int64
 		for i := range events {
 			ev := &events[i]
 			rep, ok := reports[ev.ReportID]
@@ -68,7 +69,18 @@ func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, err
 				}
 				reports[ev.ReportID] = rep
 			}
-			if u := h.update(rep, ev); u != nil {
+			if ev.Action == "photo" && ev.Data["kind"] == esambat.PhotoEvidence && esambat.AccessFor(nil, rep) >= esambat.AccessPublic {
+				withPhotos = append(withPhotos, rep.ID)
+			}
+		}
+		photos, err := h.Service.Reports.ListPhotosOf(ctx, withPhotos)
+		if err != nil {
+			return nil, err
+		}
+		for i := range events {
+			ev := &events[i]
+			rep := reports[ev.ReportID]
+			if u := h.update(rep, ev, photos[rep.ID]); u != nil {
 				vals = append(vals, u)
 				if len(vals) == MaxUpdates {
 					return vals, nil
@@ -89,20 +101,34 @@ func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, err
 // internal note. Before verification only the status is shown, as a
 // tracked ticket shows it; once published, the report's public timeline
 // text. status is open or closed, external_status_code E-Sambat's own
-// status (diproses, selesai...).
-func (h *Handler) update(rep *esambat.Report, ev *esambat.Event) object {
+// status (diproses, selesai...); media_url the agency's evidence photo
+// of an upload.
+func (h *Handler) update(rep *esambat.Report, ev *esambat.Event, photos []esambat.Photo) object {
 	a := esambat.AccessFor(nil, rep)
 	changed := ev.From != ev.To
-	if a == esambat.AccessNone || (ev.Public == "" && !changed) || (a < esambat.AccessPublic && !changed) {
+	public := ev.Public
+	if evidence := ev.Action == "photo" && ev.Data["kind"] == esambat.PhotoEvidence; evidence && public == "" {
+		// The staff page stores its upload without a text, so that a
+		// finish with its photo sends the reporter one message, not two.
+		public = esambat.TextEvidencePhoto
+	}
+	if a == esambat.AccessNone || (public == "" && !changed) || (a < esambat.AccessPublic && !changed) {
 		return nil
 	}
-	label := h.StatusLabels[ev.To]
-	if label == "" {
-		label = string(ev.To)
+	description := h.StatusLabels[ev.To]
+	if description == "" {
+		description = string(ev.To)
 	}
-	description := label
-	if a >= esambat.AccessPublic && ev.Public != "" {
-		description = ev.Public
+	if a >= esambat.AccessPublic && public != "" {
+		description = public
+	}
+	// The agency's evidence: the photos its upload stored with the event.
+	var media any
+	for _, p := range photos {
+		if p.Kind == esambat.PhotoEvidence && p.CreatedAt.Equal(ev.CreatedAt) {
+			media = h.photoURL(rep.Ticket, p.Key)
+			break
+		}
 	}
 	return object{
 		{"update_id", strconv.FormatInt(ev.ID, 10)},
@@ -110,7 +136,7 @@ func (h *Handler) update(rep *esambat.Report, ev *esambat.Event) object {
 		{"status", openStatus(ev.To)},
 		{"updated_datetime", w3c(ev.CreatedAt)},
 		{"description", description},
-		{"media_url", nil},
+		{"media_url", media},
 		{"external_status_code", string(ev.To)},
 	}
 }

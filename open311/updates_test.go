@@ -1,6 +1,7 @@
 package open311_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -28,6 +29,15 @@ func TestServiceRequestUpdates(t *testing.T) {
 	e.act(e.admin, sent, esambat.ActionInput{Action: esambat.ActionNote, Note: "Catatan internal: koordinasi dengan kontraktor."})
 	step()
 	e.finish(sent)
+	step()
+	// The agency's evidence photo, stored with its event as the staff
+	// page's upload does (without a public text; the API's has one).
+	evidence := []esambat.Photo{{Key: strings.Repeat("ab", 32), ThumbKey: strings.Repeat("cd", 32), Width: 800, Height: 600, Kind: esambat.PhotoEvidence}}
+	if err := e.svc.Reports.AddPhotos(context.Background(), rep2(t, e, sent).ID, evidence, &esambat.Event{Action: "photo", ActorID: e.pupr.UserID,
+		ActorRole: esambat.RolePetugas, From: esambat.StatusSelesai, To: esambat.StatusSelesai,
+		Data: map[string]string{"kind": esambat.PhotoEvidence, "count": "1"}}); err != nil {
+		t.Fatal(err)
+	}
 	secret := e.submit(e.warga, esambat.VisibilityRahasia, "jalan-jembatan")
 	step()
 	e.verify(secret)
@@ -81,13 +91,18 @@ func TestServiceRequestUpdates(t *testing.T) {
 		{"open", "didisposisi", "Dinas Pekerjaan Umum"},
 		{"open", "diproses", "Tambal sulam minggu ini."},
 		{"closed", "selesai", "Lubang sudah ditambal."},
+		{"closed", "selesai", esambat.TextEvidencePhoto},
 	}
 	if len(mine) != len(want) {
 		t.Fatalf("the sent report's updates = %+v, want %d", mine, len(want))
 	}
 	for i, w := range want {
-		if u := mine[i]; u.Status != w.status || u.External != w.external || !strings.Contains(u.Description, w.text) || u.Media != nil {
-			t.Errorf("update %d = %+v, want %s/%s with %q", i, u, w.status, w.external, w.text)
+		var media any // the evidence photo's address, on its upload only
+		if w.text == esambat.TextEvidencePhoto {
+			media = e.base + "/laporan/" + sent + "/foto/" + evidence[0].Key + ".jpg"
+		}
+		if u := mine[i]; u.Status != w.status || u.External != w.external || !strings.Contains(u.Description, w.text) || u.Media != media {
+			t.Errorf("update %d = %+v, want %s/%s with %q and media %v", i, u, w.status, w.external, w.text, media)
 		}
 	}
 	var rej []update
