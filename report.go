@@ -476,6 +476,10 @@ type ReportStore interface {
 	CreateReport(ctx context.Context, r *Report, ev *Event, idemKey string) (stored *Report, created bool, err error)
 	// FindReportByID returns ENOTFOUND when there is no such report.
 	FindReportByID(ctx context.Context, id int64) (*Report, error)
+	// FindReportsByID returns each of the reports that exists, by ID, in
+	// one query per 1,000 (as ListEventsOf): a feed of events names their
+	// reports over and over.
+	FindReportsByID(ctx context.Context, ids []int64) (map[int64]*Report, error)
 	// FindReportByTicket returns ENOTFOUND when there is no such ticket.
 	FindReportByTicket(ctx context.Context, ticket string) (*Report, error)
 	// FindReports returns a page of reports matching f.

@@ -2,6 +2,7 @@ package open311
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -49,7 +50,8 @@ func (h *Handler) handleUpdates(w http.ResponseWriter, r *http.Request, f format
 }
 
 // updates renders the updates of [start, end], end included, at most
-// MaxUpdates, reading each report they belong to once.
+// MaxUpdates, reading the reports they belong to (and their evidence
+// photos) in one query per store page.
 func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, error) {
 	reports := map[int64]*esambat.Report{}
 	window := esambat.UpdateWindow{From: start, To: end.Add(time.Microsecond), Limit: MaxUpdates}
@@ -59,17 +61,19 @@ func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, err
 		if err != nil {
 			return nil, err
 		}
-		var withPhotos []int64
-		for i := range events {
-			ev := &events[i]
-			rep, ok := reports[ev.ReportID]
-			if !ok {
-				if rep, err = h.Service.Reports.FindReportByID(ctx, ev.ReportID); err != nil {
-					return nil, err
-				}
-				reports[ev.ReportID] = rep
+		var missing, withPhotos []int64
+		for _, ev := range events {
+			if _, ok := reports[ev.ReportID]; !ok {
+				missing = append(missing, ev.ReportID)
 			}
-			if ev.Action == "photo" && ev.Data["kind"] == esambat.PhotoEvidence && esambat.AccessFor(nil, rep) >= esambat.AccessPublic {
+		}
+		found, err := h.Service.Reports.FindReportsByID(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(reports, found)
+		for _, ev := range events {
+			if rep := reports[ev.ReportID]; rep != nil && isEvidence(&ev) && esambat.AccessFor(nil, rep) >= esambat.AccessPublic {
 				withPhotos = append(withPhotos, rep.ID)
 			}
 		}
@@ -80,6 +84,9 @@ func (h *Handler) updates(ctx context.Context, start, end time.Time) ([]any, err
 		for i := range events {
 			ev := &events[i]
 			rep := reports[ev.ReportID]
+			if rep == nil {
+				continue // every event has its report (a foreign key): defence only
+			}
 			if u := h.update(rep, ev, photos[rep.ID]); u != nil {
 				vals = append(vals, u)
 				if len(vals) == MaxUpdates {
@@ -107,7 +114,7 @@ func (h *Handler) update(rep *esambat.Report, ev *esambat.Event, photos []esamba
 	a := esambat.AccessFor(nil, rep)
 	changed := ev.From != ev.To
 	public := ev.Public
-	if evidence := ev.Action == "photo" && ev.Data["kind"] == esambat.PhotoEvidence; evidence && public == "" {
+	if isEvidence(ev) && public == "" {
 		// The staff page stores its upload without a text, so that a
 		// finish with its photo sends the reporter one message, not two.
 		public = esambat.TextEvidencePhoto
@@ -139,4 +146,9 @@ func (h *Handler) update(rep *esambat.Report, ev *esambat.Event, photos []esamba
 		{"media_url", media},
 		{"external_status_code", string(ev.To)},
 	}
+}
+
+// isEvidence reports whether ev is an agency's upload of evidence photos.
+func isEvidence(ev *esambat.Event) bool {
+	return ev.Action == "photo" && ev.Data["kind"] == esambat.PhotoEvidence
 }

@@ -326,6 +326,28 @@ func (db *DB) FindReportByID(ctx context.Context, id int64) (*esambat.Report, er
 	return db.scanReport(db.readQueryRow(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id = ?`), id))
 }
 
+// FindReportsByID returns the reports of ids that exist; see
+// esambat.ReportStore.
+func (db *DB) FindReportsByID(ctx context.Context, ids []int64) (map[int64]*esambat.Report, error) {
+	out := map[int64]*esambat.Report{}
+	err := inChunks(ids, func(in string, args []any) error {
+		rows, err := db.Read.QueryContext(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE id IN (`+in+`)`), args...)
+		if err != nil {
+			return db.err(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := db.scanReport(rows)
+			if err != nil {
+				return err
+			}
+			out[r.ID] = r
+		}
+		return db.err(rows.Err())
+	})
+	return out, err
+}
+
 // FindReportByTicket returns ENOTFOUND when there is no such ticket.
 func (db *DB) FindReportByTicket(ctx context.Context, ticket string) (*esambat.Report, error) {
 	return db.scanReport(db.readQueryRow(ctx, db.q(`SELECT `+reportCols+` FROM reports WHERE ticket = ?`), strings.ToUpper(strings.TrimSpace(ticket))))

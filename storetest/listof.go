@@ -10,7 +10,7 @@ import (
 	"github.com/esambat/esambat"
 )
 
-// testListOf: ListEventsOf and ListPhotosOf give, for each report asked
+// testListOf: ListEventsOf and ListPhotosOf (and FindReportsByID) give, for each report asked
 // about, what ListEvents and ListPhotos give for it alone, in the same
 // order; a report with none, or no such report, has no entry. The IDs
 // asked about are more than one query's IN list holds (1,000), so the
@@ -70,6 +70,22 @@ func testListOf(t *testing.T, open Opener) {
 	if len(events) != 3 || len(events[reports[0].ID]) != 2 || len(photos) != 2 || len(photos[reports[0].ID]) != 3 {
 		t.Errorf("ListEventsOf has %d reports (%d events of the first), ListPhotosOf %d (%d photos of the first); want 3 (2), 2 (3)",
 			len(events), len(events[reports[0].ID]), len(photos), len(photos[reports[0].ID]))
+	}
+	found, err := s.FindReportsByID(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reports {
+		one, err := s.FindReportByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(found[r.ID], one) {
+			t.Errorf("FindReportsByID[%d] = %+v, FindReportByID = %+v", r.ID, found[r.ID], one)
+		}
+	}
+	if len(found) != 3 {
+		t.Errorf("FindReportsByID found %d reports, want 3", len(found))
 	}
 	if events, err := s.ListEventsOf(ctx, nil); err != nil || len(events) != 0 {
 		t.Errorf("ListEventsOf(nil) = %v, %v", events, err)
