@@ -295,6 +295,15 @@ func listQueries(base string, cursors []string) ([]query, error) {
 			from, to := window(r, 30)
 			return base + "/open311/v2/requests.json?start_date=" + from + "&end_date=" + to
 		}},
+		// What a FixMyStreet client polls for the reports it sent: the
+		// updates of the last hour, and of a whole day (1,000 of them).
+		{"open311, servicerequestupdates.json, last hour", func(int, *mrand.Rand) string {
+			return base + "/open311/v2/servicerequestupdates.json?start_date=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+		}},
+		{"open311, servicerequestupdates.json, 1-day window", func(_ int, r *mrand.Rand) string {
+			from, to := window(r, 1)
+			return base + "/open311/v2/servicerequestupdates.json?start_date=" + from + "&end_date=" + to
+		}},
 	}, nil
 }
 
