@@ -283,12 +283,8 @@ var w3cLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"}
 func dateWindow(q url.Values, span time.Duration, v *esambat.Validation) (start, end time.Time) {
 	start, err1 := parseW3C(q.Get("start_date"))
 	end, err2 := parseW3C(q.Get("end_date"))
-	if err1 != nil {
-		v.Add("start_date", err1.Error())
-	}
-	if err2 != nil {
-		v.Add("end_date", err2.Error())
-	}
+	v.AddError("start_date", err1)
+	v.AddError("end_date", err2)
 	switch {
 	case err1 != nil || err2 != nil:
 		return time.Time{}, time.Time{}

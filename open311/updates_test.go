@@ -124,7 +124,7 @@ func TestServiceRequestUpdates(t *testing.T) {
 		t.Errorf("updates after the last = %+v", got)
 	}
 	for q, want := range map[string]string{
-		"start_date=kemarin": "start_date",
+		"start_date=kemarin": "start_date: Waktu harus berformat W3C dengan zona waktu",
 		"start_date=" + at(since) + "&end_date=" + at(since.Add(-time.Hour)):   "end_date harus sama dengan atau setelah start_date",
 		"start_date=" + at(since) + "&end_date=" + at(since.AddDate(0, 0, 91)): "maksimal 90 hari",
 	} {
