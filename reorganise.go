@@ -113,17 +113,14 @@ type AgencyLoad struct {
 	Open   int
 }
 
-// StrandedReports lists the retired agencies that still hold open
-// reports (HeldOpen), with how many: the admins' queue shows them until
-// they are moved (MoveAgencyReports). It costs one count per retired
-// agency, and nothing while none is retired.
-func (s *Service) StrandedReports(ctx context.Context) ([]AgencyLoad, error) {
-	ags, err := s.Reference.ListAgencies(ctx)
-	if err != nil {
-		return nil, err
-	}
+// StrandedReports lists those of agencies that are retired and still
+// hold open reports (HeldOpen), with how many: the admins' queue shows
+// them until they are moved (MoveAgencyReports), and the start names
+// them. It costs one count per retired agency, and nothing while none is
+// retired; the callers pass the agencies they have read already.
+func (s *Service) StrandedReports(ctx context.Context, agencies []Agency) ([]AgencyLoad, error) {
 	var out []AgencyLoad
-	for _, a := range ags {
+	for _, a := range agencies {
 		if !a.Retired {
 			continue
 		}

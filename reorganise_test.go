@@ -39,7 +39,8 @@ func TestMoveAgencyReports(t *testing.T) {
 		t.Fatalf("moving an active agency's reports in bulk = %v", err)
 	}
 	testdb.Retire(t, w.db, []string{"dishub"}, nil)
-	stranded, err := w.svc.StrandedReports(ctx)
+	ags, _ := w.db.ListAgencies(ctx)
+	stranded, err := w.svc.StrandedReports(ctx, ags)
 	if err != nil || len(stranded) != 1 || stranded[0].Agency.Code != "dishub" || stranded[0].Open != 2 {
 		t.Fatalf("stranded = %+v, %v; want dishub holding 2", stranded, err)
 	}
@@ -81,7 +82,7 @@ func TestMoveAgencyReports(t *testing.T) {
 			t.Errorf("%s (%s) moved to %s", r.Ticket, got.Status, got.AgencyCode)
 		}
 	}
-	if stranded, err := w.svc.StrandedReports(ctx); err != nil || len(stranded) != 0 {
+	if stranded, err := w.svc.StrandedReports(ctx, ags); err != nil || len(stranded) != 0 {
 		t.Errorf("stranded after the move = %+v, %v", stranded, err)
 	}
 }

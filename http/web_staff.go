@@ -159,7 +159,7 @@ func (s *Server) handleAdminQueue(w http.ResponseWriter, r *http.Request) {
 		p.Title += " — " + ag.Name
 		d.AgencyName = ag.Name
 	}
-	if d.Stranded, err = s.Service.StrandedReports(r.Context()); err != nil {
+	if d.Stranded, err = s.Service.StrandedReports(r.Context(), ref.agencies); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -256,9 +256,6 @@ func (a *app) build(ctx context.Context) error {
 		return fmt.Errorf("load reference data: %w", err)
 	}
 	a.logReferenceChanges(ch, len(regions)+len(agencies)+len(cats))
-	if err := a.warnRetired(ctx); err != nil {
-		return err
-	}
 	for _, row := range slices.Concat(ch.Added, ch.Updated) {
 		if !strings.HasPrefix(row, "region ") {
 			a.routingStale = true
@@ -303,7 +300,7 @@ func (a *app) build(ctx context.Context) error {
 	}
 	// Every stored event writes its notifications in its own transaction.
 	a.db.Planner = &notify.Planner{BaseURL: a.cfg.BaseURL, PhoneChannel: a.cfg.PhoneChannel, Webhooks: a.cfg.Webhooks, Escalations: a.cfg.Escalations}
-	return nil
+	return a.warnRetired(ctx)
 }
 
 // logReferenceChanges says what the reference files changed in the
@@ -341,19 +338,11 @@ func (a *app) warnRetired(ctx context.Context) error {
 			a.logger.Warn("a category's default agency is retired: choose another at /admin/kategori", "category", c.Code, "agency", c.AgencyCode)
 		}
 	}
-	for _, g := range ags {
-		if !g.Retired {
-			continue
-		}
-		n, err := a.db.CountReports(ctx, esambat.ReportFilter{AgencyCode: g.Code, Statuses: esambat.HeldOpen})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin", "agency", g.Code, "open", n)
-		}
+	stranded, err := a.service.StrandedReports(ctx, ags)
+	for _, l := range stranded {
+		a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin", "agency", l.Agency.Code, "open", l.Open)
 	}
-	return nil
+	return err
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

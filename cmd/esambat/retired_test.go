@@ -45,7 +45,7 @@ func TestWarnRetired(t *testing.T) {
 	warnings := func() string {
 		t.Helper()
 		var logs bytes.Buffer
-		a := &app{db: db, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		a := &app{db: db, service: svc, logger: slog.New(slog.NewTextHandler(&logs, nil))}
 		if err := a.warnRetired(ctx); err != nil {
 			t.Fatal(err)
 		}
