@@ -19,29 +19,23 @@ func TestEventTextInEnglish(t *testing.T) {
 	w.svc.Clocks.SLA.AutoClose = 7
 	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
 	petugas := esambat.Actor{UserID: 2, Role: esambat.RolePetugas, AgencyCode: "dinas-pupr"}
-	act := func(ticket string, who esambat.Actor, in esambat.ActionInput) {
-		t.Helper()
-		if _, err := w.svc.Act(ctx, who, ticket, in); err != nil {
-			t.Fatalf("%s: %v", in.Action, err)
-		}
-	}
 	done := w.submit(t)
-	act(done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
-	act(done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionHandback, Reason: "Urusan provinsi"})
-	act(done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
-	act(done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDispose, Agency: "dishub"})
-	act(done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDispose, Agency: "dinas-pupr"})
-	act(done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Tambal sulam pekan ini."})
-	act(done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionFinish, Text: "Sudah ditambal."})
+	w.act(t, done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+	w.act(t, done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionHandback, Reason: "Urusan provinsi"})
+	w.act(t, done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+	w.act(t, done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDispose, Agency: "dishub"})
+	w.act(t, done.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDispose, Agency: "dinas-pupr"})
+	w.act(t, done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Tambal sulam pekan ini."})
+	w.act(t, done.Ticket, petugas, esambat.ActionInput{Action: esambat.ActionFinish, Text: "Sudah ditambal."})
 	w.clock.Set(wibH(2026, 6, 30, 9))
 	if res, err := w.svc.Tick(ctx); err != nil || res.AutoClosed != 1 {
 		t.Fatalf("tick = %+v, %v", res, err)
 	}
 	rejected := w.submit(t)
-	act(rejected.Ticket, admin, esambat.ActionInput{Action: esambat.ActionReject, Reason: "luar_wilayah"})
+	w.act(t, rejected.Ticket, admin, esambat.ActionInput{Action: esambat.ActionReject, Reason: "luar_wilayah"})
 	merged := w.submit(t)
 	open := w.submit(t)
-	act(merged.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDuplicate, Of: open.Ticket})
+	w.act(t, merged.Ticket, admin, esambat.ActionInput{Action: esambat.ActionDuplicate, Of: open.Ticket})
 
 	var en, id []string
 	for _, r := range []*esambat.Report{done, rejected, merged} {

@@ -20,20 +20,14 @@ func TestMoveAgencyReports(t *testing.T) {
 	w := newWorld(t, wibH(2026, 5, 4, 9))
 	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
 	officer := esambat.Actor{UserID: 2, Role: esambat.RolePetugas, AgencyCode: "dishub"}
-	act := func(ticket string, who esambat.Actor, in esambat.ActionInput) {
-		t.Helper()
-		if _, err := w.svc.Act(ctx, who, ticket, in); err != nil {
-			t.Fatalf("%s: %v", in.Action, err)
-		}
-	}
 	waiting, working, finished, other := w.submit(t), w.submit(t), w.submit(t), w.submit(t)
 	for _, r := range []*esambat.Report{waiting, working, finished} {
-		act(r.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dishub"})
+		w.act(t, r.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dishub"})
 	}
-	act(other.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
-	act(working.Ticket, officer, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Pasang rambu pekan ini."})
-	act(finished.Ticket, officer, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Cat ulang marka."})
-	act(finished.Ticket, officer, esambat.ActionInput{Action: esambat.ActionFinish, Text: "Marka sudah dicat ulang."})
+	w.act(t, other.Ticket, admin, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dinas-pupr"})
+	w.act(t, working.Ticket, officer, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Pasang rambu pekan ini."})
+	w.act(t, finished.Ticket, officer, esambat.ActionInput{Action: esambat.ActionAccept, Plan: "Cat ulang marka."})
+	w.act(t, finished.Ticket, officer, esambat.ActionInput{Action: esambat.ActionFinish, Text: "Marka sudah dicat ulang."})
 
 	if _, err := w.svc.MoveAgencyReports(ctx, admin, "dishub", "dinas-pupr"); !hasField(err, "from", esambat.MsgMoveOnlyRetired) {
 		t.Fatalf("moving an active agency's reports in bulk = %v", err)

@@ -62,6 +62,14 @@ func (w *world) submit(t *testing.T) *esambat.Report {
 	return r
 }
 
+// act takes one step on ticket as who, failing the test if it is refused.
+func (w *world) act(t *testing.T, ticket string, who esambat.Actor, in esambat.ActionInput) {
+	t.Helper()
+	if _, err := w.svc.Act(context.Background(), who, ticket, in); err != nil {
+		t.Fatalf("%s: %v", in.Action, err)
+	}
+}
+
 func wibH(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, esambat.WIB)
 }
