@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -338,11 +339,34 @@ func (a *app) warnRetired(ctx context.Context) error {
 			a.logger.Warn("a category's default agency is retired: choose another at /admin/kategori", "category", c.Code, "agency", c.AgencyCode)
 		}
 	}
+	a.warnAgencyConfig(ags, "--webhooks", slices.Collect(maps.Keys(a.cfg.Webhooks)))
+	a.warnAgencyConfig(ags, "--escalate-to", slices.Collect(maps.Keys(a.cfg.Escalations)))
 	stranded, err := a.service.StrandedReports(ctx, ags)
 	for _, l := range stranded {
 		a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin", "agency", l.Agency.Code, "open", l.Open)
 	}
 	return err
+}
+
+// warnAgencyConfig warns of the agency codes an option names (codes; ""
+// is the option's default and always fine) that no agency of the
+// reference data has, which nothing will ever be sent for (a typo), and
+// of those whose agency is retired, which nothing new will be sent for.
+// It does not refuse to start: an agency retired by new reference files
+// must not take the service down with it.
+func (a *app) warnAgencyConfig(ags []esambat.Agency, option string, codes []string) {
+	slices.Sort(codes)
+	for _, code := range codes {
+		if code == "" {
+			continue
+		}
+		switch i := slices.IndexFunc(ags, func(g esambat.Agency) bool { return g.Code == code }); {
+		case i < 0:
+			a.logger.Warn(option+" names an agency the reference data does not have: nothing will be sent for it; check the code against /api/v1/agencies", "agency", code)
+		case ags[i].Retired:
+			a.logger.Warn(option+" names a retired agency: no new reports reach it; point it at the agency that took over", "agency", code)
+		}
+	}
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

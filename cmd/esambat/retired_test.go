@@ -45,17 +45,27 @@ func TestWarnRetired(t *testing.T) {
 	warnings := func() string {
 		t.Helper()
 		var logs bytes.Buffer
-		a := &app{db: db, service: svc, logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		a := &app{db: db, service: svc, logger: slog.New(slog.NewTextHandler(&logs, nil)), cfg: Config{
+			Webhooks:    map[string]string{"dishub": "https://dishub.example/hook", "dinas-pupr": "https://pupr.example/hook", "dinas-pu": "https://typo.example/hook"},
+			Escalations: map[string][]string{"": {"kominfo@example.id"}, "dishub": {"kadishub@example.id"}},
+		}}
 		if err := a.warnRetired(ctx); err != nil {
 			t.Fatal(err)
 		}
 		return logs.String()
 	}
 	got := warnings()
-	for _, want := range []string{"category=lalu-lintas-parkir agency=dishub", "/admin/kategori", "still holds open reports", "agency=dishub open=1"} {
+	for _, want := range []string{"category=lalu-lintas-parkir agency=dishub", "/admin/kategori", "still holds open reports", "agency=dishub open=1",
+		`"--webhooks names an agency the reference data does not have: nothing will be sent for it; check the code against /api/v1/agencies" agency=dinas-pu`,
+		`"--webhooks names a retired agency: no new reports reach it; point it at the agency that took over" agency=dishub`,
+		`"--escalate-to names a retired agency: no new reports reach it; point it at the agency that took over" agency=dishub`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the start's warnings lack %q:\n%s", want, got)
 		}
+	}
+	// An active agency's webhook and the default escalation are fine.
+	if strings.Contains(got, "agency=dinas-pupr\n") || strings.Contains(got, "--escalate-to names an agency the reference") {
+		t.Errorf("warned of an agency that is fine:\n%s", got)
 	}
 	if _, err := svc.MoveAgencyReports(ctx, admin, "dishub", "dinas-pupr"); err != nil {
 		t.Fatal(err)
