@@ -476,11 +476,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	router := a.loadRouter(ctx)
-	a.service.Router = router
-	if c.RoutingRetrain > 0 {
-		go a.retrain(ctx, router, c.RoutingRetrain)
-	}
+	a.service.Router = a.startRouter(ctx, c.RoutingRetrain)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err

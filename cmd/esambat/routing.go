@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +25,24 @@ const maxTrainingReports = 20000
 
 // modelRouter serves suggestions from the current model and lets a
 // retraining swap in a new one without locks on the request path.
-type modelRouter struct{ m atomic.Pointer[routing.Model] }
+type modelRouter struct {
+	m atomic.Pointer[routing.Model]
+	// at is when m was trained, in Unix nanoseconds (0: no model yet).
+	at atomic.Int64
+}
+
+func (r *modelRouter) set(m *routing.Model, at time.Time) {
+	r.m.Store(m)
+	r.at.Store(at.UnixNano())
+}
+
+// trainedAt is when the model served was trained; zero without one.
+func (r *modelRouter) trainedAt() time.Time {
+	if n := r.at.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 func (r *modelRouter) Suggest(title, description string, k int) []esambat.RouteSuggestion {
 	m := r.m.Load()
@@ -91,65 +110,193 @@ func trainingData(ctx context.Context, db *sqldb.DB) ([]esambat.Category, []rout
 
 func modelPath(c Config) string { return filepath.Join(c.DataDir, "routing-model.json") }
 
-// loadRouter returns a router with the saved model. Without one (or when
-// the reference data's categories or agencies changed at this start) it trains
-// a model from the database in the background, so that a large history
-// never delays readiness; until then there are no suggestions.
-func (a *app) loadRouter(ctx context.Context) *modelRouter {
+// modelSnapshot is the snapshot (esambat.SnapshotStore) holding the last
+// model a server trained, as gzip'd JSON: a restarted server loads it
+// instead of spending its first seconds training again (on a 2-core
+// server a query's p99 went from 3.6 to 9-24 ms while it trained; see
+// BENCHMARKS.md), and the instances sharing a PostgreSQL database train
+// once per interval between them instead of once each.
+const modelSnapshot = "routing/1"
+
+// startRouter returns a router that serves no suggestions until its
+// model is ready, and readies it in the background so that neither a
+// large history nor a large model delays readiness (loading one trained
+// on 20,000 reports takes about 45 ms): the newest saved model, the one
+// "esambat routing train" wrote in the data directory or the one a
+// server kept in the database, or, without one that knows today's
+// categories (or when the reference data's categories or agencies
+// changed at this start), a new one trained on the database. Then, when
+// every is not zero, it keeps the model fresh (retrain).
+func (a *app) startRouter(ctx context.Context, every time.Duration) *modelRouter {
 	r := &modelRouter{}
-	if a.routingStale {
-		// The saved model (esambat routing train) knows the old
-		// categories; later starts must not load it either.
-		if err := os.Remove(modelPath(a.cfg)); err == nil {
-			a.logger.Info("the reference data's categories or agencies changed: removed the saved routing model, training a new one", "path", modelPath(a.cfg))
-		}
-	} else if f, err := os.Open(modelPath(a.cfg)); err == nil {
-		m, err := routing.Load(f)
-		f.Close()
-		if err == nil {
-			r.m.Store(m)
-			return r
-		}
-		a.logger.Warn("routing model unreadable, training a new one", "path", modelPath(a.cfg), "err", err)
-	}
 	go func() {
-		m, ex, err := a.trainModel(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.logger.Warn("routing model training failed; no suggestions until the next retrain", "err", err)
-			}
-			return
+		a.firstModel(ctx, r)
+		if every > 0 {
+			a.retrain(ctx, r, every)
 		}
-		r.m.CompareAndSwap(nil, m)
-		// Reading and training on 20,000 reports leaves tens of MB of
-		// garbage that an idle server would keep resident until its next
-		// GC, minutes away: return it to the OS now.
-		debug.FreeOSMemory()
-		a.logger.Info("routing model trained", "verified_reports", len(ex))
 	}()
 	return r
 }
 
-// retrain keeps the model fresh: every interval it trains on the current
-// history and swaps the model in.
+// firstModel readies r's first model (startRouter).
+func (a *app) firstModel(ctx context.Context, r *modelRouter) {
+	if a.routingStale {
+		// The saved models know the old categories; later starts must
+		// not load the file either (the database's is replaced by the
+		// training below).
+		if err := os.Remove(modelPath(a.cfg)); err == nil {
+			a.logger.Info("the reference data's categories or agencies changed: removed the saved routing model, training a new one", "path", modelPath(a.cfg))
+		}
+	} else if m, at, from := a.savedModel(ctx); m != nil {
+		r.set(m, at)
+		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
+		return
+	}
+	if err := a.trainShared(ctx, r); err != nil && ctx.Err() == nil {
+		a.logger.Warn("routing model training failed; no suggestions until the next retrain", "err", err)
+	}
+}
+
+// savedModel returns the newer of the data directory's model file and
+// the database's snapshot, with when it was trained and where it came
+// from; nil when neither is there, readable and trained on the
+// categories in use now (another instance may have started with other
+// reference files).
+func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, from string) {
+	cats, err := a.db.ListCategories(ctx)
+	if err != nil {
+		a.logger.Warn("routing model: cannot read the categories", "err", err)
+		return nil, time.Time{}, ""
+	}
+	var want []string
+	for _, c := range cats {
+		if !c.Retired {
+			want = append(want, c.Code)
+		}
+	}
+	slices.Sort(want)
+	fits := func(m *routing.Model) bool { return slices.Equal(m.Categories(), want) }
+	if f, err := os.Open(modelPath(a.cfg)); err == nil {
+		fm, err := routing.Load(f)
+		st, serr := f.Stat()
+		f.Close()
+		switch {
+		case err != nil || serr != nil:
+			a.logger.Warn("routing model file unreadable, not used", "path", modelPath(a.cfg), "err", errors.Join(err, serr))
+		case !fits(fm):
+			a.logger.Info("routing model file knows other categories, not used", "path", modelPath(a.cfg))
+		default:
+			m, at, from = fm, st.ModTime(), modelPath(a.cfg)
+		}
+	}
+	body, sat, err := a.db.Snapshot(ctx, modelSnapshot)
+	if err != nil {
+		if esambat.ErrorCode(err) != esambat.ENOTFOUND {
+			a.logger.Warn("routing model: cannot read the database's", "err", err)
+		}
+		return m, at, from
+	}
+	if m != nil && !sat.After(at) {
+		return m, at, from
+	}
+	sm, err := decodeModel(body)
+	switch {
+	case err != nil:
+		a.logger.Warn("routing model in the database unreadable, not used", "err", err)
+	case !fits(sm):
+		a.logger.Info("routing model in the database knows other categories, not used")
+	default:
+		m, at, from = sm, sat, "database"
+	}
+	return m, at, from
+}
+
+// trainShared trains a model, serves it with r and keeps it in the
+// database for the next start and the other instances.
+func (a *app) trainShared(ctx context.Context, r *modelRouter) error {
+	m, ex, err := a.trainModel(ctx)
+	if err != nil {
+		return err
+	}
+	at := time.Now()
+	r.set(m, at)
+	// Reading and training on 20,000 reports leaves tens of MB of
+	// garbage that an idle server would keep resident until its next
+	// GC, minutes away: return it to the OS now.
+	defer debug.FreeOSMemory()
+	a.logger.Info("routing model trained", "verified_reports", len(ex))
+	a.shareModel(ctx, m, at)
+	return nil
+}
+
+// shareModel keeps m in the database. A failure costs the next start a
+// training, not a suggestion: it is logged, not returned.
+func (a *app) shareModel(ctx context.Context, m *routing.Model, at time.Time) {
+	body, err := encodeModel(m)
+	if err == nil {
+		err = a.db.PutSnapshot(ctx, modelSnapshot, at, body)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.logger.Warn("routing model not kept in the database; the next start trains again", "err", err)
+	}
+}
+
+func encodeModel(m *routing.Model) ([]byte, error) {
+	var b bytes.Buffer
+	z := gzip.NewWriter(&b)
+	if err := m.Save(z); err != nil {
+		return nil, err
+	}
+	if err := z.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func decodeModel(body []byte) (*routing.Model, error) {
+	z, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	return routing.Load(z)
+}
+
+// retrain keeps the model fresh: once the current model is every old, it
+// loads the database's if another instance trained one since, and
+// otherwise trains on the current history and keeps the result there.
 func (a *app) retrain(ctx context.Context, r *modelRouter, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	next := time.Now().Add(every)
+	if at := r.trainedAt(); !at.IsZero() {
+		next = at.Add(every)
+	}
 	for {
+		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
-		m, ex, err := a.trainModel(ctx)
-		if err != nil {
+		switch err := a.refreshModel(ctx, r, every); {
+		case err != nil:
 			a.logger.Warn("routing retrain failed", "err", err)
-			continue
+			next = time.Now().Add(every)
+		default:
+			next = r.trainedAt().Add(every)
 		}
-		r.m.Store(m)
-		debug.FreeOSMemory() // see loadRouter
-		a.logger.Info("routing model retrained", "verified_reports", len(ex))
 	}
+}
+
+// refreshModel is one turn of retrain: it swaps in the database's model
+// when another instance trained it less than every ago, after the one r
+// serves, and trains a new one otherwise.
+func (a *app) refreshModel(ctx context.Context, r *modelRouter, every time.Duration) error {
+	if m, at, from := a.savedModel(ctx); m != nil && at.After(r.trainedAt()) && time.Since(at) < every {
+		r.set(m, at)
+		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
+		return nil
+	}
+	return a.trainShared(ctx, r)
 }
 
 // cmdRouting implements "esambat routing train": train on the verified
@@ -194,6 +341,15 @@ func cmdRouting(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err := os.Rename(tmp, modelPath(c)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "model trained on %d reports saved to %s (running servers pick it up at their next start or retrain)\n", len(ex), modelPath(c))
+	// Kept in the database too, for the instances that do not share
+	// this data directory.
+	body, err := encodeModel(m)
+	if err != nil {
+		return err
+	}
+	if err := a.db.PutSnapshot(ctx, modelSnapshot, time.Now(), body); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "model trained on %d reports saved to %s and the database (running servers pick it up at their next start or retrain)\n", len(ex), modelPath(c))
 	return nil
 }

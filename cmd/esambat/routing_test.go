@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esambat/esambat"
+	"github.com/esambat/esambat/internal/testdb"
 )
 
 // TestRoutingTrainCommand: verified reports train the model that
@@ -22,14 +24,37 @@ func TestRoutingTrainCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	getenv := env("ESAMBAT_DATA_DIR", dir)
-	c, _, err := parseConfig("test", nil, getenv, io.Discard)
-	if err != nil {
+	a := openTestApp(t, getenv)
+	verifyExamples(t, a, 120)
+	a.db.Close()
+	var out bytes.Buffer
+	if code := run(ctx, []string{"routing", "train"}, nil, &out, io.Discard, getenv); code != 0 {
+		t.Fatalf("routing train = %d %s", code, out.String())
+	}
+	if !regexp.MustCompile(`held-out accuracy on \d+ of 120 verified reports: top-1 [01]\.\d{3}, top-3`).MatchString(out.String()) {
+		t.Errorf("output: %s", out.String())
+	}
+	t.Log(strings.TrimSpace(out.String()))
+	if _, err := os.Stat(filepath.Join(dir, "routing-model.json")); err != nil {
 		t.Fatal(err)
 	}
-	a, err := openApp(ctx, c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+	a = openTestApp(t, getenv)
+	router := &modelRouter{}
+	a.firstModel(ctx, router)
+	got := router.Suggest("Air PDAM mati", "Sudah tiga hari air PDAM tidak mengalir di rumah kami.", 3)
+	if len(got) == 0 || got[0].Category != "air-bersih" {
+		t.Errorf("suggestion = %+v", got)
 	}
+	if code := run(ctx, []string{"routing"}, nil, io.Discard, io.Discard, getenv); code == 0 {
+		t.Error("routing without train succeeded")
+	}
+}
+
+// verifyExamples files and verifies the first n usable reports of the
+// routing package's labelled examples, for a model to learn from.
+func verifyExamples(t *testing.T, a *app, want int) {
+	t.Helper()
+	ctx := context.Background()
 	f, err := os.Open("../../routing/testdata/reports.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +67,7 @@ func TestRoutingTrainCommand(t *testing.T) {
 	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
 	n := 0
 	for _, row := range rows[1:] {
-		if n == 120 {
+		if n == want {
 			break
 		}
 		r, _, err := a.service.SubmitReport(ctx, admin, esambat.ReportInput{CategoryCode: row[0], Title: row[1], Description: row[2],
@@ -56,29 +81,112 @@ func TestRoutingTrainCommand(t *testing.T) {
 		}
 		n++
 	}
+}
+
+// TestRoutingModelKeptInDatabase: the model a server trains is kept in
+// the database, and the next start (or another instance on the same
+// database) serves it at once instead of training again; it is not used
+// once the categories in use differ from its own; and a retrain turn
+// takes one that another instance trained since instead of training.
+func TestRoutingModelKeptInDatabase(t *testing.T) {
+	ctx := context.Background()
+	getenv := env("ESAMBAT_DATA_DIR", t.TempDir())
+	a := openTestApp(t, getenv)
+	verifyExamples(t, a, 80)
+	var logs syncBuffer
+	a.logger = slog.New(slog.NewTextHandler(&logs, nil))
+	kept := func() time.Time {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			_, at, err := a.db.Snapshot(ctx, modelSnapshot)
+			if err == nil {
+				return at
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no model kept in the database: %v\n%s", err, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	pdam := func(r *modelRouter) string {
+		got := r.Suggest("Air PDAM mati", "Sudah tiga hari air PDAM tidak mengalir di rumah kami.", 1)
+		if len(got) == 0 {
+			return ""
+		}
+		return got[0].Category
+	}
+
+	// The first start has nothing saved: it trains in the background
+	// and keeps the model.
+	first := a.startRouter(ctx, 0)
+	at := kept()
+	if strings.Count(logs.String(), `msg="routing model trained"`) != 1 || pdam(first) != "air-bersih" {
+		t.Fatalf("first start: suggestion %q\n%s", pdam(first), logs.String())
+	}
+
+	// The next start serves the kept model, without training.
 	a.db.Close()
-	var out bytes.Buffer
-	if code := run(ctx, []string{"routing", "train"}, nil, &out, io.Discard, getenv); code != 0 {
-		t.Fatalf("routing train = %d %s", code, out.String())
+	a = openTestApp(t, getenv)
+	a.logger = slog.New(slog.NewTextHandler(&logs, nil))
+	if a.routingStale {
+		t.Fatal("a start with the same reference data found it changed")
 	}
-	if !regexp.MustCompile(`held-out accuracy on \d+ of 120 verified reports: top-1 [01]\.\d{3}, top-3`).MatchString(out.String()) {
-		t.Errorf("output: %s", out.String())
+	next := &modelRouter{}
+	a.firstModel(ctx, next)
+	if pdam(next) != "air-bersih" || !next.trainedAt().Equal(at) {
+		t.Fatalf("second start: suggestion %q, trained at %v, want the kept model's %v\n%s", pdam(next), next.trainedAt(), at, logs.String())
 	}
-	t.Log(strings.TrimSpace(out.String()))
-	if _, err := os.Stat(filepath.Join(dir, "routing-model.json")); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(logs.String(), `msg="routing model loaded" from=database`) || strings.Count(logs.String(), `msg="routing model trained"`) != 1 {
+		t.Errorf("second start trained again or did not say where its model came from:\n%s", logs.String())
 	}
-	a, err = openApp(ctx, c, slog.New(slog.DiscardHandler))
+
+	// A retrain turn after another instance trained: take its model.
+	body, _, err := a.db.Snapshot(ctx, modelSnapshot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.db.Close()
-	router := a.loadRouter(ctx)
-	got := router.Suggest("Air PDAM mati", "Sudah tiga hari air PDAM tidak mengalir di rumah kami.", 3)
-	if len(got) == 0 || got[0].Category != "air-bersih" {
-		t.Errorf("suggestion = %+v", got)
+	now := time.Now()
+	next.at.Store(now.Add(-2 * time.Hour).UnixNano())
+	if err := a.db.PutSnapshot(ctx, modelSnapshot, now.Add(-time.Hour), body); err != nil {
+		t.Fatal(err)
 	}
-	if code := run(ctx, []string{"routing"}, nil, io.Discard, io.Discard, getenv); code == 0 {
-		t.Error("routing without train succeeded")
+	if err := a.refreshModel(ctx, next, 24*time.Hour); err != nil {
+		t.Fatal(err)
 	}
+	if got := next.trainedAt(); got.Sub(now.Add(-time.Hour)).Abs() > time.Millisecond || strings.Count(logs.String(), `msg="routing model trained"`) != 1 {
+		t.Errorf("retrain with a newer model in the database: serving one trained at %v, want %v\n%s", got, now.Add(-time.Hour), logs.String())
+	}
+	// Nobody trained since: train, and keep the new one.
+	if err := a.refreshModel(ctx, next, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(logs.String(), `msg="routing model trained"`) != 2 || !kept().After(now) || pdam(next) != "air-bersih" {
+		t.Errorf("retrain with no newer model: did not train and keep one\n%s", logs.String())
+	}
+
+	// A kept model that knows a retired category is not served.
+	testdb.Retire(t, a.db, nil, []string{"air-bersih"})
+	if m, _, _ := a.savedModel(ctx); m != nil {
+		t.Errorf("a model trained with a retired category was served")
+	}
+	if !strings.Contains(logs.String(), "routing model in the database knows other categories, not used") {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+}
+
+// openTestApp opens the app that the configuration getenv describes, as
+// a command would, and closes it when the test ends.
+func openTestApp(t *testing.T, getenv func(string) string) *app {
+	t.Helper()
+	c, _, err := parseConfig("test", nil, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.db.Close() })
+	return a
 }

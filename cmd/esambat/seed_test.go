@@ -78,15 +78,7 @@ func checkSeed(t *testing.T, getenv func(string) string, n int) {
 		t.Errorf("seeding a database with reports = %d, %q; want a refusal naming --append", code, errb.String())
 	}
 
-	c, _, err := parseConfig("test", nil, getenv, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(ctx, c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.db.Close()
+	a := openTestApp(t, getenv)
 
 	total, err := a.db.CountReports(ctx, esambat.ReportFilter{})
 	if err != nil || total != n {
@@ -273,15 +265,7 @@ func checkAppend(t *testing.T, getenv func(string) string) {
 	// submit stores one report now, as the API would, and returns its ticket.
 	submit := func() string {
 		t.Helper()
-		c, _, err := parseConfig("test", nil, getenv, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := openApp(ctx, c, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.db.Close()
+		a := openTestApp(t, getenv)
 		u, err := a.db.FindUserByLogin(ctx, "warga1@demo.esambat.test")
 		if err != nil {
 			t.Fatal(err)
