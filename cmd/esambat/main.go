@@ -68,6 +68,8 @@ Usage:
                                ask the civil registry about every resident whose domicile waits
   esambat user email-links --smtp-addr HOST:PORT --base-url URL
                                mail a confirmation link to every resident whose email waits for one
+  esambat agency move --from CODE --to CODE --as ADMIN_EMAIL
+                               move every open report of a retired agency to the one that took over
   esambat apikey add --name N [--scopes reports:write,reports:read]
                                issue a partner API key (printed once, stored hashed)
   esambat apikey list | esambat apikey revoke --id N
@@ -114,6 +116,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				"       esambat user email-links --smtp-addr HOST:PORT --base-url URL\n")
 			return 2
 		}
+	case "agency":
+		if len(args) < 2 || args[1] != "move" {
+			fmt.Fprint(stderr, "usage: esambat agency move --from CODE --to CODE --as ADMIN_EMAIL [flags]\n")
+			return 2
+		}
+		err = cmdAgencyMove(ctx, args[2:], stdout, stderr, getenv)
 	case "photos":
 		if len(args) < 2 || args[1] != "push" {
 			fmt.Fprint(stderr, "usage: esambat photos push --photo-store s3://BUCKET[/PREFIX] --s3-endpoint URL [flags]\n")
@@ -343,7 +351,7 @@ func (a *app) warnRetired(ctx context.Context) error {
 	a.warnAgencyConfig(ags, "--escalate-to", slices.Collect(maps.Keys(a.cfg.Escalations)))
 	stranded, err := a.service.StrandedReports(ctx, ags)
 	for _, l := range stranded {
-		a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin", "agency", l.Agency.Code, "open", l.Open)
+		a.logger.Warn("a retired agency still holds open reports: an admin moves them to the agency that took over, from the queue at /admin or with esambat agency move", "agency", l.Agency.Code, "open", l.Open)
 	}
 	return err
 }
@@ -623,6 +631,75 @@ func cmdUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stdout, "password: %s\n(shown once; the user should change it after the first login)\n", pw)
 	}
 	return nil
+}
+
+// cmdAgencyMove moves every open report of a retired agency to the
+// agency that took over its duties, as the admin --as names would from
+// the notice on the admins' queue (esambat.Service.MoveAgencyReports): each
+// report an admin's re-route in that admin's name, with its own event,
+// clock and messages (which the running server sends). The page moves
+// 500 per press; this goes on until none is left, or a round moved none
+// (what is left then failed; each is named).
+func cmdAgencyMove(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var from, to, as string
+	rest, err := ownFlags(args, map[string]*string{"from": &from, "to": &to, "as": &as})
+	if err != nil {
+		return err
+	}
+	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+	c, _, err := parseConfig("agency move", rest, getenv, stderr)
+	if err != nil {
+		return configErr(err)
+	}
+	var v esambat.Validation
+	if from == "" {
+		v.Add("from", "--from CODE is required: the retired agency")
+	}
+	if to == "" {
+		v.Add("to", "--to CODE is required: the agency that took over")
+	}
+	if strings.TrimSpace(as) == "" {
+		v.Add("as", "--as is required: the email of the admin in whose name the reports move")
+	}
+	if err := v.Err(); err != nil {
+		return fieldsErr(err)
+	}
+	a, err := openApp(ctx, c, newLogger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	email, err := esambat.NormalizeEmail(as)
+	if err != nil {
+		return fmt.Errorf("--as %s: not an email address", as)
+	}
+	u, err := a.db.FindUserByLogin(ctx, email)
+	if esambat.ErrorCode(err) == esambat.ENOTFOUND || (err == nil && (u.Role != esambat.RoleAdmin || u.Disabled)) {
+		return fmt.Errorf("--as %s: no active admin account has this email", as)
+	} else if err != nil {
+		return err
+	}
+	actor := esambat.Actor{UserID: u.ID, Role: u.Role}
+	moved := 0
+	var failed []string
+	for {
+		res, err := a.service.MoveAgencyReports(ctx, actor, from, to)
+		if err != nil {
+			return fieldsErr(err)
+		}
+		moved += res.Moved
+		failed = res.Failed
+		fmt.Fprintf(stdout, "moved %d open reports from %s to %s (%d in all); %d left\n", res.Moved, from, to, moved, res.Left)
+		if res.Left == 0 || res.Moved == 0 {
+			for _, f := range failed {
+				fmt.Fprintf(stdout, "not moved: %s\n", f)
+			}
+			if res.Left > 0 {
+				return fmt.Errorf("%d open reports are still with %s: they changed while being moved; run the command again, or move them one by one", res.Left, from)
+			}
+			return nil
+		}
+	}
 }
 
 // cmdUserCheckDomicile asks the civil registry (--nik-registry-url) about

@@ -87,20 +87,7 @@ func TestInstancesStartTogether(t *testing.T) {
 		t.Skip("PostgreSQL start suite skipped: set ESAMBAT_TEST_POSTGRES_DSN to run it (CI does)")
 	}
 	dsn = freshSchema(t, dsn)
-	agencies, err := os.ReadFile("../../refdata/data/" + refdata.FileAgencies)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	for _, line := range strings.SplitAfter(string(agencies), "\n") {
-		if !strings.HasPrefix(line, "Dinas Perhubungan,") {
-			kept = append(kept, line)
-		}
-	}
-	ref := t.TempDir()
-	if err := os.WriteFile(filepath.Join(ref, refdata.FileAgencies), []byte(strings.Join(kept, "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ref := refWithoutDishub(t)
 	for round, args := range [][]string{nil, {"--refdata", ref}, nil} {
 		ctx, cancel := context.WithCancel(context.Background())
 		type started struct {
@@ -170,4 +157,117 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestAgencyMoveCommand: "esambat agency move" moves every open report of
+// a retired agency in the name of the admin --as names, and refuses
+// missing flags, an account that is not an active admin, and an agency
+// that is still active, each with the reason.
+func TestAgencyMoveCommand(t *testing.T) {
+	ctx := context.Background()
+	getenv := env("ESAMBAT_DATA_DIR", t.TempDir())
+	a := openTestApp(t, getenv)
+	admin := esambat.Actor{UserID: 1, Role: esambat.RoleAdmin}
+	var tickets []string
+	for range 3 {
+		r, _, err := a.service.SubmitReport(ctx, admin, esambat.ReportInput{CategoryCode: "lalu-lintas-parkir", Title: "Parkir liar",
+			Description: "Parkir liar menutup trotoar setiap sore.", KelurahanCode: "35.75.02.1001", Address: "Jl. Hayam Wuruk", Channel: esambat.ChannelWalkIn,
+			OnBehalf: &esambat.OnBehalf{Name: "Warga", Relationship: "pelapor langsung"}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.service.Act(ctx, admin, r.Ticket, esambat.ActionInput{Action: esambat.ActionVerify, Agency: "dishub"}); err != nil {
+			t.Fatal(err)
+		}
+		tickets = append(tickets, r.Ticket)
+	}
+	a.db.Close()
+	// Every command from here starts with reference files that no
+	// longer hold Dishub.
+	getenv = env("ESAMBAT_DATA_DIR", getenv("ESAMBAT_DATA_DIR"), "ESAMBAT_REFDATA_DIR", refWithoutDishub(t))
+	move := func(args ...string) (int, string) {
+		t.Helper()
+		var out bytes.Buffer
+		code := run(ctx, append([]string{"agency", "move"}, args...), strings.NewReader(""), &out, &out, getenv)
+		return code, out.String()
+	}
+	for _, args := range [][]string{
+		{"--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id"},
+		{"--from", "dishub", "--to", "dinas-pupr", "--as", "petugas@pasuruankota.go.id"},
+	} {
+		if code, out := move(args...); code == 0 || !strings.Contains(out, "no active admin account has this email") {
+			t.Errorf("%v before the accounts exist = %d %s", args, code, out)
+		}
+	}
+	for _, acct := range [][]string{
+		{"--role", "admin", "--email", "admin@pasuruankota.go.id", "--name", "Admin Kominfo"},
+		{"--role", "petugas", "--email", "petugas@pasuruankota.go.id", "--name", "Petugas PUPR", "--agency", "dinas-pupr"},
+	} {
+		if code := run(ctx, append([]string{"user", "add"}, acct...), strings.NewReader(""), io.Discard, io.Discard, getenv); code != 0 {
+			t.Fatalf("user add %v = %d", acct, code)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--from CODE is required"},
+		{[]string{"--from", "dishub", "--to", "dinas-pupr"}, "--as is required"},
+		{[]string{"--from", "dishub", "--to", "dinas-pupr", "--as", "petugas@pasuruankota.go.id"}, "no active admin account has this email"},
+		{[]string{"--from", "dishub", "--to", "dinas-pupr", "--as", "bukan email"}, "not an email address"},
+		{[]string{"--from", "dinas-pupr", "--to", "dishub", "--as", "admin@pasuruankota.go.id"}, esambat.MsgMoveOnlyRetired},
+		{[]string{"--from", "dishub", "--to", "dishub", "--as", "admin@pasuruankota.go.id"}, "tidak aktif"},
+	} {
+		if code, out := move(c.args...); code == 0 || !strings.Contains(out, c.want) {
+			t.Errorf("agency move %v = %d %q, want a refusal with %q", c.args, code, out, c.want)
+		}
+	}
+	code, out := move("--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id")
+	if code != 0 || !strings.Contains(out, "moved 3 open reports from dishub to dinas-pupr (3 in all); 0 left") {
+		t.Fatalf("agency move = %d %s", code, out)
+	}
+	a = openTestApp(t, getenv)
+	u, err := a.db.FindUserByLogin(ctx, "admin@pasuruankota.go.id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ticket := range tickets {
+		r, err := a.db.FindReportByTicket(ctx, ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := a.db.ListEvents(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := evs[len(evs)-1]
+		if r.AgencyCode != "dinas-pupr" || last.ActorID != u.ID || last.Action != string(esambat.ActionDispose) {
+			t.Errorf("%s: agency %s, last step %s by %d; want dinas-pupr, dispose by the admin %d", ticket, r.AgencyCode, last.Action, last.ActorID, u.ID)
+		}
+	}
+	// Nothing left: a second run says so and succeeds.
+	if code, out := move("--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id"); code != 0 || !strings.Contains(out, "moved 0 open reports from dishub to dinas-pupr (0 in all); 0 left") {
+		t.Errorf("a second run = %d %s", code, out)
+	}
+}
+
+// refWithoutDishub returns a --refdata directory whose agencies file
+// leaves out Dinas Perhubungan: a start with it retires Dishub.
+func refWithoutDishub(t *testing.T) string {
+	t.Helper()
+	agencies, err := os.ReadFile("../../refdata/data/" + refdata.FileAgencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(agencies), "\n") {
+		if !strings.HasPrefix(line, "Dinas Perhubungan,") {
+			kept = append(kept, line)
+		}
+	}
+	ref := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ref, refdata.FileAgencies), []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }
