@@ -32,7 +32,10 @@ if [ "${ROUTING_FRESH:-}" = 1 ]; then
 	rm -f "$data/routing-model.json"
 	if printf '%s\n' "$@" | grep -q '^postgres'; then
 		dsn=$(printf '%s\n' "$@" | grep '^postgres' | head -1)
-		psql "$dsn" -qc "DELETE FROM snapshots WHERE name = 'routing/1'"
+		# psql takes no search_path in the URL: pass it as an option.
+		schema=$(printf '%s' "$dsn" | sed -n 's/.*[?&]search_path=\([^&]*\).*/\1/p')
+		base=$(printf '%s' "$dsn" | sed 's/[?&]search_path=[^&]*//')
+		PGOPTIONS="-c search_path=${schema:-public}" psql "$base" -qc "DELETE FROM snapshots WHERE name = 'routing/1'"
 	else
 		python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM snapshots WHERE name = 'routing/1'\"); c.commit()" "$data/esambat.db"
 	fi
