@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -80,15 +81,6 @@ func history(ctx context.Context, reports esambat.ReportStore, limit int) ([]rou
 	return out, nil
 }
 
-// trainModel trains on the seeds and the verified history.
-func (a *app) trainModel(ctx context.Context) (*routing.Model, []routing.Example, error) {
-	cats, ex, err := trainingData(ctx, a.db)
-	if err != nil {
-		return nil, nil, err
-	}
-	return routing.Train(ex, cats), ex, nil
-}
-
 // trainingData is what the model learns from: the categories still in
 // use, and the verified reports filed under them. A retired category is
 // never suggested: no report may be filed under it any more.
@@ -110,18 +102,30 @@ func trainingData(ctx context.Context, db *sqldb.DB) ([]esambat.Category, []rout
 
 func modelPath(c Config) string { return filepath.Join(c.DataDir, "routing-model.json") }
 
-// modelSnapshot is the snapshot (esambat.SnapshotStore) holding the last
-// model a server trained, as gzip'd JSON: a restarted server loads it
-// instead of spending its first seconds training again (on a 2-core
-// server a query's p99 went from 3.6 to 9-24 ms while it trained; see
-// BENCHMARKS.md), and the instances sharing a PostgreSQL database train
-// once per interval between them instead of once each.
-const modelSnapshot = "routing/1"
+// modelSnapshot names the snapshot (esambat.SnapshotStore) holding the
+// last model a server trained on cats, the categories in use, as gzip'd
+// JSON: a restarted server loads it instead of spending its first
+// seconds training again (on a 2-core server a query's p99 went from 3.6
+// to 9-24 ms while it trained; see BENCHMARKS.md), and the instances
+// sharing a PostgreSQL database train once per interval between them
+// instead of once each. The name carries a digest of what the model
+// learns from besides the reports (each category's code, name and
+// keywords), so that a model trained before the reference data changed
+// them is never found.
+func modelSnapshot(cats []esambat.Category) string {
+	h := sha256.New()
+	for _, c := range cats {
+		if !c.Retired {
+			fmt.Fprintf(h, "%q %q %q\n", c.Code, c.Name, c.Keywords)
+		}
+	}
+	return fmt.Sprintf("routing/1/%x", h.Sum(nil)[:8])
+}
 
 // startRouter returns a router that serves no suggestions until its
 // model is ready, and readies it in the background so that neither a
 // large history nor a large model delays readiness (loading one trained
-// on 20,000 reports takes about 45 ms): the newest saved model, the one
+// on 20,000 reports takes tens of milliseconds): the newest saved model, the one
 // "esambat routing train" wrote in the data directory or the one a
 // server kept in the database, or, without one that knows today's
 // categories (or when the reference data's categories or agencies
@@ -140,14 +144,14 @@ func (a *app) startRouter(ctx context.Context, every time.Duration) *modelRouter
 
 // firstModel readies r's first model (startRouter).
 func (a *app) firstModel(ctx context.Context, r *modelRouter) {
+	// The file holds no digest of the categories (modelSnapshot): after
+	// the reference data changed them, later starts must not load it.
 	if a.routingStale {
-		// The saved models know the old categories; later starts must
-		// not load the file either (the database's is replaced by the
-		// training below).
 		if err := os.Remove(modelPath(a.cfg)); err == nil {
-			a.logger.Info("the reference data's categories or agencies changed: removed the saved routing model, training a new one", "path", modelPath(a.cfg))
+			a.logger.Info("the reference data's categories or agencies changed: removed the saved routing model file", "path", modelPath(a.cfg))
 		}
-	} else if m, at, from := a.savedModel(ctx); m != nil {
+	}
+	if m, at, from := a.savedModel(ctx); m != nil {
 		r.set(m, at)
 		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
 		return
@@ -158,10 +162,9 @@ func (a *app) firstModel(ctx context.Context, r *modelRouter) {
 }
 
 // savedModel returns the newer of the data directory's model file and
-// the database's snapshot, with when it was trained and where it came
-// from; nil when neither is there, readable and trained on the
-// categories in use now (another instance may have started with other
-// reference files).
+// the database's snapshot for today's categories (modelSnapshot), with
+// when it was trained and where it came from; nil when neither is
+// there, readable and trained on the categories in use now.
 func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, from string) {
 	cats, err := a.db.ListCategories(ctx)
 	if err != nil {
@@ -175,7 +178,6 @@ func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, f
 		}
 	}
 	slices.Sort(want)
-	fits := func(m *routing.Model) bool { return slices.Equal(m.Categories(), want) }
 	if f, err := os.Open(modelPath(a.cfg)); err == nil {
 		fm, err := routing.Load(f)
 		st, serr := f.Stat()
@@ -183,13 +185,13 @@ func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, f
 		switch {
 		case err != nil || serr != nil:
 			a.logger.Warn("routing model file unreadable, not used", "path", modelPath(a.cfg), "err", errors.Join(err, serr))
-		case !fits(fm):
+		case !slices.Equal(fm.Categories(), want):
 			a.logger.Info("routing model file knows other categories, not used", "path", modelPath(a.cfg))
 		default:
 			m, at, from = fm, st.ModTime(), modelPath(a.cfg)
 		}
 	}
-	body, sat, err := a.db.Snapshot(ctx, modelSnapshot)
+	body, sat, err := a.db.Snapshot(ctx, modelSnapshot(cats))
 	if err != nil {
 		if esambat.ErrorCode(err) != esambat.ENOTFOUND {
 			a.logger.Warn("routing model: cannot read the database's", "err", err)
@@ -199,13 +201,9 @@ func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, f
 	if m != nil && !sat.After(at) {
 		return m, at, from
 	}
-	sm, err := decodeModel(body)
-	switch {
-	case err != nil:
+	if sm, err := decodeModel(body); err != nil {
 		a.logger.Warn("routing model in the database unreadable, not used", "err", err)
-	case !fits(sm):
-		a.logger.Info("routing model in the database knows other categories, not used")
-	default:
+	} else {
 		m, at, from = sm, sat, "database"
 	}
 	return m, at, from
@@ -214,10 +212,11 @@ func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, f
 // trainShared trains a model, serves it with r and keeps it in the
 // database for the next start and the other instances.
 func (a *app) trainShared(ctx context.Context, r *modelRouter) error {
-	m, ex, err := a.trainModel(ctx)
+	cats, ex, err := trainingData(ctx, a.db)
 	if err != nil {
 		return err
 	}
+	m := routing.Train(ex, cats)
 	at := time.Now()
 	r.set(m, at)
 	// Reading and training on 20,000 reports leaves tens of MB of
@@ -225,16 +224,16 @@ func (a *app) trainShared(ctx context.Context, r *modelRouter) error {
 	// GC, minutes away: return it to the OS now.
 	defer debug.FreeOSMemory()
 	a.logger.Info("routing model trained", "verified_reports", len(ex))
-	a.shareModel(ctx, m, at)
+	a.shareModel(ctx, cats, m, at)
 	return nil
 }
 
 // shareModel keeps m in the database. A failure costs the next start a
 // training, not a suggestion: it is logged, not returned.
-func (a *app) shareModel(ctx context.Context, m *routing.Model, at time.Time) {
+func (a *app) shareModel(ctx context.Context, cats []esambat.Category, m *routing.Model, at time.Time) {
 	body, err := encodeModel(m)
 	if err == nil {
-		err = a.db.PutSnapshot(ctx, modelSnapshot, at, body)
+		err = a.db.PutSnapshot(ctx, modelSnapshot(cats), at, body)
 	}
 	if err != nil && ctx.Err() == nil {
 		a.logger.Warn("routing model not kept in the database; the next start trains again", "err", err)
@@ -347,7 +346,7 @@ func cmdRouting(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
-	if err := a.db.PutSnapshot(ctx, modelSnapshot, time.Now(), body); err != nil {
+	if err := a.db.PutSnapshot(ctx, modelSnapshot(cats), time.Now(), body); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model trained on %d reports saved to %s and the database (running servers pick it up at their next start or retrain)\n", len(ex), modelPath(c))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,11 +96,19 @@ func TestRoutingModelKeptInDatabase(t *testing.T) {
 	verifyExamples(t, a, 80)
 	var logs syncBuffer
 	a.logger = slog.New(slog.NewTextHandler(&logs, nil))
+	snapshot := func() string {
+		t.Helper()
+		cats, err := a.db.ListCategories(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return modelSnapshot(cats)
+	}
 	kept := func() time.Time {
 		t.Helper()
 		deadline := time.Now().Add(time.Minute)
 		for {
-			_, at, err := a.db.Snapshot(ctx, modelSnapshot)
+			_, at, err := a.db.Snapshot(ctx, snapshot())
 			if err == nil {
 				return at
 			}
@@ -142,13 +151,13 @@ func TestRoutingModelKeptInDatabase(t *testing.T) {
 	}
 
 	// A retrain turn after another instance trained: take its model.
-	body, _, err := a.db.Snapshot(ctx, modelSnapshot)
+	body, _, err := a.db.Snapshot(ctx, snapshot())
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	next.at.Store(now.Add(-2 * time.Hour).UnixNano())
-	if err := a.db.PutSnapshot(ctx, modelSnapshot, now.Add(-time.Hour), body); err != nil {
+	if err := a.db.PutSnapshot(ctx, snapshot(), now.Add(-time.Hour), body); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.refreshModel(ctx, next, 24*time.Hour); err != nil {
@@ -170,9 +179,33 @@ func TestRoutingModelKeptInDatabase(t *testing.T) {
 	if m, _, _ := a.savedModel(ctx); m != nil {
 		t.Errorf("a model trained with a retired category was served")
 	}
-	if !strings.Contains(logs.String(), "routing model in the database knows other categories, not used") {
-		t.Errorf("logs:\n%s", logs.String())
+}
+
+// TestModelSnapshotName: the kept model's name changes with what the
+// model learns from besides the reports (a category's code, name or
+// keywords, or one retired), and with nothing else.
+func TestModelSnapshotName(t *testing.T) {
+	cats := []esambat.Category{
+		{Code: "air-bersih", Name: "Air Bersih", Keywords: []string{"pdam", "air"}, AgencyCode: "pdam"},
+		{Code: "jalan-jembatan", Name: "Jalan dan Jembatan", Keywords: []string{"jalan"}, AgencyCode: "dinas-pupr"},
 	}
+	base := modelSnapshot(cats)
+	if !strings.HasPrefix(base, "routing/1/") {
+		t.Fatalf("name %q", base)
+	}
+	change := func(what string, f func(c []esambat.Category)) {
+		t.Helper()
+		c := []esambat.Category{cats[0], cats[1]}
+		c[0].Keywords = slices.Clone(c[0].Keywords)
+		f(c)
+		if got := modelSnapshot(c); (got == base) == (what != "same") {
+			t.Errorf("%s: %q against %q", what, got, base)
+		}
+	}
+	change("keyword", func(c []esambat.Category) { c[0].Keywords[1] = "ledeng" })
+	change("name", func(c []esambat.Category) { c[1].Name = "Jalan" })
+	change("retired", func(c []esambat.Category) { c[1].Retired = true })
+	change("same", func(c []esambat.Category) { c[0].AgencyCode = "dinas-pupr"; c[1].AutoThreshold = 0.9 })
 }
 
 // openTestApp opens the app that the configuration getenv describes, as
