@@ -176,16 +176,27 @@ func (w *logWriter) Write(p []byte) (int, error) {
 // start runs the server on a free port and waits until /readyz answers 200.
 func start(t *testing.T, bin string, s store, logf *os.File) *proc {
 	t.Helper()
+	p, err := launch(t, bin, s, logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// launch is start for a test that starts several servers at once, from
+// goroutines of its own: it returns the error instead of ending the
+// test. extra are more flags for serve.
+func launch(t *testing.T, bin string, s store, logf *os.File, extra ...string) (*proc, error) {
 	fmt.Fprintf(logf, "\n===== start %s\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", s.dataDir,
-		"--rate-limit", "1000000,1000000,1000000", "--scheduler-interval", "0", "--routing-retrain", "0")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", s.dataDir,
+		"--rate-limit", "1000000,1000000,1000000", "--scheduler-interval", "0", "--routing-retrain", "0"}, extra...)...)
 	cmd.Env = s.env()
 	w := &logWriter{f: logf, addrc: make(chan string, 1)}
 	cmd.Stdout, cmd.Stderr = w, w
 	// Its own process group, so that SIGKILL reaches everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
 	go func() { cmd.Wait(); close(p.exited) }()
@@ -200,10 +211,10 @@ func start(t *testing.T, bin string, s store, logf *os.File) *proc {
 	case addr := <-w.addrc:
 		p.base = "http://" + addr
 	case <-p.exited:
-		t.Fatalf("server exited at start-up; log in %s", logf.Name())
+		return nil, fmt.Errorf("server exited at start-up; log in %s", logf.Name())
 	case <-time.After(60 * time.Second):
 		p.kill()
-		t.Fatalf("server did not listen within 60 s; log in %s", logf.Name())
+		return nil, fmt.Errorf("server did not listen within 60 s; log in %s", logf.Name())
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -211,12 +222,12 @@ func start(t *testing.T, bin string, s store, logf *os.File) *proc {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return p
+				return p, nil
 			}
 		}
 		if time.Now().After(deadline) {
 			p.kill()
-			t.Fatalf("/readyz not 200 within 60 s (%v); log in %s", err, logf.Name())
+			return nil, fmt.Errorf("/readyz not 200 within 60 s (%v); log in %s", err, logf.Name())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

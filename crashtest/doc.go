@@ -1,4 +1,6 @@
-// Package crashtest holds E-Sambat's crash-safety test; it has no code
+// Package crashtest holds E-Sambat's tests of the released binary as
+// processes: the crash-safety test, and two instances starting together
+// on one PostgreSQL database (TestInstancesAsProcesses); it has no code
 // of its own besides this comment.
 //
 // The test builds the real binary (CGO_ENABLED=0, as released) and runs

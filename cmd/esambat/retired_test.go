@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -75,72 +72,6 @@ func TestWarnRetired(t *testing.T) {
 	}
 }
 
-// TestInstancesStartTogether: on PostgreSQL, two servers started at the
-// same moment on one empty database both come up: one migrates and loads
-// the reference data while the other waits its turn, and neither start
-// fails on the other's rows. Then both restart at once with reference
-// files that drop Dishub (both retire it), and again without them (both
-// bring it back), each time serving the same agencies.
-func TestInstancesStartTogether(t *testing.T) {
-	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("PostgreSQL start suite skipped: set ESAMBAT_TEST_POSTGRES_DSN to run it (CI does)")
-	}
-	dsn = freshSchema(t, dsn)
-	ref := refWithoutDishub(t)
-	for round, args := range [][]string{nil, {"--refdata", ref}, nil} {
-		ctx, cancel := context.WithCancel(context.Background())
-		type started struct {
-			addr string
-			err  error
-		}
-		up := make(chan started, 2)
-		done := make(chan error, 2)
-		for i := range 2 {
-			logs := &syncBuffer{}
-			go func() {
-				err := cmdServe(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, logs,
-					env("ESAMBAT_DATABASE_URL", dsn, "ESAMBAT_DATA_DIR", t.TempDir()),
-					func(a string) { up <- started{addr: a} })
-				if err != nil {
-					up <- started{err: fmt.Errorf("instance %d: %w\n%s", i, err, logs.String())}
-				}
-				done <- err
-			}()
-		}
-		var bodies []string
-		for range 2 {
-			select {
-			case s := <-up:
-				if s.err != nil {
-					cancel()
-					t.Fatalf("round %d: %v", round, s.err)
-				}
-				_, body := get(t, "http://"+s.addr+"/api/v1/agencies")
-				if code, _ := get(t, "http://"+s.addr+"/readyz"); code != 200 {
-					t.Errorf("round %d: /readyz = %d", round, code)
-				}
-				bodies = append(bodies, body)
-			case <-time.After(90 * time.Second):
-				cancel()
-				t.Fatalf("round %d: an instance did not start", round)
-			}
-		}
-		cancel()
-		for range 2 {
-			if err := <-done; err != nil {
-				t.Errorf("round %d: stop: %v", round, err)
-			}
-		}
-		retired := round == 1
-		for _, b := range bodies {
-			if strings.Contains(b, `"dishub"`) == retired || !strings.Contains(b, `"dinas-pupr"`) {
-				t.Errorf("round %d (Dishub retired: %v): agencies = %s", round, retired, b)
-			}
-		}
-	}
-}
-
 // syncBuffer is a bytes.Buffer that two goroutines may write.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -184,7 +115,7 @@ func TestAgencyMoveCommand(t *testing.T) {
 	a.db.Close()
 	// Every command from here starts with reference files that no
 	// longer hold Dishub.
-	getenv = env("ESAMBAT_DATA_DIR", getenv("ESAMBAT_DATA_DIR"), "ESAMBAT_REFDATA_DIR", refWithoutDishub(t))
+	getenv = env("ESAMBAT_DATA_DIR", getenv("ESAMBAT_DATA_DIR"), "ESAMBAT_REFDATA_DIR", testdb.RefDirWithout(t, "Dinas Perhubungan"))
 	move := func(args ...string) (int, string) {
 		t.Helper()
 		var out bytes.Buffer
@@ -249,25 +180,4 @@ func TestAgencyMoveCommand(t *testing.T) {
 	if code, out := move("--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id"); code != 0 || !strings.Contains(out, "moved 0 open reports from dishub to dinas-pupr (0 in all); 0 left") {
 		t.Errorf("a second run = %d %s", code, out)
 	}
-}
-
-// refWithoutDishub returns a --refdata directory whose agencies file
-// leaves out Dinas Perhubungan: a start with it retires Dishub.
-func refWithoutDishub(t *testing.T) string {
-	t.Helper()
-	agencies, err := os.ReadFile("../../refdata/data/" + refdata.FileAgencies)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	for _, line := range strings.SplitAfter(string(agencies), "\n") {
-		if !strings.HasPrefix(line, "Dinas Perhubungan,") {
-			kept = append(kept, line)
-		}
-	}
-	ref := t.TempDir()
-	if err := os.WriteFile(filepath.Join(ref, refdata.FileAgencies), []byte(strings.Join(kept, "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return ref
 }

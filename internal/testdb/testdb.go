@@ -6,8 +6,10 @@ package testdb
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,4 +67,33 @@ func Retire(tb testing.TB, db *sqldb.DB, agencies, categories []string) {
 	if _, err := db.SyncReference(context.Background(), nil, ags, cats); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// RefDirWithout returns a --refdata directory whose agencies file is the
+// embedded one without the agency named name ("Dinas Perhubungan"): a
+// start with it retires that agency, as a reorganisation would.
+func RefDirWithout(tb testing.TB, name string) string {
+	tb.Helper()
+	set, err := refdata.New("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	agencies, err := set.ReadFile(refdata.FileAgencies)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(agencies), "\n") {
+		if !strings.HasPrefix(line, name+",") {
+			kept = append(kept, line)
+		}
+	}
+	if len(kept) == len(strings.SplitAfter(string(agencies), "\n")) {
+		tb.Fatalf("the agencies file has no %q", name)
+	}
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, refdata.FileAgencies), []byte(strings.Join(kept, "")), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
