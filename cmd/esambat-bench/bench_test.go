@@ -165,13 +165,15 @@ func TestRefusedBodies(t *testing.T) {
 	}
 }
 
-// TestForgetStats: the saved statistics are deleted before the query
-// run, so that their first computation is measured; other snapshots
-// stay, and a database from before the snapshots table is left alone.
-func TestForgetStats(t *testing.T) {
+// TestForgetSnapshots: the saved statistics and the kept routing model
+// are deleted before the query run, so that their first computation is
+// measured; other snapshots stay (a prefix is not a pattern: "stats_x"
+// is not under "stats/"), and a database from before the snapshots table
+// is left alone.
+func TestForgetSnapshots(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "esambat.db")
-	if n, err := forgetStats(path); n != 0 || err != nil {
-		t.Fatalf("forgetStats without the table = %d, %v", n, err)
+	if n, err := forgetSnapshots(path, "stats/"); n != 0 || err != nil {
+		t.Fatalf("forgetSnapshots without the table = %d, %v", n, err)
 	}
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -179,14 +181,16 @@ func TestForgetStats(t *testing.T) {
 	}
 	defer db.Close()
 	if _, err := db.Exec(`CREATE TABLE snapshots (name TEXT PRIMARY KEY, body BLOB);
-		INSERT INTO snapshots VALUES ('stats/1', 'x'), ('home/1', 'y')`); err != nil {
+		INSERT INTO snapshots VALUES ('stats/1', 'x'), ('home/1', 'y'), ('routing/1/0a1b', 'z'), ('stats_x', 'w')`); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := forgetStats(path); n != 1 || err != nil {
-		t.Fatalf("forgetStats = %d, %v; want 1", n, err)
+	for _, prefix := range []string{"stats/", "routing/"} {
+		if n, err := forgetSnapshots(path, prefix); n != 1 || err != nil {
+			t.Fatalf("forgetSnapshots %s = %d, %v; want 1", prefix, n, err)
+		}
 	}
 	var left string
-	if err := db.QueryRow(`SELECT group_concat(name) FROM snapshots`).Scan(&left); err != nil || left != "home/1" {
-		t.Errorf("snapshots left: %q, %v; want home/1", left, err)
+	if err := db.QueryRow(`SELECT group_concat(name ORDER BY name) FROM snapshots`).Scan(&left); err != nil || left != "home/1,stats_x" {
+		t.Errorf("snapshots left: %q, %v; want home/1,stats_x", left, err)
 	}
 }

@@ -121,16 +121,18 @@ func openPG(dsn string) (*sql.DB, error) {
 	return sql.Open("pgx", dsn)
 }
 
-// forgetStats deletes the statistics a server saved in the SQLite
-// database at path (table snapshots, esambat.Service.SharedStats) and
-// returns how many it deleted; none before the table existed.
-func forgetStats(path string) (int64, error) {
+// forgetSnapshots deletes what a server computed and saved in the SQLite
+// database at path (table snapshots) under names starting with prefix:
+// the statistics (esambat.Service.SharedStats, "stats/"), the routing
+// model ("routing/"). It returns how many it deleted; none before the
+// table existed.
+func forgetSnapshots(path, prefix string) (int64, error) {
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
-	res, err := db.Exec(`DELETE FROM snapshots WHERE name LIKE 'stats/%'`)
+	res, err := db.Exec(`DELETE FROM snapshots WHERE substr(name, 1, length(?)) = ?`, prefix, prefix)
 	if err != nil {
 		if strings.Contains(err.Error(), "no such table") {
 			return 0, nil
