@@ -484,7 +484,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	a.service.Router = a.startRouter(ctx, c.RoutingRetrain)
+	router := a.startRouter(ctx, c.RoutingRetrain)
+	a.service.Router = router
+	metrics.Gauge("esambat_routing_model_trained_timestamp_seconds", "When the routing model this instance serves was trained (Unix time; 0 until it has one): kept in the database and shared, so a restart does not reset it.", func() float64 {
+		if at := router.trainedAt(); !at.IsZero() {
+			return float64(at.UnixNano()) / 1e9
+		}
+		return 0
+	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err

@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +225,60 @@ func openTestApp(t *testing.T, getenv func(string) string) *app {
 	}
 	t.Cleanup(func() { a.db.Close() })
 	return a
+}
+
+// TestRoutingModelMetric: /metrics says when the model the server serves
+// was trained: 0 before it has one, then the training's time, which a
+// restart keeps (it loads the kept model).
+func TestRoutingModelMetric(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("ESAMBAT_DATA_DIR", dir)
+	trained := func(base string) float64 {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			_, body := get(t, base+"/metrics")
+			m := regexp.MustCompile(`(?m)^esambat_routing_model_trained_timestamp_seconds (\S+)$`).FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no routing model metric:\n%s", body)
+			}
+			if f, err := strconv.ParseFloat(m[1], 64); err == nil && f > 0 {
+				return f
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the routing model metric stayed %s", m[1])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	unix := func(tm time.Time) float64 { return float64(tm.UnixNano()) / 1e9 }
+	before := time.Now()
+	base, stop := boot(t, getenv)
+	first := trained(base)
+	if first < unix(before) || first > unix(time.Now()) {
+		t.Errorf("trained at %f, not between the start (%f) and now", first, unix(before))
+	}
+	// The model is kept just after it is served: wait for it.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "esambat.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM snapshots WHERE name LIKE 'routing/%'`).Scan(&n); err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the model was not kept")
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	restart := time.Now()
+	base, _ = boot(t, getenv)
+	if again := trained(base); again > unix(restart) || math.Abs(again-first) > 0.001 {
+		t.Errorf("after a restart the model was trained at %f, want the kept model's %f", again, first)
+	}
 }
