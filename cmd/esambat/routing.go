@@ -290,7 +290,10 @@ func (a *app) retrain(ctx context.Context, r *modelRouter, every time.Duration) 
 // when another instance trained it less than every ago, after the one r
 // serves, and trains a new one otherwise.
 func (a *app) refreshModel(ctx context.Context, r *modelRouter, every time.Duration) error {
-	if m, at, from := a.savedModel(ctx); m != nil && at.After(r.trainedAt()) && time.Since(at) < every {
+	// A second's margin: the database keeps times to the microsecond
+	// (PostgreSQL rounds), so this instance's own model may read back a
+	// hair later than it was trained.
+	if m, at, from := a.savedModel(ctx); m != nil && at.After(r.trainedAt().Add(time.Second)) && time.Since(at) < every {
 		r.set(m, at)
 		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
 		return nil
