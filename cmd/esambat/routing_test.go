@@ -176,6 +176,15 @@ func TestRoutingModelKeptInDatabase(t *testing.T) {
 	if strings.Count(logs.String(), `msg="routing model trained"`) != 2 || !kept().After(now) || pdam(next) != "air-bersih" {
 		t.Errorf("retrain with no newer model: did not train and keep one\n%s", logs.String())
 	}
+	// Its own kept model, read back a hair after it was trained (the
+	// database rounds to the microsecond), is not another instance's.
+	next.at.Store(kept().Add(-500 * time.Nanosecond).UnixNano())
+	if err := a.refreshModel(ctx, next, 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(logs.String(), `msg="routing model trained"`) != 3 {
+		t.Errorf("retrain took its own kept model for a newer one\n%s", logs.String())
+	}
 
 	// A kept model that knows a retired category is not served.
 	testdb.Retire(t, a.db, nil, []string{"air-bersih"})
