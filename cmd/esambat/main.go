@@ -665,8 +665,12 @@ func cmdAgencyMove(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if to == "" {
 		v.Add("to", "--to CODE is required: the agency that took over")
 	}
-	if strings.TrimSpace(as) == "" {
+	email, err := esambat.NormalizeEmail(as)
+	switch {
+	case strings.TrimSpace(as) == "":
 		v.Add("as", "--as is required: the email of the admin in whose name the reports move")
+	case err != nil:
+		v.Add("as", "--as "+as+": not an email address")
 	}
 	if err := v.Err(); err != nil {
 		return fieldsErr(err)
@@ -676,10 +680,6 @@ func cmdAgencyMove(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	defer a.db.Close()
-	email, err := esambat.NormalizeEmail(as)
-	if err != nil {
-		return fmt.Errorf("--as %s: not an email address", as)
-	}
 	u, err := a.db.FindUserByLogin(ctx, email)
 	if esambat.ErrorCode(err) == esambat.ENOTFOUND || (err == nil && (u.Role != esambat.RoleAdmin || u.Disabled)) {
 		return fmt.Errorf("--as %s: no active admin account has this email", as)
