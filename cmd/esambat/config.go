@@ -26,6 +26,9 @@ type Config struct {
 	// ReplicaURL is a PostgreSQL read replica for the public reads.
 	ReplicaURL string
 	BaseURL    string
+	// BaseURLSet says BaseURL was given (--base-url or its variable)
+	// rather than made from --addr.
+	BaseURLSet bool
 	RefDataDir string
 	LogLevel   slog.Level
 	LogFormat  string
@@ -164,6 +167,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	case !strings.HasPrefix(c.ReplicaURL, "postgres://") && !strings.HasPrefix(c.ReplicaURL, "postgresql://"):
 		errs = append(errs, errors.New("--database-replica-url must start with postgres://"))
 	}
+	c.BaseURLSet = c.BaseURL != ""
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

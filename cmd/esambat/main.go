@@ -68,8 +68,9 @@ Usage:
                                ask the civil registry about every resident whose domicile waits
   esambat user email-links --smtp-addr HOST:PORT --base-url URL
                                mail a confirmation link to every resident whose email waits for one
-  esambat agency move --from CODE --to CODE --as ADMIN_EMAIL
+  esambat agency move --from CODE --to CODE --as ADMIN_EMAIL --base-url URL
                                move every open report of a retired agency to the one that took over
+                               (with the server's configuration: the messages it queues are made from it)
   esambat apikey add --name N [--scopes reports:write,reports:read]
                                issue a partner API key (printed once, stored hashed)
   esambat apikey list | esambat apikey revoke --id N
@@ -118,7 +119,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "agency":
 		if len(args) < 2 || args[1] != "move" {
-			fmt.Fprint(stderr, "usage: esambat agency move --from CODE --to CODE --as ADMIN_EMAIL [flags]\n")
+			fmt.Fprint(stderr, "usage: esambat agency move --from CODE --to CODE --as ADMIN_EMAIL --base-url URL [flags]\n")
 			return 2
 		}
 		err = cmdAgencyMove(ctx, args[2:], stdout, stderr, getenv)
@@ -665,6 +666,9 @@ func cmdAgencyMove(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if to == "" {
 		v.Add("to", "--to CODE is required: the agency that took over")
 	}
+	if !c.BaseURLSet {
+		v.Add("base-url", "--base-url (or ESAMBAT_BASE_URL) is required, as the server has it: each move queues messages to the reporter and the new agency whose links are made from it")
+	}
 	email, err := esambat.NormalizeEmail(as)
 	switch {
 	case strings.TrimSpace(as) == "":
@@ -687,18 +691,20 @@ func cmdAgencyMove(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	actor := esambat.Actor{UserID: u.ID, Role: u.Role}
+	// The messages are made here, from this command's configuration, and
+	// the running server sends them as they are.
+	fmt.Fprintf(stdout, "messages are queued with links to %s, to phones by %s, to the webhooks of %v: run this with the server's configuration\n",
+		c.BaseURL, c.PhoneChannel, slices.Sorted(maps.Keys(c.Webhooks)))
 	moved := 0
-	var failed []string
 	for {
 		res, err := a.service.MoveAgencyReports(ctx, actor, from, to)
 		if err != nil {
 			return fieldsErr(err)
 		}
 		moved += res.Moved
-		failed = res.Failed
 		fmt.Fprintf(stdout, "moved %d open reports from %s to %s (%d in all); %d left\n", res.Moved, from, to, moved, res.Left)
 		if res.Left == 0 || res.Moved == 0 {
-			for _, f := range failed {
+			for _, f := range res.Failed {
 				fmt.Fprintf(stdout, "not moved: %s\n", f)
 			}
 			if res.Left > 0 {

@@ -103,7 +103,7 @@ func TestAgencyMoveCommand(t *testing.T) {
 	for range 3 {
 		r, _, err := a.service.SubmitReport(ctx, admin, esambat.ReportInput{CategoryCode: "lalu-lintas-parkir", Title: "Parkir liar",
 			Description: "Parkir liar menutup trotoar setiap sore.", KelurahanCode: "35.75.02.1001", Address: "Jl. Hayam Wuruk", Channel: esambat.ChannelWalkIn,
-			OnBehalf: &esambat.OnBehalf{Name: "Warga", Relationship: "pelapor langsung"}}, "")
+			OnBehalf: &esambat.OnBehalf{Name: "Warga", Relationship: "pelapor langsung", Phone: "+6281234567890"}}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,8 @@ func TestAgencyMoveCommand(t *testing.T) {
 	a.db.Close()
 	// Every command from here starts with reference files that no
 	// longer hold Dishub.
-	getenv = env("ESAMBAT_DATA_DIR", getenv("ESAMBAT_DATA_DIR"), "ESAMBAT_REFDATA_DIR", testdb.RefDirWithout(t, "Dinas Perhubungan"))
+	getenv = env("ESAMBAT_DATA_DIR", getenv("ESAMBAT_DATA_DIR"), "ESAMBAT_REFDATA_DIR", testdb.RefDirWithout(t, "Dinas Perhubungan"),
+		"ESAMBAT_BASE_URL", "https://sambat.pasuruankota.go.id")
 	move := func(args ...string) (int, string) {
 		t.Helper()
 		var out bytes.Buffer
@@ -143,6 +144,7 @@ func TestAgencyMoveCommand(t *testing.T) {
 		want string
 	}{
 		{nil, "--from CODE is required"},
+		{[]string{"--base-url", "", "--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id"}, "--base-url (or ESAMBAT_BASE_URL) is required"},
 		{[]string{"--from", "dishub", "--to", "dinas-pupr"}, "--as is required"},
 		{[]string{"--from", "dishub", "--to", "dinas-pupr", "--as", "petugas@pasuruankota.go.id"}, "no active admin account has this email"},
 		{[]string{"--from", "dishub", "--to", "dinas-pupr", "--as", "bukan email"}, "not an email address"},
@@ -154,7 +156,8 @@ func TestAgencyMoveCommand(t *testing.T) {
 		}
 	}
 	code, out := move("--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id")
-	if code != 0 || !strings.Contains(out, "moved 3 open reports from dishub to dinas-pupr (3 in all); 0 left") {
+	if code != 0 || !strings.Contains(out, "moved 3 open reports from dishub to dinas-pupr (3 in all); 0 left") ||
+		!strings.Contains(out, "links to https://sambat.pasuruankota.go.id") {
 		t.Fatalf("agency move = %d %s", code, out)
 	}
 	a = openTestApp(t, getenv)
@@ -175,6 +178,25 @@ func TestAgencyMoveCommand(t *testing.T) {
 		if r.AgencyCode != "dinas-pupr" || last.ActorID != u.ID || last.Action != string(esambat.ActionDispose) {
 			t.Errorf("%s: agency %s, last step %s by %d; want dinas-pupr, dispose by the admin %d", ticket, r.AgencyCode, last.Action, last.ActorID, u.ID)
 		}
+	}
+	// The messages the moves queued carry the configured site's links.
+	msgs, err := a.db.ClaimMessages(ctx, "test", 100, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := 0
+	for _, m := range msgs {
+		switch {
+		case !strings.Contains(m.Body, "dialihkan"):
+			// The setup's own submissions and verifications.
+		case strings.Contains(m.Body, "https://sambat.pasuruankota.go.id/laporan/"):
+			linked++
+		default:
+			t.Errorf("a move's message does not link to the site: %s", m.Body)
+		}
+	}
+	if linked < len(tickets) {
+		t.Errorf("%d of the moves' messages link to the site, want at least %d", linked, len(tickets))
 	}
 	// Nothing left: a second run says so and succeeds.
 	if code, out := move("--from", "dishub", "--to", "dinas-pupr", "--as", "admin@pasuruankota.go.id"); code != 0 || !strings.Contains(out, "moved 0 open reports from dishub to dinas-pupr (0 in all); 0 left") {
