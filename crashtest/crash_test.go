@@ -139,6 +139,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	base   string
 	exited chan struct{}
+	log    *logWriter
 }
 
 var listenRe = regexp.MustCompile(`E-Sambat listening.* addr=http://(\S+)`)
@@ -150,6 +151,10 @@ type logWriter struct {
 	f     *os.File
 	line  []byte
 	addrc chan string
+	// waiting is closed when the server says it waits for another
+	// instance to finish migrating.
+	waiting chan struct{}
+	waited  bool
 }
 
 func (w *logWriter) Write(p []byte) (int, error) {
@@ -161,6 +166,10 @@ func (w *logWriter) Write(p []byte) (int, error) {
 		i := bytes.IndexByte(w.line, '\n')
 		if i < 0 {
 			break
+		}
+		if !w.waited && bytes.Contains(w.line[:i], []byte("waiting for another instance to finish migrating")) {
+			w.waited = true
+			close(w.waiting)
 		}
 		if m := listenRe.FindSubmatch(w.line[:i]); m != nil {
 			select {
@@ -187,18 +196,27 @@ func start(t *testing.T, bin string, s store, logf *os.File) *proc {
 // goroutines of its own: it returns the error instead of ending the
 // test. extra are more flags for serve.
 func launch(t *testing.T, bin string, s store, logf *os.File, extra ...string) (*proc, error) {
+	p, err := spawn(t, bin, s, logf, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.await(logf)
+}
+
+// spawn starts the server and returns at once; await waits for it.
+func spawn(t *testing.T, bin string, s store, logf *os.File, extra ...string) (*proc, error) {
 	fmt.Fprintf(logf, "\n===== start %s\n", time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", s.dataDir,
 		"--rate-limit", "1000000,1000000,1000000", "--scheduler-interval", "0", "--routing-retrain", "0"}, extra...)...)
 	cmd.Env = s.env()
-	w := &logWriter{f: logf, addrc: make(chan string, 1)}
+	w := &logWriter{f: logf, addrc: make(chan string, 1), waiting: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w, w
 	// Its own process group, so that SIGKILL reaches everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	p := &proc{cmd: cmd, exited: make(chan struct{}), log: w}
 	go func() { cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		select {
@@ -207,14 +225,20 @@ func launch(t *testing.T, bin string, s store, logf *os.File, extra ...string) (
 			p.kill() // the test stopped early: leave no server behind
 		}
 	})
+	return p, nil
+}
+
+// await waits until the server spawn started listens and /readyz
+// answers 200 (at most a minute each), and sets its base URL.
+func (p *proc) await(logf *os.File) error {
 	select {
-	case addr := <-w.addrc:
+	case addr := <-p.log.addrc:
 		p.base = "http://" + addr
 	case <-p.exited:
-		return nil, fmt.Errorf("server exited at start-up; log in %s", logf.Name())
+		return fmt.Errorf("server exited at start-up; log in %s", logf.Name())
 	case <-time.After(60 * time.Second):
 		p.kill()
-		return nil, fmt.Errorf("server did not listen within 60 s; log in %s", logf.Name())
+		return fmt.Errorf("server did not listen within 60 s; log in %s", logf.Name())
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -222,12 +246,12 @@ func launch(t *testing.T, bin string, s store, logf *os.File, extra ...string) (
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return p, nil
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
 			p.kill()
-			return nil, fmt.Errorf("/readyz not 200 within 60 s (%v); log in %s", err, logf.Name())
+			return fmt.Errorf("/readyz not 200 within 60 s (%v); log in %s", err, logf.Name())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -1,7 +1,8 @@
 // Package crashtest holds E-Sambat's tests of the released binary as
 // processes: the crash-safety test, and two instances starting together
-// on one PostgreSQL database (TestInstancesAsProcesses); it has no code
-// of its own besides this comment.
+// on one PostgreSQL database (TestInstancesAsProcesses), one of them
+// killed while it migrates (TestInstanceKilledWhileMigrating); it has no
+// code of its own besides this comment.
 //
 // The test builds the real binary (CGO_ENABLED=0, as released) and runs
 // "esambat serve" as a child process in its own process group. Client
