@@ -25,12 +25,7 @@ import (
 // it), and again without them (both bring it back), each time serving
 // the same agencies.
 func TestInstancesAsProcesses(t *testing.T) {
-	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("PostgreSQL instances suite skipped: set ESAMBAT_TEST_POSTGRES_DSN=postgres://... to run it (CI does)")
-	}
-	bin := binary(t)
-	stores := instances(t, freshSchema(t, dsn))
+	bin, stores := instances(t)
 	ref := testdb.RefDirWithout(t, "Dinas Perhubungan")
 	for round, extra := range [][]string{nil, {"--refdata", ref}, nil} {
 		procs := make([]*proc, len(stores))
@@ -71,12 +66,7 @@ func TestInstancesAsProcesses(t *testing.T) {
 // (the first had finished before the second asked), the kill comes
 // after and the test still checks the rest, saying so.
 func TestInstanceKilledWhileMigrating(t *testing.T) {
-	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("PostgreSQL instances suite skipped: set ESAMBAT_TEST_POSTGRES_DSN=postgres://... to run it (CI does)")
-	}
-	bin := binary(t)
-	stores := instances(t, freshSchema(t, dsn))
+	bin, stores := instances(t)
 	logs := make([]*os.File, len(stores))
 	procs := make([]*proc, len(stores))
 	for i, s := range stores {
@@ -121,12 +111,19 @@ func TestInstanceKilledWhileMigrating(t *testing.T) {
 	}
 }
 
-// instances returns the stores of two instances on the PostgreSQL
-// database dsn, each with its own data dir. Instances on one database
+// instances returns the released binary and the stores of two instances
+// on a new PostgreSQL schema, each with its own data dir, or skips the
+// test without ESAMBAT_TEST_POSTGRES_DSN. Instances on one database
 // share the secret key (README, ESAMBAT_SECRET_KEY): here the same key
 // file in each data dir.
-func instances(t *testing.T, dsn string) []store {
+func instances(t *testing.T) (string, []store) {
 	t.Helper()
+	dsn := os.Getenv("ESAMBAT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("PostgreSQL instances suite skipped: set ESAMBAT_TEST_POSTGRES_DSN=postgres://... to run it (CI does)")
+	}
+	bin := binary(t)
+	dsn = freshSchema(t, dsn)
 	stores := []store{{name: "postgres", dataDir: t.TempDir(), dbURL: dsn}, {name: "postgres", dataDir: t.TempDir(), dbURL: dsn}}
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -135,7 +132,7 @@ func instances(t *testing.T, dsn string) []store {
 			t.Fatal(err)
 		}
 	}
-	return stores
+	return bin, stores
 }
 
 // sameAgencies checks that every instance serves the same agencies, with
