@@ -152,8 +152,7 @@ func (a *app) firstModel(ctx context.Context, r *modelRouter) {
 		}
 	}
 	if m, at, from := a.savedModel(ctx); m != nil {
-		r.set(m, at)
-		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
+		a.serveSaved(r, m, at, from)
 		return
 	}
 	if err := a.trainShared(ctx, r); err != nil && ctx.Err() == nil {
@@ -209,6 +208,12 @@ func (a *app) savedModel(ctx context.Context) (m *routing.Model, at time.Time, f
 	return m, at, from
 }
 
+// serveSaved serves m, a saved model trained at at, with r.
+func (a *app) serveSaved(r *modelRouter, m *routing.Model, at time.Time, from string) {
+	r.set(m, at)
+	a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
+}
+
 // trainShared trains a model, serves it with r and keeps it in the
 // database for the next start and the other instances.
 func (a *app) trainShared(ctx context.Context, r *modelRouter) error {
@@ -224,32 +229,26 @@ func (a *app) trainShared(ctx context.Context, r *modelRouter) error {
 	// GC, minutes away: return it to the OS now.
 	defer debug.FreeOSMemory()
 	a.logger.Info("routing model trained", "verified_reports", len(ex))
-	a.shareModel(ctx, cats, m, at)
+	// A failure to keep it costs the next start a training, not a
+	// suggestion: logged, not returned.
+	if err := a.keepModel(ctx, cats, m, at); err != nil && ctx.Err() == nil {
+		a.logger.Warn("routing model not kept in the database; the next start trains again", "err", err)
+	}
 	return nil
 }
 
-// shareModel keeps m in the database. A failure costs the next start a
-// training, not a suggestion: it is logged, not returned.
-func (a *app) shareModel(ctx context.Context, cats []esambat.Category, m *routing.Model, at time.Time) {
-	body, err := encodeModel(m)
-	if err == nil {
-		err = a.db.PutSnapshot(ctx, modelSnapshot(cats), at, body)
-	}
-	if err != nil && ctx.Err() == nil {
-		a.logger.Warn("routing model not kept in the database; the next start trains again", "err", err)
-	}
-}
-
-func encodeModel(m *routing.Model) ([]byte, error) {
+// keepModel puts m, trained on cats at at, in the database (gzip'd JSON,
+// named by modelSnapshot).
+func (a *app) keepModel(ctx context.Context, cats []esambat.Category, m *routing.Model, at time.Time) error {
 	var b bytes.Buffer
 	z := gzip.NewWriter(&b)
 	if err := m.Save(z); err != nil {
-		return nil, err
+		return err
 	}
 	if err := z.Close(); err != nil {
-		return nil, err
+		return err
 	}
-	return b.Bytes(), nil
+	return a.db.PutSnapshot(ctx, modelSnapshot(cats), at, b.Bytes())
 }
 
 func decodeModel(body []byte) (*routing.Model, error) {
@@ -276,11 +275,10 @@ func (a *app) retrain(ctx context.Context, r *modelRouter, every time.Duration) 
 			return
 		case <-t.C:
 		}
-		switch err := a.refreshModel(ctx, r, every); {
-		case err != nil:
+		if err := a.refreshModel(ctx, r, every); err != nil {
 			a.logger.Warn("routing retrain failed", "err", err)
 			next = time.Now().Add(every)
-		default:
+		} else {
 			next = r.trainedAt().Add(every)
 		}
 	}
@@ -294,8 +292,7 @@ func (a *app) refreshModel(ctx context.Context, r *modelRouter, every time.Durat
 	// (PostgreSQL rounds), so this instance's own model may read back a
 	// hair later than it was trained.
 	if m, at, from := a.savedModel(ctx); m != nil && at.After(r.trainedAt().Add(time.Second)) && time.Since(at) < every {
-		r.set(m, at)
-		a.logger.Info("routing model loaded", "from", from, "trained_at", at.Format(time.RFC3339), "verified_reports", m.Trained())
+		a.serveSaved(r, m, at, from)
 		return nil
 	}
 	return a.trainShared(ctx, r)
@@ -345,11 +342,7 @@ func cmdRouting(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	// Kept in the database too, for the instances that do not share
 	// this data directory.
-	body, err := encodeModel(m)
-	if err != nil {
-		return err
-	}
-	if err := a.db.PutSnapshot(ctx, modelSnapshot(cats), time.Now(), body); err != nil {
+	if err := a.keepModel(ctx, cats, m, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model trained on %d reports saved to %s and the database (running servers pick it up at their next start or retrain)\n", len(ex), modelPath(c))
